@@ -1,0 +1,6 @@
+/* Entry points of the vanish subcommands, one file each (cmd_<name>.c). */
+#ifndef VANISH_TOOLS_COMMANDS_H
+#define VANISH_TOOLS_COMMANDS_H
+
+
+#endif
