@@ -1,0 +1,54 @@
+/*
+ * Filling the masked region of frames: one image at a time, or a whole video streamed from an
+ * input file and a mask source to an output file.
+ */
+#ifndef VANISH_INPAINT_H
+#define VANISH_INPAINT_H
+
+#include "vanish/vanish.h"
+#include "vanish/video.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum VnInpaintMethod {
+    VN_INPAINT_SPATIAL = 0, /* per-frame harmonic (membrane) fill of each hole from its border */
+};
+
+typedef struct VnInpaintSettings {
+    int method;     /* enum VnInpaintMethod (default VN_INPAINT_SPATIAL) */
+    int dilate;     /* grow the mask by this many pixels before filling, to cover the object's
+                       soft edge and compression halo (default 2; 0 to 64) */
+} VnInpaintSettings;
+
+/* Fill s with the defaults documented above. */
+VN_API void vn_inpaint_default_settings(VnInpaintSettings *s);
+
+/* The options of VnInpaintSettings (CLI flags, HTTP fields, page controls). Static storage. */
+VN_API const VnOption *vn_inpaint_options(void);
+
+/*
+ * Fill the pixels of `rgb` (RGB24) where `mask` (1 channel, VN_U8, same size) is non-zero, after
+ * dilating the mask by s->dilate. Pixels outside the dilated mask are not written. If
+ * `dilated_out` is not NULL (1 channel, VN_U8, same size) it receives the dilated mask.
+ */
+VN_API int vn_inpaint_image(VnContext *ctx, VnImage *rgb, const VnImage *mask,
+                            const VnInpaintSettings *s, VnImage *dilated_out);
+
+/*
+ * The whole job: read `input` (any vn_video_open source), the masks at `masks` (any
+ * vn_mask_open source), fill every frame and write `output` (any vn_video_writer_open target)
+ * with its audio, timestamps and metadata. Streams: memory does not depend on the length.
+ * Progress is reported as stage "inpaint". On failure nothing is left at `output` and
+ * vn_last_error(ctx) says what went wrong.
+ */
+VN_API int vn_inpaint_file(VnContext *ctx, const char *input, const char *masks,
+                           const char *output, const VnInpaintSettings *s,
+                           const VnWriterSettings *ws);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
