@@ -35,6 +35,18 @@ static inline void vni_parallel(const VnContext *ctx, VnJobFn fn, void *arg, int
 /* Number of jobs worth cutting `rows` rows into on this context (at least 1). */
 int vni_row_jobs(const VnContext *ctx, int rows);
 
+/* A non-owning view of the rectangle (x, y, w, h) of img, which must lie inside it. The view
+ * shares img's pixels and must not be passed to vn_image_free. */
+static inline VnImage vni_image_view(const VnImage *img, int x, int y, int w, int h)
+{
+    VnImage v = *img;
+    size_t bytes = img->type == VN_F32 ? sizeof(float) : 1;
+    v.data = img->data + (ptrdiff_t)y * img->stride + (ptrdiff_t)x * img->channels * (ptrdiff_t)bytes;
+    v.width = w;
+    v.height = h;
+    return v;
+}
+
 /* Image of the same geometry check. */
 int vni_image_same(const VnImage *a, const VnImage *b);
 
