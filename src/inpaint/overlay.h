@@ -1,0 +1,97 @@
+/*
+ * Semi-transparent static overlays (logos, watermarks): each pixel of a frame is the blend
+ *
+ *     I = α·W + (1 − α)·J
+ *
+ * of the overlay's colour W and the picture J under it, with the overlay's opacity α. Because the
+ * overlay stays put while the picture moves, α and W can be estimated from many frames
+ * (overlay_est.c), the picture given back by inverting the blend where α is low enough and
+ * filled where the overlay is opaque (overlay_apply.c), and the overlay's footprint found from
+ * edges that stay put while the picture under them changes (overlay_detect.c).
+ */
+#ifndef VANISH_INPAINT_OVERLAY_H
+#define VANISH_INPAINT_OVERLAY_H
+
+#include "core/internal.h"
+
+/* ---- estimation ------------------------------------------------------------------------ */
+
+typedef struct VniOverlayEst VniOverlayEst;
+
+/* Start an estimate of the overlay inside `region` (1 channel, VN_U8, non-zero = overlay; the
+ * frame size). At most max_frames frames are kept (2..1000): past that, every other kept frame
+ * is dropped and only every 2nd, 4th, ... frame offered is taken, so that the kept frames stay
+ * evenly spaced over any length. -EINVAL for an empty region or bad arguments, -ENOMEM. */
+int vni_overlay_est_open(const VnContext *ctx, VniOverlayEst **e, const VnImage *region,
+                         int max_frames);
+
+/* Offer the next frame (RGB, VN_U8, the region's size). */
+int vni_overlay_accumulate(VniOverlayEst *e, const VnImage *rgb);
+
+/* Number of frames kept so far. */
+int vni_overlay_est_frames(const VniOverlayEst *e);
+
+/* Estimate the overlay from the kept frames (at least 2): *alpha (VN_F32, 1 channel, opacity in
+ * [0,1], 0 outside the region) and *color (VN_F32, 3 channels, W in grey levels 0..255, 0 where α
+ * is 0) are new images of the frame size owned by the caller. On failure both are NULL. */
+int vni_overlay_solve(VniOverlayEst *e, VnImage **alpha, VnImage **color);
+
+void vni_overlay_est_free(VniOverlayEst **e);
+
+/* ---- un-blending ----------------------------------------------------------------------- */
+
+/* A fill for the opaque part: fill rgb (VN_U8, 3 channels) where hole != 0, in place. */
+typedef int (*VniFillFn)(void *cookie, VnImage *rgb, const VnImage *hole);
+
+typedef struct VniOverlayApplyParams {
+    float opaque_lo;   /* α from which the fill starts to take over (default 0.80) */
+    float opaque_hi;   /* α from which only the fill is used (default 0.92) */
+    float noise;       /* std of the input's noise in grey levels, for the edge-preserving
+                          clean-up of the amplified noise; 0 = none (default 1.0) */
+    VniFillFn fill;    /* NULL = the per-frame harmonic fill (vni_fill_harmonic) */
+    void *fill_cookie;
+} VniOverlayApplyParams;
+
+void vni_overlay_apply_default_params(VniOverlayApplyParams *p);
+
+/* Give back the picture under the overlay (alpha, color as from vni_overlay_solve) in rgb
+ * (VN_U8, 3 channels), in place: J = (I − αW)/(1 − α) where α < opaque_lo, the fill where
+ * α ≥ opaque_hi, a smooth blend of the two between. Pixels with α == 0 are not written. */
+int vni_overlay_apply(const VnContext *ctx, VnImage *rgb, const VnImage *alpha,
+                      const VnImage *color, const VniOverlayApplyParams *p);
+
+/* ---- detection ------------------------------------------------------------------------- */
+
+typedef struct VniOverlayDetect VniOverlayDetect;
+
+/* Start collecting the temporal statistics of frames of width x height. */
+int vni_overlay_detect_open(const VnContext *ctx, VniOverlayDetect **d, int width, int height);
+
+/* Offer the next frame (RGB, VN_U8). Frames should be spread over the video. */
+int vni_overlay_detect_add(VniOverlayDetect *d, const VnImage *rgb);
+
+/* Propose the footprint of a static overlay into mask (VN_U8, 1 channel, frame size; 255 = the
+ * overlay). Returns the number of proposed pixels; 0 (an empty mask) when no overlay is seen. */
+int64_t vni_overlay_detect_propose(VniOverlayDetect *d, VnImage *mask);
+
+void vni_overlay_detect_free(VniOverlayDetect **d);
+
+/* ---- shared helpers (overlay_solve.c) ---------------------------------------------------- */
+
+/*
+ * Smooth a field with data: minimise Σ_p w_p (x_p − d_p)² + λ Σ_{p~q} g_pq (x_p − x_q)² over the
+ * pixels with mask != 0 (4-neighbour links; links to pixels outside the mask use the fixed value
+ * `outside` when has_outside, else none). x, d, w: n = width*height floats, packed rows; gx[p]
+ * weights the link p–(p+1), gy[p] the link p–(p+width). x holds the initial guess and receives
+ * the result. Conjugate gradients with a diagonal preconditioner. 0 or -ENOMEM.
+ */
+int vni_overlay_smooth(float *x, const float *d, const float *w, const float *gx, const float *gy,
+                       const uint8_t *mask, int width, int height, float lambda, int has_outside,
+                       float outside);
+
+/* Harmonic interpolation into the pixels with mask != 0 of a packed float field f (width x
+ * height x nch) from the others (membrane, by the multigrid solver). 0 or a negative error. */
+int vni_overlay_harmonic(const VnContext *ctx, float *f, const uint8_t *mask, int width,
+                         int height, int nch);
+
+#endif

@@ -1,0 +1,176 @@
+/*
+ * Giving back the picture under an estimated overlay, per pixel: invert the blend,
+ * J = (I − α·W)/(1 − α), where the overlay lets enough of the picture through; fill where it is
+ * (nearly) opaque; blend the two smoothly over a band of α so that no seam shows. The noise of
+ * the input is amplified by 1/(1 − α): a small edge-preserving filter, stronger as α grows,
+ * keeps it in check inside the overlay.
+ */
+#include "inpaint/overlay.h"
+
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+
+#include "inpaint/spatial.h"
+
+void vni_overlay_apply_default_params(VniOverlayApplyParams *p)
+{
+    p->opaque_lo = 0.80f;
+    p->opaque_hi = 0.92f;
+    p->noise = 1.0f;
+    p->fill = NULL;
+    p->fill_cookie = NULL;
+}
+
+static float alpha_at(const VnImage *a, int x, int y)
+{
+    return ((const float *)vn_image_row(a, y))[x];
+}
+
+/* Bounding box of α > 0; 0 if there is none. */
+static int alpha_box(const VnImage *a, int *x0, int *y0, int *x1, int *y1)
+{
+    *x0 = a->width, *y0 = a->height, *x1 = -1, *y1 = -1;
+    for (int y = 0; y < a->height; y++)
+        for (int x = 0; x < a->width; x++)
+            if (alpha_at(a, x, y) > 0.0f) {
+                *x0 = VNI_MIN(*x0, x), *x1 = VNI_MAX(*x1, x);
+                *y0 = VNI_MIN(*y0, y), *y1 = VNI_MAX(*y1, y);
+            }
+    return *x1 >= 0;
+}
+
+/* The inverted blend into j (box crop, 3 floats a pixel; the input where α == 0). */
+static void unblend(const VnImage *rgb, const VnImage *alpha, const VnImage *color, float *j,
+                    int x0, int y0, int bw, int bh, float a_max)
+{
+    for (int y = 0; y < bh; y++) {
+        const uint8_t *s = vn_image_row(rgb, y0 + y) + (size_t)x0 * 3;
+        const float *w = (const float *)vn_image_row(color, y0 + y) + (size_t)x0 * 3;
+        for (int x = 0; x < bw; x++) {
+            float a = VNI_MIN(alpha_at(alpha, x0 + x, y0 + y), a_max);
+            for (int c = 0; c < 3; c++) {
+                float v = (s[x * 3 + c] - a * w[x * 3 + c]) / (1.0f - a);
+                j[((size_t)y * bw + x) * 3 + c] = VNI_CLAMP(v, 0.0f, 255.0f);
+            }
+        }
+    }
+}
+
+/* Edge-preserving 3x3 mean of j inside the overlay, with a range scale that follows the noise
+ * amplification 1/(1 − α), mixed in with weight α. */
+static int denoise(float *j, const VnImage *alpha, int x0, int y0, int bw, int bh, float noise)
+{
+    float *o = vni_malloc_array((size_t)bw * bh, 3 * sizeof(float));
+    if (!o)
+        return -ENOMEM;
+    memcpy(o, j, (size_t)bw * bh * 3 * sizeof(float));
+    for (int y = 1; y + 1 < bh; y++)
+        for (int x = 1; x + 1 < bw; x++) {
+            float a = VNI_MIN(alpha_at(alpha, x0 + x, y0 + y), 0.95f), sr, acc[3] = {0}, ws = 0;
+            const float *p = o + ((size_t)y * bw + x) * 3;
+            if (a <= 0.0f)
+                continue;
+            sr = 2.0f * noise / (1.0f - a);
+            for (int dy = -1; dy <= 1; dy++)
+                for (int dx = -1; dx <= 1; dx++) {
+                    const float *q = o + ((size_t)(y + dy) * bw + x + dx) * 3;
+                    float d2 = 0, wq;
+                    for (int c = 0; c < 3; c++)
+                        d2 += (q[c] - p[c]) * (q[c] - p[c]);
+                    wq = expf(-d2 / (6.0f * sr * sr));
+                    ws += wq;
+                    for (int c = 0; c < 3; c++)
+                        acc[c] += wq * q[c];
+                }
+            for (int c = 0; c < 3; c++)
+                j[((size_t)y * bw + x) * 3 + c] = p[c] + a * (acc[c] / ws - p[c]);
+        }
+    vni_free(o);
+    return 0;
+}
+
+/* Write j where α > 0; mark the (nearly) opaque pixels in hole. Returns their count. */
+static int64_t store(VnImage *rgb, const VnImage *alpha, const float *j, VnImage *hole, int x0,
+                     int y0, int bw, int bh, float a_lo)
+{
+    int64_t n = 0;
+    for (int y = 0; y < bh; y++) {
+        uint8_t *d = vn_image_row(rgb, y0 + y) + (size_t)x0 * 3;
+        uint8_t *h = vn_image_row(hole, y0 + y) + x0;
+        for (int x = 0; x < bw; x++) {
+            float a = alpha_at(alpha, x0 + x, y0 + y);
+            if (a <= 0.0f)
+                continue;
+            for (int c = 0; c < 3; c++)
+                d[x * 3 + c] = (uint8_t)(j[((size_t)y * bw + x) * 3 + c] + 0.5f);
+            h[x] = a >= a_lo ? 255 : 0;
+            n += a >= a_lo;
+        }
+    }
+    return n;
+}
+
+/* Fill the opaque part on a copy and hand over from the un-blended picture to the fill. */
+static int fill_opaque(const VnContext *ctx, VnImage *rgb, const VnImage *alpha,
+                       const VnImage *hole, const VniOverlayApplyParams *p, int x0, int y0,
+                       int bw, int bh)
+{
+    VnImage *f = NULL;
+    int ret;
+    if ((ret = vn_image_alloc(&f, rgb->width, rgb->height, 3, VN_U8)) < 0 ||
+        (ret = vn_image_copy(f, rgb)) < 0)
+        goto fail;
+    ret = p->fill ? p->fill(p->fill_cookie, f, hole) : vni_fill_harmonic(ctx, f, hole);
+    if (ret < 0)
+        goto fail;
+    for (int y = y0; y < y0 + bh; y++) {
+        uint8_t *d = vn_image_row(rgb, y) + (size_t)x0 * 3;
+        const uint8_t *s = vn_image_row(f, y) + (size_t)x0 * 3;
+        for (int x = 0; x < bw; x++) {
+            float t = (alpha_at(alpha, x0 + x, y) - p->opaque_lo) / (p->opaque_hi - p->opaque_lo);
+            if (t <= 0.0f)
+                continue;
+            t = t >= 1.0f ? 1.0f : t * t * (3.0f - 2.0f * t);
+            for (int c = 0; c < 3; c++)
+                d[x * 3 + c] = (uint8_t)(d[x * 3 + c] + t * (s[x * 3 + c] - d[x * 3 + c]) + 0.5f);
+        }
+    }
+fail:
+    vn_image_free(&f);
+    return ret;
+}
+
+int vni_overlay_apply(const VnContext *ctx, VnImage *rgb, const VnImage *alpha,
+                      const VnImage *color, const VniOverlayApplyParams *p)
+{
+    VnImage *hole = NULL;
+    float *j = NULL;
+    int x0, y0, x1, y1, bw, bh, ret;
+    int64_t n_opaque;
+    if (!rgb || !alpha || !color || !p || rgb->type != VN_U8 || rgb->channels != 3 ||
+        alpha->type != VN_F32 || alpha->channels != 1 || color->type != VN_F32 ||
+        color->channels != 3 || alpha->width != rgb->width || alpha->height != rgb->height ||
+        color->width != rgb->width || color->height != rgb->height ||
+        !(p->opaque_lo > 0.0f && p->opaque_lo < p->opaque_hi && p->opaque_hi <= 1.0f) ||
+        !(p->noise >= 0.0f))
+        return -EINVAL;
+    if (!alpha_box(alpha, &x0, &y0, &x1, &y1))
+        return 0;
+    bw = x1 - x0 + 1;
+    bh = y1 - y0 + 1;
+    if (!(j = vni_malloc_array((size_t)bw * bh, 3 * sizeof(float))) ||
+        (ret = vn_image_alloc(&hole, rgb->width, rgb->height, 1, VN_U8)) < 0) {
+        ret = -ENOMEM;
+        goto fail;
+    }
+    unblend(rgb, alpha, color, j, x0, y0, bw, bh, VNI_MIN(p->opaque_hi, 0.98f));
+    if (p->noise > 0.0f && (ret = denoise(j, alpha, x0, y0, bw, bh, p->noise)) < 0)
+        goto fail;
+    n_opaque = store(rgb, alpha, j, hole, x0, y0, bw, bh, p->opaque_lo);
+    ret = n_opaque ? fill_opaque(ctx, rgb, alpha, hole, p, x0, y0, bw, bh) : 0;
+fail:
+    vni_free(j);
+    vn_image_free(&hole);
+    return ret;
+}
