@@ -13,13 +13,22 @@ extern "C" {
 #endif
 
 enum VnInpaintMethod {
-    VN_INPAINT_SPATIAL = 0, /* per-frame harmonic (membrane) fill of each hole from its border */
+    VN_INPAINT_FILL = 0,    /* temporal: take what other frames saw along the optical flow,
+                               invent only what no frame saw (PatchMatch), blend seamlessly */
+    VN_INPAINT_SPATIAL = 1, /* per-frame harmonic (membrane) fill of each hole from its border */
 };
 
+enum VnPreset { VN_PRESET_FAST = 0, VN_PRESET_MEDIUM = 1, VN_PRESET_BEST = 2 };
+
 typedef struct VnInpaintSettings {
-    int method;     /* enum VnInpaintMethod (default VN_INPAINT_SPATIAL) */
-    int dilate;     /* grow the mask by this many pixels before filling, to cover the object's
-                       soft edge and compression halo (default 2; 0 to 64) */
+    int method;       /* enum VnInpaintMethod (default VN_INPAINT_FILL) */
+    int dilate;       /* grow the mask by this many pixels before filling, to cover the object's
+                         soft edge and compression halo (default 2; 0 to 64) */
+    int working_size; /* long side of the working resolution for flow and propagation; the fill
+                         is sampled from the full-resolution frames (default 960; 64 to 4096) */
+    int window;       /* frames solved together; a quarter of them overlap the next window
+                         (default 24; 4 to 200) */
+    int preset;       /* enum VnPreset: speed against quality (default VN_PRESET_MEDIUM) */
 } VnInpaintSettings;
 
 /* Fill s with the defaults documented above. */
@@ -30,7 +39,8 @@ VN_API const VnOption *vn_inpaint_options(void);
 
 /*
  * Fill the pixels of `rgb` (RGB24) where `mask` (1 channel, VN_U8, same size) is non-zero, after
- * dilating the mask by s->dilate. Pixels outside the dilated mask are not written. If
+ * dilating the mask by s->dilate, from this image alone (a single image has no other frames:
+ * VN_INPAINT_FILL invents the hole by PatchMatch, VN_INPAINT_SPATIAL interpolates it). Pixels outside the dilated mask are not written. If
  * `dilated_out` is not NULL (1 channel, VN_U8, same size) it receives the dilated mask.
  */
 VN_API int vn_inpaint_image(VnContext *ctx, VnImage *rgb, const VnImage *mask,

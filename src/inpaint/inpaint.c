@@ -7,20 +7,31 @@
 #include "core/maskops.h"
 #include "inpaint/spatial.h"
 
-static const char *const method_names[] = {"spatial", NULL};
+static const char *const method_names[] = {"fill", "spatial", NULL};
+static const char *const preset_names[] = {"fast", "medium", "best", NULL};
 
 static const VnOption inpaint_options[] = {
-    {"method", "how holes are filled: spatial = per-frame membrane fill from the hole's border",
-     VN_OPT_CHOICE, offsetof(VnInpaintSettings, method), VN_INPAINT_SPATIAL, 0, 0, method_names},
+    {"method", "fill = what other frames saw, along the optical flow, inventing only the never "
+     "seen; spatial = per-frame membrane fill from the hole's border",
+     VN_OPT_CHOICE, offsetof(VnInpaintSettings, method), VN_INPAINT_FILL, 0, 1, method_names},
     {"dilate", "grow the mask by this many pixels to cover soft edges and compression halos",
      VN_OPT_INT, offsetof(VnInpaintSettings, dilate), 2, 0, 64, NULL},
+    {"working-size", "long side of the working resolution for motion (the fill keeps full detail)",
+     VN_OPT_INT, offsetof(VnInpaintSettings, working_size), 960, 64, 4096, NULL},
+    {"window", "frames solved together (a quarter overlap the next window)",
+     VN_OPT_INT, offsetof(VnInpaintSettings, window), 24, 4, 200, NULL},
+    {"preset", "speed against quality", VN_OPT_CHOICE, offsetof(VnInpaintSettings, preset),
+     VN_PRESET_MEDIUM, 0, 2, preset_names},
     {NULL, NULL, 0, 0, 0, 0, 0, NULL},
 };
 
 void vn_inpaint_default_settings(VnInpaintSettings *s)
 {
-    s->method = VN_INPAINT_SPATIAL;
+    s->method = VN_INPAINT_FILL;
     s->dilate = 2;
+    s->working_size = 960;
+    s->window = 24;
+    s->preset = VN_PRESET_MEDIUM;
 }
 
 const VnOption *vn_inpaint_options(void)

@@ -1,12 +1,14 @@
 /*
- * The streaming inpainting job: input video + mask source → output video. One frame is held at
- * a time, so memory does not depend on the length of the input.
+ * The streaming inpainting job: input video + mask source → output video. The spatial method
+ * holds one frame at a time; the temporal one a window of frames (pipeline/window.c). Memory
+ * does not depend on the length of the input.
  */
 #include "vanish/inpaint.h"
 
 #include <errno.h>
 
 #include "core/internal.h"
+#include "inpaint/window.h"
 
 typedef struct Job {
     VnContext *ctx;
@@ -14,11 +16,13 @@ typedef struct Job {
     VnMaskReader *masks;
     VnVideoWriter *out;
     VnImage *mask, *dilated;
-    int64_t n_frames;
+    VniWindow *window;
+    int64_t n_frames, n_written;
 } Job;
 
 static void job_close(Job *j)
 {
+    vni_window_close(&j->window);
     vn_video_writer_close(&j->out);
     vn_mask_close(&j->masks);
     vn_video_close(&j->in);
@@ -54,6 +58,40 @@ static int open_masks(Job *j, const char *input, const char *masks)
     return 0;
 }
 
+/* Write a finished frame and report progress. */
+static int emit(void *opaque, void *user, const VnImage *mask)
+{
+    Job *j = opaque;
+    VnFrame *f = user;
+    int ret = vn_video_write(j->out, f, mask);
+    if (ret < 0)
+        return ret;
+    j->n_written++;
+    if (j->n_frames > 0 && (ret = vni_progress(j->ctx, "inpaint", (double)j->n_written / j->n_frames)) < 0)
+        return vni_error(j->ctx, ret, "cancelled at frame %lld", (long long)j->n_written);
+    return 0;
+}
+
+static void release(void *opaque, void *user)
+{
+    VnFrame *f = user;
+    (void)opaque;
+    vn_frame_free(&f);
+}
+
+/* One frame: the temporal engine takes it into its window; the spatial fill does it now. */
+static int process(Job *j, VnFrame *f, const VnInpaintSettings *s)
+{
+    int ret;
+    if (j->window)
+        return vni_window_push(j->window, vn_frame_rgb(f), f, j->mask);
+    ret = vn_inpaint_image(j->ctx, vn_frame_rgb(f), j->mask, s, j->dilated);
+    if (ret >= 0)
+        ret = emit(j, f, j->dilated);
+    vn_frame_free(&f);
+    return ret;
+}
+
 /* Read, fill and write every frame. */
 static int run_frames(Job *j, const char *masks, const VnInpaintSettings *s)
 {
@@ -65,28 +103,25 @@ static int run_frames(Job *j, const char *masks, const VnInpaintSettings *s)
         if (ret == 0)
             ret = vni_error(j->ctx, VN_ERR_MISMATCH, "%s: masks end at %lld but the video goes on",
                             masks, (long long)i);
-        if (ret >= 0)
-            ret = vn_inpaint_image(j->ctx, vn_frame_rgb(f), j->mask, s, j->dilated);
-        if (ret >= 0)
-            ret = vn_video_write(j->out, f, j->dilated);
-        vn_frame_free(&f);
-        if (ret < 0)
+        if (ret < 0) {
+            vn_frame_free(&f);
+            return ret;
+        }
+        if ((ret = process(j, f, s)) < 0)
             return ret;
         i++;
-        if (j->n_frames > 0 && (ret = vni_progress(j->ctx, "inpaint", (double)i / j->n_frames)) < 0)
-            return vni_error(j->ctx, ret, "cancelled at frame %lld", (long long)i);
     }
     if (ret < 0)
         return ret;
     if (i == 0)
         return vni_error(j->ctx, VN_ERR_INVALIDDATA, "no frame could be decoded");
-    return 0;
+    return j->window ? vni_window_flush(j->window) : 0;
 }
 
 int vn_inpaint_file(VnContext *ctx, const char *input, const char *masks, const char *output,
                     const VnInpaintSettings *s, const VnWriterSettings *ws)
 {
-    Job j = {ctx, NULL, NULL, NULL, NULL, NULL, -1};
+    Job j = {ctx, NULL, NULL, NULL, NULL, NULL, NULL, -1, 0};
     const VnVideoInfo *info;
     int ret;
     if (!ctx || !input || !masks || !output || !s || !ws)
@@ -103,6 +138,11 @@ int vn_inpaint_file(VnContext *ctx, const char *input, const char *masks, const 
         goto fail;
     if ((ret = vn_video_writer_open(ctx, &j.out, output, j.in, ws)) < 0)
         goto fail;
+    if (s->method == VN_INPAINT_FILL &&
+        (ret = vni_window_open(ctx, &j.window, info->width, info->height, s, emit, release, &j)) < 0) {
+        ret = vni_error(ctx, ret, "%s: cannot start the fill: %s", input, vn_strerror(ret));
+        goto fail;
+    }
     if ((ret = run_frames(&j, masks, s)) < 0)
         goto fail;
     ret = vn_video_writer_finish(j.out);
