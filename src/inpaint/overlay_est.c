@@ -188,7 +188,8 @@ static void edge_links(const VniOverlayEst *e, float *g, int dx, int dy, float *
                 }
                 m = VNI_MAX(m, fabsf(select_kth(tmp, e->n_kept, e->n_kept / 2)));
             }
-            g[p] = 1.0f / (1.0f + (m / EDGE_SIGMA) * (m / EDGE_SIGMA));
+            m = (m / EDGE_SIGMA) * (m / EDGE_SIGMA);
+            g[p] = 1.0f / (1.0f + m * m);
         }
 }
 
