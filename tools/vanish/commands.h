@@ -2,5 +2,6 @@
 #ifndef VANISH_TOOLS_COMMANDS_H
 #define VANISH_TOOLS_COMMANDS_H
 
+int cmd_detect_overlay(int argc, char **argv);
 
 #endif

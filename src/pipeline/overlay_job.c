@@ -1,0 +1,115 @@
+/*
+ * File-level overlay jobs over the media API: estimate a static overlay's α and W from a video,
+ * and detect its footprint without a click. Both stream: memory does not grow with the length
+ * (the estimator keeps at most max_frames crops of the region, evenly spaced).
+ */
+#include "vanish/overlay.h"
+#include "vanish/video.h"
+
+#include <errno.h>
+
+#include "core/internal.h"
+#include "core/maskops.h"
+
+/* Offer every frame of `input` to fn (an estimator's or a detector's add), with progress. */
+static int stream_frames(VnContext *ctx, const char *input, int (*fn)(void *, const VnImage *),
+                         void *obj, const char *stage)
+{
+    VnVideoReader *r = NULL;
+    VnFrame *f = NULL;
+    int64_t n_frames, i = 0;
+    int ret;
+    if ((ret = vn_video_open(ctx, &r, input)) < 0)
+        return ret;
+    n_frames = vn_video_info(r)->n_frames_header;
+    while ((ret = vn_video_read(r, &f)) > 0) {
+        ret = fn(obj, vn_frame_rgb(f));
+        vn_frame_free(&f);
+        if (ret < 0)
+            break;
+        i++;
+        if (n_frames > 0 && (ret = vni_progress(ctx, stage, (double)VNI_MIN(i, n_frames) / n_frames)) < 0) {
+            ret = vni_error(ctx, ret, "cancelled at frame %lld", (long long)i);
+            break;
+        }
+    }
+    vn_video_close(&r);
+    if (ret >= 0 && i == 0)
+        ret = vni_error(ctx, VN_ERR_INVALIDDATA, "%s: no frame could be decoded", input);
+    return ret < 0 ? ret : 0;
+}
+
+static int est_add(void *e, const VnImage *rgb)
+{
+    return vn_overlay_estimator_add(e, rgb);
+}
+
+static int det_add(void *d, const VnImage *rgb)
+{
+    return vn_overlay_detector_add(d, rgb);
+}
+
+int vn_overlay_estimate_file(VnContext *ctx, const char *input, const VnImage *region,
+                             const VnOverlaySettings *s, VnImage **alpha, VnImage **color)
+{
+    VnOverlayEstimator *e = NULL;
+    int ret;
+    if (!ctx || !input || !alpha || !color)
+        return -EINVAL;
+    *alpha = *color = NULL;
+    if ((ret = vn_overlay_estimator_open(ctx, &e, region, s)) < 0)
+        return ret;
+    if ((ret = stream_frames(ctx, input, est_add, e, "overlay")) >= 0)
+        ret = vn_overlay_estimator_solve(e, alpha, color);
+    vn_overlay_estimator_free(&e);
+    return ret;
+}
+
+/* Pass 1: the detector's coarse footprint. The size comes from the input's header. */
+static int64_t coarse_footprint(VnContext *ctx, const char *input, VnImage **mask)
+{
+    VnVideoReader *r = NULL;
+    VnOverlayDetector *d = NULL;
+    int64_t ret;
+    int w, h;
+    if ((ret = vn_video_open(ctx, &r, input)) < 0)
+        return ret;
+    w = vn_video_info(r)->width;
+    h = vn_video_info(r)->height;
+    vn_video_close(&r);
+    if ((ret = vn_image_alloc(mask, w, h, 1, VN_U8)) < 0)
+        return vni_error(ctx, (int)ret, "%s: %s", input, vn_strerror((int)ret));
+    if ((ret = vn_overlay_detector_open(ctx, &d, w, h)) >= 0 &&
+        (ret = stream_frames(ctx, input, det_add, d, "detect")) >= 0)
+        ret = vn_overlay_detector_propose(d, *mask);
+    vn_overlay_detector_free(&d);
+    return ret;
+}
+
+int64_t vn_overlay_detect_file(VnContext *ctx, const char *input, const VnOverlaySettings *s,
+                               VnImage **mask)
+{
+    VnImage *region = NULL, *alpha = NULL, *color = NULL;
+    int64_t ret;
+    if (!ctx || !input || !s || !mask)
+        return -EINVAL;
+    *mask = NULL;
+    if ((ret = coarse_footprint(ctx, input, mask)) <= 0)
+        goto fail;
+    /* pass 2: α on the coarse footprint grown by 2, the footprint where α is visible */
+    if ((ret = vn_image_alloc(&region, (*mask)->width, (*mask)->height, 1, VN_U8)) < 0 ||
+        (ret = vni_mask_dilate(ctx, region, *mask, 2)) < 0) {
+        ret = vni_error(ctx, (int)ret, "%s: %s", input, vn_strerror((int)ret));
+        goto fail;
+    }
+    if ((ret = vn_overlay_estimate_file(ctx, input, region, s, &alpha, &color)) < 0)
+        goto fail;
+    ret = vn_overlay_refine_mask(ctx, *mask, alpha, s);
+fail:
+    if (ret < 0)
+        vn_image_free(mask);
+    vn_image_free(&region);
+    vn_image_free(&alpha);
+    vn_image_free(&color);
+    return ret;
+}
