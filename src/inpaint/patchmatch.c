@@ -277,17 +277,22 @@ static int solve_level(PmPass *ps, const VnPatchMatchParams *p, int n_em, int ex
 static int start_level(PmPass *ps, PmLevel *lv, int i, int n)
 {
     PmLevel *L = &lv[i];
+    int ret;
     if (i == n - 1) {
         VnImage im = {L->w, L->h, L->nch, VN_U8, (ptrdiff_t)L->w * L->nch, L->img};
         VnImage hm = {L->w, L->h, 1, VN_U8, L->w, L->hole};
-        int ret = vni_fill_harmonic(ps->ctx, &im, &hm);
-        if (ret < 0)
+        if ((ret = vni_fill_harmonic(ps->ctx, &im, &hm)) < 0)
             return ret;
         vni_pm_random_init(ps);
         return 0;
     }
+    /* the doubled field, voted at this level, gives the fine detail the bilinear image lacks */
     vni_pm_upsample_img(L, &lv[i + 1]);
     vni_pm_upsample_nnf(ps, &lv[i + 1]);
+    if ((ret = vni_pm_weights(ps)) < 0)
+        return ret;
+    vni_pm_vote(ps);
+    vni_pm_costs(ps);
     return 0;
 }
 
