@@ -2,6 +2,8 @@
 #ifndef VANISH_TOOLS_COMMANDS_H
 #define VANISH_TOOLS_COMMANDS_H
 
+int cmd_inpaint(int argc, char **argv);
+
 int cmd_detect_overlay(int argc, char **argv);
 
 #endif

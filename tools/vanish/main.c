@@ -6,6 +6,7 @@
 #include "commands.h"
 
 static const CliCommand commands[] = {
+    {"inpaint", "fill the masked region of every frame and write the video back", cmd_inpaint},
     {NULL, NULL, NULL},
 };
 
