@@ -5,7 +5,9 @@
 #include "io/io.h"
 
 #include <errno.h>
+#include <stdlib.h>
 
+#include <libavutil/imgutils.h>
 #include <libavutil/pixdesc.h>
 
 /* yuvj* formats are their plain twins with full range. */
@@ -70,8 +72,15 @@ int vni_convert(VniConv *c, const uint8_t *const src[4], const int src_ls[4], in
                 int src_space, int src_full, uint8_t *const dst[4], const int dst_ls[4],
                 int dst_fmt, int dst_space, int dst_full, int w, int h)
 {
+    const AVPixFmtDescriptor *d;
     int ret;
     src_fmt = dejpeg(src_fmt, &src_full);
+    d = av_pix_fmt_desc_get(src_fmt);
+    if (src_fmt == dst_fmt && d &&
+        ((d->flags & AV_PIX_FMT_FLAG_RGB) || (src_space == dst_space && src_full == dst_full))) {
+        av_image_copy((uint8_t **)dst, (int *)dst_ls, (const uint8_t **)src, src_ls, dst_fmt, w, h);
+        return 0;
+    }
     if ((ret = setup(c, w, h, src_fmt, src_space, src_full, dst_fmt, dst_space, dst_full)) < 0)
         return ret;
     if (sws_scale(c->sws, src, src_ls, 0, h, dst, dst_ls) != h)
@@ -93,4 +102,28 @@ void vni_conv_free(VniConv *c)
 {
     sws_freeContext(c->sws);
     c->sws = NULL;
+}
+
+int vni_rgb_alloc(VnImage **pimg, int width, int height)
+{
+    VnImage *img;
+    size_t row = ((size_t)width * 3 + VNI_ALIGN - 1) & ~(size_t)(VNI_ALIGN - 1), total;
+    *pimg = NULL;
+    if (width <= 0 || height <= 0 || width > 65535 || height > 65535)
+        return VN_ERR_TOOBIG;
+    if (vni_mul_size(row, (size_t)height + 2, &total))
+        return VN_ERR_TOOBIG;
+    if (!(img = calloc(1, sizeof(*img))))
+        return -ENOMEM;
+    if (!(img->data = vni_malloc_array(total, 1))) {
+        free(img);
+        return -ENOMEM;
+    }
+    img->width = width;
+    img->height = height;
+    img->channels = 3;
+    img->type = VN_U8;
+    img->stride = (ptrdiff_t)row;
+    *pimg = img;
+    return 0;
 }

@@ -20,7 +20,7 @@ int vni_frame_make(VnContext *ctx, VniConv *conv, const AVFrame *src, int64_t in
         ret = -ENOMEM;
         goto fail;
     }
-    if ((ret = vn_image_alloc(&f->rgb, src->width, src->height, 3, VN_U8)) < 0)
+    if ((ret = vni_rgb_alloc(&f->rgb, src->width, src->height)) < 0)
         goto fail;
     if ((ret = vni_frame_to_rgb(conv, src, f->rgb)) < 0)
         goto fail;

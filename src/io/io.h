@@ -72,6 +72,11 @@ int vni_frame_to_rgb(VniConv *c, const AVFrame *src, VnImage *rgb);
 
 void vni_conv_free(VniConv *c);
 
+/* An RGB24 image (freed by vn_image_free) with a spare row and slack after its last row:
+ * swscale's SIMD paths may write past the last pixel of a row and, for odd heights, a row
+ * beyond the last. */
+int vni_rgb_alloc(VnImage **img, int width, int height);
+
 /* ---- frames (frame.c) ------------------------------------------------------------------ */
 
 struct VnFrame {

@@ -21,7 +21,7 @@ int vn_image_load(VnContext *ctx, const char *path, VnImage **img)
         ret = vni_error(ctx, ret, "%s: image size %dx%d is beyond the limits", path, f->width, f->height);
         goto fail;
     }
-    if ((ret = vn_image_alloc(img, f->width, f->height, 3, VN_U8)) < 0 ||
+    if ((ret = vni_rgb_alloc(img, f->width, f->height)) < 0 ||
         (ret = vni_frame_to_rgb(&conv, f, *img)) < 0) {
         vn_image_free(img);
         ret = vni_error(ctx, ret, "%s: %s", path, vn_strerror(ret));
