@@ -31,7 +31,19 @@ typedef struct VnVideoInfo {
     char color_space[16];       /* matrix, e.g. "bt709" */
     int bit_rate_kbps;          /* 0 if unknown */
     int n_audio, n_subtitle, n_data; /* other streams, copied to the output */
+    int stream_index;           /* the video stream's index in the container (0 for images) */
 } VnVideoInfo;
+
+/* One stream of an input, for listings (vanish info). */
+typedef struct VnStreamInfo {
+    int index;
+    char type[16];              /* "video", "audio", "subtitle", "data", "attachment" */
+    char codec[32];             /* e.g. "aac" */
+    char language[16];          /* language tag, "" if none */
+    int width, height;          /* video streams */
+    int sample_rate, channels;  /* audio streams */
+    int64_t bit_rate;           /* bits per second, 0 if unknown */
+} VnStreamInfo;
 
 typedef struct VnVideoReader VnVideoReader;
 typedef struct VnFrame VnFrame;
@@ -46,6 +58,12 @@ VN_API int vn_video_open(VnContext *ctx, VnVideoReader **r, const char *path);
 
 /* The input's description; owned by the reader. */
 VN_API const VnVideoInfo *vn_video_info(const VnVideoReader *r);
+
+/* Number of streams of the input (1 for a directory of images or a pattern of one stream). */
+VN_API int vn_video_stream_count(const VnVideoReader *r);
+
+/* Describe stream i (0 <= i < vn_video_stream_count) into *s; -EINVAL out of range. */
+VN_API int vn_video_stream_info(const VnVideoReader *r, int i, VnStreamInfo *s);
 
 /*
  * Decode the next frame. Returns 1 with *f set to a new frame (owned by the caller, free with
@@ -146,6 +164,22 @@ VN_API void vn_mask_close(VnMaskReader **m);
 /* Write a mask in the DAVIS convention: grey 0/255 when only id 1 occurs (binary = 1), palette
  * PNG with the DAVIS colours for object ids otherwise. */
 VN_API int vn_mask_save_png(VnContext *ctx, const char *path, const VnImage *mask, int binary);
+
+/* ---- encoding in memory (encode_mem.c) -------------------------------------------------- */
+
+enum VnEncodeFormat { VN_ENCODE_JPEG = 0, VN_ENCODE_PNG = 1 };
+
+/*
+ * Encode an 8-bit grey or RGB image as JPEG (quality 1..100) or PNG (quality ignored), scaled to
+ * width x height (0, 0 = the image's size). On success *buf (free with vn_buffer_free) holds
+ * *size bytes; on failure *buf is NULL. Uses ctx for messages and limits only, so one context
+ * per thread.
+ */
+VN_API int vn_image_encode(VnContext *ctx, const VnImage *img, int format, int quality,
+                           int width, int height, uint8_t **buf, size_t *size);
+
+/* Free a buffer from vn_image_encode; *buf becomes NULL. NULL is a no-op. */
+VN_API void vn_buffer_free(uint8_t **buf);
 
 #ifdef __cplusplus
 }

@@ -47,6 +47,7 @@ static void describe_file(VnVideoReader *r)
     in->vfr = st->avg_frame_rate.num > 0 && st->r_frame_rate.num > 0 &&
               av_cmp_q(st->avg_frame_rate, st->r_frame_rate) != 0;
     in->time_base = (VnRational){st->time_base.num, st->time_base.den};
+    in->stream_index = st->index;
     in->n_frames_header = st->nb_frames > 0 ? st->nb_frames : -1;
     if (st->duration > 0 && st->duration != AV_NOPTS_VALUE)
         in->duration = st->duration * av_q2d(st->time_base);
@@ -315,4 +316,32 @@ void vn_video_close(VnVideoReader **pr)
     free(r->path);
     free(r);
     *pr = NULL;
+}
+
+int vn_video_stream_count(const VnVideoReader *r)
+{
+    if (!r)
+        return -EINVAL;
+    return r->kind == VNI_SRC_FILE ? (int)r->dec.fmt->nb_streams : 1;
+}
+
+int vn_video_stream_info(const VnVideoReader *r, int i, VnStreamInfo *s)
+{
+    const AVCodecParameters *par;
+    const AVDictionaryEntry *lang;
+    if (!r || !s || i < 0 || i >= vn_video_stream_count(r))
+        return -EINVAL;
+    memset(s, 0, sizeof(*s));
+    s->index = i;
+    par = r->kind == VNI_SRC_FILE ? r->dec.fmt->streams[i]->codecpar : r->par;
+    copy_name(s->type, sizeof(s->type), av_get_media_type_string(par->codec_type));
+    copy_name(s->codec, sizeof(s->codec), r->kind == VNI_SRC_FILE ? avcodec_get_name(par->codec_id) : "images");
+    lang = r->kind == VNI_SRC_FILE ? av_dict_get(r->dec.fmt->streams[i]->metadata, "language", NULL, 0) : NULL;
+    snprintf(s->language, sizeof(s->language), "%s", lang ? lang->value : "");
+    s->width = par->width;
+    s->height = par->height;
+    s->sample_rate = par->sample_rate;
+    s->channels = par->ch_layout.nb_channels;
+    s->bit_rate = par->bit_rate;
+    return 0;
 }

@@ -4,6 +4,8 @@
 
 int cmd_inpaint(int argc, char **argv);
 
+int cmd_info(int argc, char **argv);
+
 int cmd_detect_overlay(int argc, char **argv);
 
 #endif

@@ -6,6 +6,7 @@
 #include "commands.h"
 
 static const CliCommand commands[] = {
+    {"info", "describe a video: streams, codecs, size, frame rate, duration, frame count", cmd_info},
     {"inpaint", "fill the masked region of every frame and write the video back", cmd_inpaint},
     {NULL, NULL, NULL},
 };
