@@ -24,7 +24,7 @@ typedef struct VnSegmentSettings {
     int components;      /* Gaussians per colour model (default 5; 1 to 10) */
     int iterations;      /* colour-model / cut iterations, as in GrabCut (default 3; 1 to 10) */
     float smoothness;    /* weight of the contrast-sensitive boundary term (default 50; 0 to 500) */
-    float prior;         /* weight of the geodesic distance prior from the clicks (default 1;
+    float prior;         /* weight of the geodesic distance prior from the clicks (default 3;
                             0 to 20) */
     int star;            /* geodesic star convexity around positive clicks (default 1) */
     int band;            /* half-width in full-resolution pixels of the band refined at full

@@ -7,6 +7,9 @@
 
 /* Radius of the geodesic prior for part / object / larger, as a fraction of the working
  * diagonal (in geodesic units: pixels on flat colour). */
+/* Added to colour variances: keeps models fitted to few pixels from overfitting. */
+#define VAR_FLOOR 30.0
+
 static const float scale_radius[3] = {0.05f, 0.15f, 0.45f};
 
 float vni_seg_radius(const VnSegmenter *s, int kind)
@@ -14,16 +17,42 @@ float vni_seg_radius(const VnSegmenter *s, int kind)
     return scale_radius[kind] * sqrtf((float)s->f.w * s->f.w + (float)s->f.h * s->f.h);
 }
 
+/* The colours around each click always belong to its model, whatever the last cut said, so
+ * that a negative click on a region of the object's colours makes those colours ambiguous and
+ * lets the geodesic prior decide there. Seeds weigh a quarter of each model. */
+static void add_seed_samples(const VnSegmenter *s, const VniSegPrompts *p, float *wf, float *wb)
+{
+    const VniSegFeatures *f = &s->f;
+    const float r = vni_seg_radius(s, VN_SEGMENT_PART) * 0.5f;
+    const int n = f->w * f->h;
+    for (int side = 0; side < 2; side++) {
+        const float *d = side ? s->db : s->df;
+        float *w = side ? wb : wf;
+        int64_t cnt = 0, mass = 0;
+        if (!(side ? p->n_neg : p->n_pos))
+            continue;
+        for (int i = 0; i < n; i++)
+            cnt += d[i] < r;
+        for (int b = 0; b < f->n_bins; b++)
+            mass += (int64_t)w[b];
+        float boost = VNI_MAX(1.0f, 0.25f * (float)mass / (float)VNI_MAX(cnt, 1));
+        for (int i = 0; i < n; i++)
+            if (d[i] < r)
+                w[f->bin[i]] += boost;
+    }
+}
+
 /* Fit both colour models to the current labels, on the colour clusters. */
-static void fit_models(VnSegmenter *s, const uint8_t *lab, VniGmm *fg, VniGmm *bg)
+static void fit_models(VnSegmenter *s, const VniSegPrompts *p, const uint8_t *lab, VniGmm *fg, VniGmm *bg)
 {
     const VniSegFeatures *f = &s->f;
     float *wf = s->bw, *wb = s->bw + f->n_bins;
     memset(s->bw, 0, sizeof(float) * 2 * (size_t)f->n_bins);
-    for (int p = 0; p < f->w * f->h; p++)
-        (lab[p] ? wf : wb)[f->bin[p]] += 1.0f;
-    vni_gmm_fit(fg, s->s.components, f->bin_col, wf, f->n_bins, 4.0, s->blab);
-    vni_gmm_fit(bg, s->s.components, f->bin_col, wb, f->n_bins, 4.0, s->blab);
+    for (int i = 0; i < f->w * f->h; i++)
+        (lab[i] ? wf : wb)[f->bin[i]] += 1.0f;
+    add_seed_samples(s, p, wf, wb);
+    vni_gmm_fit(fg, s->s.components, f->bin_col, wf, f->n_bins, VAR_FLOOR, s->blab);
+    vni_gmm_fit(bg, s->s.components, f->bin_col, wb, f->n_bins, VAR_FLOOR, s->blab);
     for (int b = 0; b < f->n_bins; b++) {
         s->ufg[b] = (float)vni_gmm_cost(fg, f->bin_col + 3 * b);
         s->ubg[b] = (float)vni_gmm_cost(bg, f->bin_col + 3 * b);
@@ -99,7 +128,7 @@ int vni_seg_solve(VnSegmenter *s, const VniSegPrompts *p, int kind, VniGmm *fg, 
     if (init != lab)
         memcpy(lab, init, (size_t)n);
     for (int it = 0; it < iterations; it++) {
-        fit_models(s, lab, fg, bg);
+        fit_models(s, p, lab, fg, bg);
         vni_maxflow_reset(s->g, n);
         add_unaries(s, p, R);
         add_pairwise(s, p);

@@ -39,7 +39,7 @@ static void neighbour_diffs(VniSegFeatures *f)
 {
     static const int dx[4] = {1, 0, 1, -1}, dy[4] = {0, 1, 1, 1};
     const int w = f->w, h = f->h;
-    double sum = 0;
+    double sum = 0, sum1 = 0;
     int64_t cnt = 0;
     for (int d = 0; d < 4; d++)
         for (int y = 0; y < h; y++)
@@ -49,11 +49,13 @@ static void neighbour_diffs(VniSegFeatures *f)
                 if (qx >= 0 && qx < w && qy < h) {
                     v = cdist(f->col + 3 * p, f->col + 3 * (qy * w + qx));
                     sum += (double)v * v;
+                    sum1 += v;
                     cnt++;
                 }
                 f->diff[d][p] = v;
             }
     f->beta = sum > 0 ? 0.5 / (sum / (double)cnt) : 0.0;
+    f->mean_diff = sum1 > 0 ? (float)(sum1 / (double)cnt) : 1.0f;
 }
 
 /* Colour clusters: quantise to 32 levels per channel, number the occupied cells, keep their

@@ -15,6 +15,7 @@ typedef struct VniSegFeatures {
     float *diff[4];      /* colour distance ‖I_p - I_q‖ to the neighbour in each direction; 0 off
                             the image */
     double beta;         /* 1 / (2 <‖ΔI‖²>) for the contrast-sensitive smoothness */
+    float mean_diff;     /* <‖ΔI‖>, the unit of colour steps in geodesic distances */
     int *bin;            /* w*h: colour cluster of each pixel */
     int n_bins;
     float *bin_col;      /* n_bins*3 mean colour of each cluster */

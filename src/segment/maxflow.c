@@ -142,6 +142,7 @@ static void init_trees(VniMaxflow *g)
     for (int i = 0; i < g->n; i++) {
         g->next_active[i] = -1;
         g->ts[i] = 0;
+        g->sink[i] = 0;
         if (g->tr_cap[i] != 0) {
             g->sink[i] = g->tr_cap[i] < 0;
             g->parent[i] = P_TERMINAL;

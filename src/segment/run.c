@@ -8,7 +8,8 @@
 
 #include "core/resample.h"
 
-#define GEO_GAMMA 0.1f
+/* Weight of colour steps in geodesic distances, in units of the frame's mean neighbour step. */
+#define GEO_GAMMA 1.0f
 
 static int to_working(double v, double scale, int size)
 {
@@ -193,13 +194,21 @@ static int solve_candidates(VnSegmenter *s, const VniSegPrompts *p, Cand *c)
     return nc;
 }
 
-static void rank(Cand *c, int nc)
+/* Best first by score. With more than one point the prompts are no longer ambiguous (as in
+ * SAM, several clicks ask for one object): the object candidate leads. */
+static void rank(Cand *c, int nc, int n_points)
 {
     for (int i = 1; i < nc; i++)
         for (int j = i; j > 0 && c[j].score > c[j - 1].score; j--) {
             Cand t = c[j];
             c[j] = c[j - 1];
             c[j - 1] = t;
+        }
+    for (int i = 1; n_points > 1 && i < nc; i++)
+        if (c[i].kind == VN_SEGMENT_OBJECT) {
+            Cand t = c[i];
+            memmove(c + 1, c, sizeof(*c) * (size_t)i);
+            c[0] = t;
         }
 }
 
@@ -225,13 +234,13 @@ int vn_segmenter_run(VnSegmenter *s, const VnPrompt *prompts, int n, const VnIma
     p.n_full = n;
     p.has_mask = refine != NULL;
     place_prompts(s, &p, prompts, n);
-    vni_geodesic(&s->f, p.pos, p.n_pos, GEO_GAMMA, NULL, s->df, s->par, s->heap);
-    vni_geodesic(&s->f, p.neg, p.n_neg, GEO_GAMMA, NULL, s->db, s->parb, s->heap);
+    vni_geodesic(&s->f, p.pos, p.n_pos, GEO_GAMMA / s->f.mean_diff, NULL, s->df, s->par, s->heap);
+    vni_geodesic(&s->f, p.neg, p.n_neg, GEO_GAMMA / s->f.mean_diff, NULL, s->db, s->parb, s->heap);
     if (refine && (ret = mask_prior(s, refine)) < 0)
         goto fail;
     if ((nc = ret = solve_candidates(s, &p, c)) < 0)
         goto fail;
-    rank(c, nc);
+    rank(c, nc, p.n_pos + p.n_neg);
     nc = VNI_MIN(nc, s->s.candidates);
     for (int k = 0; k < nc; k++) {
         VnSegmentCandidate *oc = &out->c[k];

@@ -20,7 +20,7 @@ static const VnOption segment_options[] = {
     {"smoothness", "weight of the contrast-sensitive boundary term", VN_OPT_FLOAT,
      offsetof(VnSegmentSettings, smoothness), 50, 0, 500, NULL},
     {"prior", "weight of the geodesic distance prior from the clicks", VN_OPT_FLOAT,
-     offsetof(VnSegmentSettings, prior), 1, 0, 20, NULL},
+     offsetof(VnSegmentSettings, prior), 3, 0, 20, NULL},
     {"star", "geodesic star convexity around positive clicks", VN_OPT_BOOL,
      offsetof(VnSegmentSettings, star), 1, 0, 1, NULL},
     {"band", "half-width of the full-resolution refinement band in pixels (0 = auto)", VN_OPT_INT,

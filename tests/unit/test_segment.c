@@ -1,0 +1,349 @@
+/* Interactive segmentation: Boykov–Kolmogorov max-flow against Edmonds–Karp, and each prompt
+ * type on synthetic textured images. */
+#include <errno.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "segment/maxflow.h"
+#include "vanish/segment.h"
+
+static VnContext *ctx;
+
+static int setup(void **state)
+{
+    VnSettings s;
+    (void)state;
+    vn_default_settings(&s);
+    s.n_threads = 2;
+    return vn_open(&ctx, &s);
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    vn_close(&ctx);
+    return 0;
+}
+
+static uint32_t rng_next(uint32_t *s)
+{
+    *s ^= *s << 13;
+    *s ^= *s >> 17;
+    *s ^= *s << 5;
+    return *s;
+}
+
+/* ---- max-flow against a plain reference ------------------------------------------------ */
+
+/* Edmonds–Karp on a dense capacity matrix (n nodes, source s, sink t); c is consumed. */
+static double edmonds_karp(int n, double *c, int s, int t)
+{
+    int *par = malloc(sizeof(int) * (size_t)n), *q = malloc(sizeof(int) * (size_t)n);
+    double flow = 0;
+    for (;;) {
+        int h = 0, tl = 0;
+        for (int i = 0; i < n; i++)
+            par[i] = -1;
+        par[s] = s;
+        q[tl++] = s;
+        while (h < tl && par[t] < 0) {
+            int u = q[h++];
+            for (int v = 0; v < n; v++)
+                if (par[v] < 0 && c[u * n + v] > 0) {
+                    par[v] = u;
+                    q[tl++] = v;
+                }
+        }
+        if (par[t] < 0)
+            break;
+        double b = INFINITY;
+        for (int v = t; v != s; v = par[v])
+            b = fmin(b, c[par[v] * n + v]);
+        for (int v = t; v != s; v = par[v]) {
+            c[par[v] * n + v] -= b;
+            c[v * n + par[v]] += b;
+        }
+        flow += b;
+    }
+    free(par);
+    free(q);
+    return flow;
+}
+
+typedef struct Edge {
+    int u, v, a, b;
+} Edge;
+
+/* Solve one graph with both algorithms; check the flows agree and that BK's cut costs the flow. */
+static void check_graph(int n, const int *src, const int *snk, const Edge *e, int m)
+{
+    const int N = n + 2;
+    double *c = calloc((size_t)N * N, sizeof(double)), cut = 0;
+    VniMaxflow *g = NULL;
+    assert_int_equal(vni_maxflow_alloc(&g, n, m), 0);
+    for (int i = 0; i < n; i++) {
+        vni_maxflow_add_tweights(g, i, (float)src[i], (float)snk[i]);
+        c[n * N + i] += src[i];
+        c[i * N + n + 1] += snk[i];
+    }
+    for (int k = 0; k < m; k++) {
+        assert_int_equal(vni_maxflow_add_edge(g, e[k].u, e[k].v, (float)e[k].a, (float)e[k].b), 0);
+        c[e[k].u * N + e[k].v] += e[k].a;
+        c[e[k].v * N + e[k].u] += e[k].b;
+    }
+    double f = vni_maxflow_solve(g), ref = edmonds_karp(N, c, n, n + 1);
+    assert_true(f == ref);
+    for (int i = 0; i < n; i++)
+        cut += vni_maxflow_source_side(g, i) ? snk[i] : src[i];
+    for (int k = 0; k < m; k++) {
+        int su = vni_maxflow_source_side(g, e[k].u), sv = vni_maxflow_source_side(g, e[k].v);
+        cut += su && !sv ? e[k].a : !su && sv ? e[k].b : 0;
+    }
+    assert_true(cut == f);
+    vni_maxflow_free(&g);
+    assert_null(g);
+    free(c);
+}
+
+static void test_maxflow_random(void **state)
+{
+    (void)state;
+    for (uint32_t seed = 1; seed <= 400; seed++) {
+        uint32_t r = seed * 2654435761u;
+        int n = 2 + (int)(rng_next(&r) % 40), m = (int)(rng_next(&r) % (uint32_t)(4 * n));
+        int src[42], snk[42];
+        Edge e[170];
+        for (int i = 0; i < n; i++) {
+            src[i] = rng_next(&r) % 3 ? (int)(rng_next(&r) % 20) : 0;
+            snk[i] = rng_next(&r) % 3 ? (int)(rng_next(&r) % 20) : 0;
+        }
+        for (int k = 0; k < m; k++) {
+            e[k].u = (int)(rng_next(&r) % (uint32_t)n);
+            e[k].v = (int)(rng_next(&r) % (uint32_t)n);
+            if (e[k].u == e[k].v)
+                e[k].v = (e[k].u + 1) % n;
+            e[k].a = (int)(rng_next(&r) % 15);
+            e[k].b = rng_next(&r) % 2 ? (int)(rng_next(&r) % 15) : 0;
+            if (rng_next(&r) % 10 == 0)
+                e[k].a = 1000000; /* "infinite" edges, as the star constraint uses */
+        }
+        check_graph(n, src, snk, e, m);
+    }
+}
+
+static void test_maxflow_grid(void **state)
+{
+    (void)state;
+    for (uint32_t seed = 1; seed <= 150; seed++) {
+        uint32_t r = seed * 40503u + 7;
+        int w = 2 + (int)(rng_next(&r) % 10), h = 2 + (int)(rng_next(&r) % 10), n = w * h, m = 0;
+        int src[144], snk[144];
+        Edge e[600];
+        for (int i = 0; i < n; i++) {
+            int v = (int)(rng_next(&r) % 41) - 20;
+            src[i] = v > 0 ? v : 0;
+            snk[i] = v < 0 ? -v : 0;
+        }
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++) {
+                int c = (int)(rng_next(&r) % 12);
+                if (x + 1 < w)
+                    e[m++] = (Edge){y * w + x, y * w + x + 1, c, c};
+                c = (int)(rng_next(&r) % 12);
+                if (y + 1 < h)
+                    e[m++] = (Edge){y * w + x, (y + 1) * w + x, c, c};
+                if (x + 1 < w && y + 1 < h && seed % 2)
+                    e[m++] = (Edge){y * w + x, (y + 1) * w + x + 1, c / 2, c / 2};
+            }
+        check_graph(n, src, snk, e, m);
+    }
+}
+
+/* ---- prompts on synthetic images ------------------------------------------------------- */
+
+#define IW 160
+#define IH 120
+
+/* Textured background (green noise with darker stripes), and textured red objects: discs at
+ * (cx[k], cy[k]) of radius rad. gt receives disc 0 as 255 when not NULL. */
+static VnImage *make_image(const int *cx, const int *cy, int n, int rad, VnImage **gt)
+{
+    VnImage *img = NULL;
+    uint32_t r = 12345;
+    assert_int_equal(vn_image_alloc(&img, IW, IH, 3, VN_U8), 0);
+    if (gt)
+        assert_int_equal(vn_image_alloc(gt, IW, IH, 1, VN_U8), 0);
+    for (int y = 0; y < IH; y++)
+        for (int x = 0; x < IW; x++) {
+            uint8_t *p = vn_image_row(img, y) + 3 * x;
+            int nz = (int)(rng_next(&r) % 50) - 25, obj = -1;
+            for (int k = 0; k < n; k++)
+                if ((x - cx[k]) * (x - cx[k]) + (y - cy[k]) * (y - cy[k]) <= rad * rad)
+                    obj = k;
+            if (obj >= 0) {
+                p[0] = (uint8_t)(190 + nz / 2);
+                p[1] = (uint8_t)(60 + nz);
+                p[2] = (uint8_t)(50 + nz);
+            } else {
+                int stripe = (x / 6) % 2 ? 30 : 0;
+                p[0] = (uint8_t)(60 + nz - stripe / 2);
+                p[1] = (uint8_t)(140 + nz - stripe);
+                p[2] = (uint8_t)(70 + nz);
+            }
+            if (gt)
+                vn_image_row(*gt, y)[x] = obj == 0 ? 255 : 0;
+        }
+    return img;
+}
+
+static double mask_iou(const VnImage *a, const VnImage *b)
+{
+    int64_t in = 0, un = 0;
+    for (int y = 0; y < a->height; y++)
+        for (int x = 0; x < a->width; x++) {
+            int pa = vn_image_row(a, y)[x] != 0, pb = vn_image_row(b, y)[x] != 0;
+            in += pa && pb;
+            un += pa || pb;
+        }
+    return un ? (double)in / (double)un : 1.0;
+}
+
+/* Run the prompts on img with settings s; IoU of the best candidate with gt. */
+static double run_iou(VnImage *img, const VnSegmentSettings *s, const VnPrompt *p, int n,
+                      const VnImage *refine, const VnImage *gt)
+{
+    VnSegmenter *seg = NULL;
+    VnSegmentResult res;
+    assert_int_equal(vn_segmenter_open(ctx, &seg, img, s), 0);
+    int ret = vn_segmenter_run(seg, p, n, refine, &res);
+    assert_true(ret >= 1 && ret <= 3);
+    assert_int_equal(res.n, ret);
+    for (int k = 1; n == 1 && k < res.n; k++) /* one click: ranked by score */
+        assert_true(res.c[k].score <= res.c[k - 1].score);
+    double v = mask_iou(res.c[0].mask, gt);
+    vn_segment_result_free(&res);
+    assert_null(res.c[0].mask);
+    vn_segmenter_close(&seg);
+    assert_null(seg);
+    return v;
+}
+
+static void test_point(void **state)
+{
+    const int cx[1] = {80}, cy[1] = {60};
+    VnImage *gt = NULL, *img = make_image(cx, cy, 1, 30, &gt);
+    VnPrompt p = {VN_PROMPT_POSITIVE, 85, 55, 0, 0};
+    (void)state;
+    assert_true(run_iou(img, NULL, &p, 1, NULL, gt) >= 0.9);
+    vn_image_free(&img);
+    vn_image_free(&gt);
+}
+
+/* Solved at a quarter of the size, refined at full resolution in a band. */
+static void test_point_reduced(void **state)
+{
+    const int cx[1] = {70}, cy[1] = {64};
+    VnImage *gt = NULL, *img = make_image(cx, cy, 1, 34, &gt);
+    VnPrompt p = {VN_PROMPT_POSITIVE, 70, 64, 0, 0};
+    VnSegmentSettings s;
+    (void)state;
+    vn_segment_default_settings(&s);
+    s.working_size = 64;
+    assert_true(run_iou(img, &s, &p, 1, NULL, gt) >= 0.9);
+    vn_image_free(&img);
+    vn_image_free(&gt);
+}
+
+/* Two touching objects of the same colours: a negative click on the second keeps only the first. */
+static void test_negative(void **state)
+{
+    const int cx[2] = {55, 105}, cy[2] = {60, 60};
+    VnImage *gt = NULL, *img = make_image(cx, cy, 2, 27, &gt);
+    VnPrompt p[2] = {{VN_PROMPT_POSITIVE, 50, 60, 0, 0}, {VN_PROMPT_NEGATIVE, 110, 60, 0, 0}};
+    (void)state;
+    double v = run_iou(img, NULL, p, 2, NULL, gt);
+    print_message("negative: IoU %.3f\n", v);
+    assert_true(v >= 0.85);
+    vn_image_free(&img);
+    vn_image_free(&gt);
+}
+
+static void test_box(void **state)
+{
+    const int cx[1] = {80}, cy[1] = {60};
+    VnImage *gt = NULL, *img = make_image(cx, cy, 1, 30, &gt);
+    VnPrompt p = {VN_PROMPT_BOX, 45, 25, 115, 95};
+    (void)state;
+    assert_true(run_iou(img, NULL, &p, 1, NULL, gt) >= 0.9);
+    vn_image_free(&img);
+    vn_image_free(&gt);
+}
+
+/* A mask with a wrongly taken background patch, mended by one negative click in the patch;
+ * and one with a missing part, mended by one positive click. */
+static void test_refine(void **state)
+{
+    const int cx[1] = {70}, cy[1] = {60};
+    VnImage *gt = NULL, *bad = NULL, *img = make_image(cx, cy, 1, 30, &gt);
+    VnPrompt neg = {VN_PROMPT_NEGATIVE, 125, 60, 0, 0}, pos = {VN_PROMPT_POSITIVE, 55, 60, 0, 0};
+    (void)state;
+    assert_int_equal(vn_image_alloc(&bad, IW, IH, 1, VN_U8), 0);
+    assert_int_equal(vn_image_copy(bad, gt), 0);
+    for (int y = 40; y < 80; y++)
+        for (int x = 100; x < 150; x++)
+            vn_image_row(bad, y)[x] = 255;
+    assert_true(mask_iou(bad, gt) < 0.8);
+    assert_true(run_iou(img, NULL, &neg, 1, bad, gt) >= 0.9);
+    for (int y = 0; y < IH; y++)
+        for (int x = 0; x < IW; x++)
+            vn_image_row(bad, y)[x] = vn_image_row(gt, y)[x] && x >= 68 ? 255 : 0;
+    assert_true(mask_iou(bad, gt) < 0.6);
+    assert_true(run_iou(img, NULL, &pos, 1, bad, gt) >= 0.9);
+    vn_image_free(&bad);
+    vn_image_free(&img);
+    vn_image_free(&gt);
+}
+
+static void test_errors(void **state)
+{
+    const int cx[1] = {80}, cy[1] = {60};
+    VnImage *img = make_image(cx, cy, 1, 30, NULL);
+    VnSegmenter *seg = NULL;
+    VnSegmentResult res;
+    VnPrompt out = {VN_PROMPT_NEGATIVE, 160, 10, 0, 0};
+    VnPrompt boxes[2] = {{VN_PROMPT_BOX, 1, 1, 20, 20}, {VN_PROMPT_BOX, 2, 2, 30, 30}};
+    VnSegmentSettings s;
+    (void)state;
+    vn_segment_default_settings(&s);
+    s.components = 11;
+    assert_int_equal(vn_segmenter_open(ctx, &seg, img, &s), -EINVAL);
+    assert_null(seg);
+    assert_non_null(strstr(vn_last_error(ctx), "components"));
+    assert_int_equal(vn_segmenter_open(ctx, &seg, img, NULL), 0);
+    assert_int_equal(vn_segmenter_run(seg, &out, 1, NULL, &res), -EINVAL);
+    assert_non_null(strstr(vn_last_error(ctx), "negative point 160,10 is outside"));
+    assert_int_equal(res.n, 0);
+    assert_int_equal(vn_segmenter_run(seg, boxes, 2, NULL, &res), -EINVAL);
+    assert_int_equal(vn_segmenter_run(seg, NULL, 0, NULL, &res), -EINVAL);
+    vn_segmenter_close(&seg);
+    vn_segmenter_close(&seg);
+    vn_image_free(&img);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_maxflow_random), cmocka_unit_test(test_maxflow_grid),
+        cmocka_unit_test(test_point),          cmocka_unit_test(test_point_reduced),
+        cmocka_unit_test(test_negative),       cmocka_unit_test(test_box),
+        cmocka_unit_test(test_refine),         cmocka_unit_test(test_errors),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
