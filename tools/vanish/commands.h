@@ -8,4 +8,6 @@ int cmd_info(int argc, char **argv);
 
 int cmd_detect_overlay(int argc, char **argv);
 
+int cmd_segment(int argc, char **argv);
+
 #endif

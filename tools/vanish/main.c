@@ -9,6 +9,7 @@ static const CliCommand commands[] = {
     {"info", "describe a video: streams, codecs, size, frame rate, duration, frame count", cmd_info},
     {"inpaint", "fill the masked region of every frame and write the video back", cmd_inpaint},
     {"detect-overlay", "propose the mask of a static logo or watermark", cmd_detect_overlay},
+    {"segment", "make an object's mask from clicks or a box on one frame", cmd_segment},
     {NULL, NULL, NULL},
 };
 
