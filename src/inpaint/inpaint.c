@@ -11,8 +11,7 @@ static const char *const method_names[] = {"fill", "spatial", NULL};
 static const char *const preset_names[] = {"fast", "medium", "best", NULL};
 
 static const VnOption inpaint_options[] = {
-    {"method", "fill = what other frames saw, along the optical flow, inventing only the never "
-     "seen; spatial = per-frame membrane fill from the hole's border",
+    {"method", "fill: from other frames along the flow; spatial: per frame, from the border",
      VN_OPT_CHOICE, offsetof(VnInpaintSettings, method), VN_INPAINT_FILL, 0, 1, method_names},
     {"dilate", "grow the mask by this many pixels to cover soft edges and compression halos",
      VN_OPT_INT, offsetof(VnInpaintSettings, dilate), 2, 0, 64, NULL},
@@ -20,7 +19,7 @@ static const VnOption inpaint_options[] = {
      VN_OPT_INT, offsetof(VnInpaintSettings, working_size), 960, 64, 4096, NULL},
     {"window", "frames solved together (a quarter overlap the next window)",
      VN_OPT_INT, offsetof(VnInpaintSettings, window), 24, 4, 200, NULL},
-    {"preset", "speed against quality", VN_OPT_CHOICE, offsetof(VnInpaintSettings, preset),
+    {"quality", "speed against quality of flow and completion", VN_OPT_CHOICE, offsetof(VnInpaintSettings, preset),
      VN_PRESET_MEDIUM, 0, 2, preset_names},
     {NULL, NULL, 0, 0, 0, 0, 0, NULL},
 };

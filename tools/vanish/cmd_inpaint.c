@@ -19,7 +19,7 @@ static void help(FILE *f, const VnInpaintSettings *s)
           "                        for PNG frames\n"
           "  --crf N               H.264 quality, lower is better (default 18)\n"
           "  --lossless            lossless output (FFV1 in .mkv, x264 qp 0 otherwise)\n"
-          "  --preset NAME         x264 preset (default medium)\n\n"
+          "  --x264-preset NAME    x264 speed preset (default medium)\n\n"
           "Fill options:\n", f);
     cli_print_table(f, vn_inpaint_options(), s);
     fputc('\n', f);
@@ -55,7 +55,7 @@ int cmd_inpaint(int argc, char **argv)
         else if ((v = cli_flag_value("--crf", argc, argv, &i, &bad))) {
             if (sscanf(v, "%d", &ws.crf) != 1 || ws.crf < 0 || ws.crf > 51)
                 return cli_error("--crf: '%s' is not a number from 0 to 51", v) + 1;
-        } else if ((v = cli_flag_value("--preset", argc, argv, &i, &bad)))
+        } else if ((v = cli_flag_value("--x264-preset", argc, argv, &i, &bad)))
             ws.preset = v;
         else if (!strcmp(a, "--lossless"))
             ws.lossless = 1;
