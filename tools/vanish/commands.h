@@ -10,4 +10,6 @@ int cmd_detect_overlay(int argc, char **argv);
 
 int cmd_segment(int argc, char **argv);
 
+int cmd_gui(int argc, char **argv);
+
 #endif

@@ -10,6 +10,7 @@ static const CliCommand commands[] = {
     {"inpaint", "fill the masked region of every frame and write the video back", cmd_inpaint},
     {"detect-overlay", "propose the mask of a static logo or watermark", cmd_detect_overlay},
     {"segment", "make an object's mask from clicks or a box on one frame", cmd_segment},
+    {"gui", "serve the page that does the whole job in a browser", cmd_gui},
     {NULL, NULL, NULL},
 };
 

@@ -1,0 +1,201 @@
+/* The objects of a video and their masks, one run-length mask per object per frame. */
+#include "srv.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+SrvObject *srv_object_find(SrvVideo *v, int id)
+{
+    for (int i = 0; i < SRV_MAX_OBJECTS; i++)
+        if (v->objects[i].id == id && id > 0)
+            return &v->objects[i];
+    return NULL;
+}
+
+int srv_object_add(SrvVideo *v)
+{
+    int used[SRV_MAX_OBJECTS + 1] = {0};
+    SrvObject *slot = NULL;
+    for (int i = 0; i < SRV_MAX_OBJECTS; i++) {
+        if (v->objects[i].id)
+            used[v->objects[i].id] = 1;
+        else if (!slot)
+            slot = &v->objects[i];
+    }
+    if (!slot)
+        return -ENOSPC;
+    for (int id = 1; id <= SRV_MAX_OBJECTS; id++)
+        if (!used[id]) {
+            memset(slot, 0, sizeof(*slot));
+            slot->id = id;
+            v->mask_version++;
+            return id;
+        }
+    return -ENOSPC;
+}
+
+/* Drop every mask of an object. */
+static void free_masks(SrvObject *o)
+{
+    for (int64_t i = 0; i < o->cap; i++)
+        free(o->masks[i]);
+    free(o->masks);
+    o->masks = NULL;
+    o->cap = 0;
+}
+
+int srv_object_remove(SrvVideo *v, int id)
+{
+    SrvObject *o = srv_object_find(v, id);
+    if (!o)
+        return -ENOENT;
+    free_masks(o);
+    o->id = 0;
+    v->mask_version++;
+    return 0;
+}
+
+/* Make room for frame n in the object's table. */
+static int grow(SrvObject *o, int64_t n)
+{
+    int64_t cap = o->cap ? o->cap : 64;
+    SrvMask **m;
+    if (n < o->cap)
+        return 0;
+    if (n >= SRV_MAX_FRAMES)
+        return -ERANGE;
+    while (cap <= n)
+        cap *= 2;
+    if (!(m = realloc(o->masks, (size_t)cap * sizeof(*m))))
+        return -ENOMEM;
+    memset(m + o->cap, 0, (size_t)(cap - o->cap) * sizeof(*m));
+    o->masks = m;
+    o->cap = cap;
+    return 0;
+}
+
+int srv_object_set(SrvVideo *v, SrvObject *o, int64_t n, SrvMask *m)
+{
+    int ret;
+    if (n < 0)
+        return -EINVAL;
+    if ((ret = grow(o, n)) < 0) {
+        free(m);
+        return ret;
+    }
+    free(o->masks[n]);
+    o->masks[n] = m;
+    v->mask_version++;
+    return 0;
+}
+
+int srv_object_clear(SrvVideo *v, int id, int64_t n)
+{
+    SrvObject *o = srv_object_find(v, id);
+    if (!o)
+        return -ENOENT;
+    if (n < 0)
+        free_masks(o);
+    else if (n < o->cap) {
+        free(o->masks[n]);
+        o->masks[n] = NULL;
+    }
+    v->mask_version++;
+    return 0;
+}
+
+/* Frames on which the object has a mask drawn by the user, as a JSON array. */
+static cJSON *keyframes(const SrvObject *o)
+{
+    cJSON *a = cJSON_CreateArray();
+    int count = 0;
+    for (int64_t i = 0; a && i < o->cap && count < 1000; i++)
+        if (o->masks[i] && o->masks[i]->key) {
+            cJSON_AddItemToArray(a, cJSON_CreateNumber((double)i));
+            count++;
+        }
+    return a;
+}
+
+/* Number of frames with any mask for the object. */
+static int64_t masked_frames(const SrvObject *o)
+{
+    int64_t n = 0;
+    for (int64_t i = 0; i < o->cap; i++)
+        n += o->masks[i] != NULL;
+    return n;
+}
+
+cJSON *srv_objects_json(SrvVideo *v)
+{
+    cJSON *a = cJSON_CreateArray();
+    for (int i = 0; a && i < SRV_MAX_OBJECTS; i++) {
+        const SrvObject *o = &v->objects[i];
+        cJSON *j;
+        if (!o->id)
+            continue;
+        if (!(j = cJSON_CreateObject()))
+            break;
+        cJSON_AddNumberToObject(j, "id", o->id);
+        cJSON_AddItemToObject(j, "keyframes", keyframes(o));
+        cJSON_AddNumberToObject(j, "masked_frames", (double)masked_frames(o));
+        cJSON_AddItemToArray(a, j);
+    }
+    return a;
+}
+
+cJSON *srv_masks_json(SrvVideo *v, int64_t n)
+{
+    cJSON *j = cJSON_CreateObject(), *a = cJSON_CreateArray();
+    if (!j || !a) {
+        cJSON_Delete(j);
+        cJSON_Delete(a);
+        return NULL;
+    }
+    cJSON_AddNumberToObject(j, "frame", (double)n);
+    cJSON_AddNumberToObject(j, "width", v->info.width);
+    cJSON_AddNumberToObject(j, "height", v->info.height);
+    cJSON_AddNumberToObject(j, "version", (double)v->mask_version);
+    for (int i = 0; i < SRV_MAX_OBJECTS; i++) {
+        const SrvObject *o = &v->objects[i];
+        cJSON *m;
+        if (!o->id || n >= o->cap || !o->masks[n] || !(m = cJSON_CreateObject()))
+            continue;
+        cJSON_AddNumberToObject(m, "object", o->id);
+        cJSON_AddBoolToObject(m, "key", o->masks[n]->key);
+        cJSON_AddItemToObject(m, "rle", srv_mask_json(o->masks[n]));
+        cJSON_AddItemToArray(a, m);
+    }
+    cJSON_AddItemToObject(j, "masks", a);
+    return j;
+}
+
+int srv_masks_paint(SrvVideo *v, int64_t n, VnImage *img, int binary)
+{
+    int count = 0;
+    for (int i = 0; i < SRV_MAX_OBJECTS; i++) {
+        const SrvObject *o = &v->objects[i];
+        if (!o->id || n >= o->cap || !o->masks[n])
+            continue;
+        srv_mask_paint(o->masks[n], img, binary ? 1 : (uint8_t)o->id);
+        count++;
+    }
+    return count;
+}
+
+int srv_objects_count(SrvVideo *v)
+{
+    int count = 0;
+    for (int i = 0; i < SRV_MAX_OBJECTS; i++)
+        count += v->objects[i].id && masked_frames(&v->objects[i]) > 0;
+    return count;
+}
+
+void srv_objects_free(SrvVideo *v)
+{
+    for (int i = 0; i < SRV_MAX_OBJECTS; i++) {
+        free_masks(&v->objects[i]);
+        v->objects[i].id = 0;
+    }
+}

@@ -1,0 +1,116 @@
+/*
+ * The removal job: the masks of every object on every frame are written as a directory of PNGs
+ * (the union, one per frame), vn_inpaint_file fills the video, and the result is opened as a
+ * video of its own so that the page can show and compare its frames.
+ */
+#include "srv.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "vanish/inpaint.h"
+
+/* Write the union of the objects' masks of every frame to dir/%05d.png. */
+static int write_masks(SrvJob *j, VnContext *ctx, const char *dir, int64_t n_frames)
+{
+    SrvVideo *v = j->video;
+    VnImage *img = NULL;
+    char path[PATH_MAX + 160];
+    int ret = vn_image_alloc(&img, v->info.width, v->info.height, 1, VN_U8);
+    for (int64_t n = 0; ret >= 0 && n < n_frames; n++) {
+        memset(img->data, 0, (size_t)img->stride * (size_t)img->height);
+        pthread_mutex_lock(&v->lock);
+        srv_masks_paint(v, n, img, 1);
+        pthread_mutex_unlock(&v->lock);
+        snprintf(path, sizeof(path), "%s/%05lld.png", dir, (long long)n);
+        if ((ret = vn_mask_save_png(ctx, path, img, 1)) < 0)
+            snprintf(j->error, sizeof(j->error), "cannot write the masks: %s", vn_last_error(ctx));
+        else if (srv_job_progress(j, "masks", (double)(n + 1) / (double)n_frames))
+            ret = VN_ERR_CANCELLED;
+    }
+    vn_image_free(&img);
+    return ret;
+}
+
+/* Open the finished output as a video (frames for the comparison view) and list it. */
+static int open_result(SrvJob *j, const char *path)
+{
+    SrvServer *s = j->srv;
+    SrvVideo *r = NULL;
+    char dir[PATH_MAX], name[300];
+    int ret;
+    if ((ret = srv_make_dir(s->tmp_root, "result-", dir, sizeof(dir))) < 0) {
+        snprintf(j->error, sizeof(j->error), "cannot make a directory: %s", strerror(-ret));
+        return ret;
+    }
+    snprintf(name, sizeof(name), "%.200s-removed.mp4", j->video->name);
+    if ((ret = srv_video_open(s, path, name, dir, 1, &r, j->error, sizeof(j->error))) < 0) {
+        srv_remove_tree(dir);
+        return ret;
+    }
+    if ((ret = srv_video_add(s, r)) < 0) {
+        snprintf(j->error, sizeof(j->error), "too many videos are open");
+        srv_video_unref(&r);
+        return ret;
+    }
+    pthread_mutex_lock(&j->lock);
+    snprintf(j->result_video, sizeof(j->result_video), "%s", r->id);
+    pthread_mutex_unlock(&j->lock);
+    return 0;
+}
+
+/* Settings of the fill from the request's "options" (the inpaint option table). */
+static int settings(SrvJob *j, VnInpaintSettings *st)
+{
+    vn_inpaint_default_settings(st);
+    return srv_json_options(vn_inpaint_options(), st,
+                            cJSON_GetObjectItemCaseSensitive(j->params, "options"), j->error,
+                            sizeof(j->error));
+}
+
+int srv_remove_run(SrvJob *j)
+{
+    SrvVideo *v = j->video;
+    VnContext *ctx = NULL;
+    VnInpaintSettings st;
+    VnWriterSettings ws;
+    char dir[PATH_MAX + 64], masks[PATH_MAX + 128], out[PATH_MAX + 128];
+    int64_t n_frames;
+    int ret;
+    if ((ret = settings(j, &st)) < 0)
+        return ret;
+    vn_writer_default_settings(&ws);
+    srv_job_status(j, "decode", 0, 0);
+    if ((n_frames = srv_video_wait_all(v, &j->cancel)) < 0) {
+        snprintf(j->error, sizeof(j->error), "the video could not be decoded: %s", v->decode_error);
+        return (int)n_frames;
+    }
+    j->n_frames = n_frames;
+    snprintf(dir, sizeof(dir), "%s/job-%s", v->dir, j->id);
+    snprintf(masks, sizeof(masks), "%s/masks", dir);
+    snprintf(out, sizeof(out), "%s/result.mp4", dir);
+    if (mkdir(dir, 0700) || mkdir(masks, 0700)) {
+        snprintf(j->error, sizeof(j->error), "cannot make the job's directory: %s", strerror(errno));
+        return -errno;
+    }
+    if ((ret = srv_open_context(j->srv, &ctx, j->srv->cfg.threads, srv_job_progress, j)) < 0)
+        return ret;
+    j->p_span = 0.05;
+    if ((ret = write_masks(j, ctx, masks, n_frames)) < 0)
+        goto done;
+    j->p_base = 0.05;
+    j->p_span = 0.95;
+    if ((ret = vn_inpaint_file(ctx, v->path, masks, out, &st, &ws)) < 0) {
+        snprintf(j->error, sizeof(j->error), "%s", *vn_last_error(ctx) ? vn_last_error(ctx) : vn_strerror(ret));
+        goto done;
+    }
+    snprintf(j->result, sizeof(j->result), "%s", out);
+    srv_job_status(j, "done", 1, n_frames);
+    ret = open_result(j, out);
+done:
+    vn_close(&ctx);
+    return ret;
+}
