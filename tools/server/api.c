@@ -79,10 +79,11 @@ static enum MHD_Result get_options(struct MHD_Connection *c)
     return srv_send_json(c, 200, j);
 }
 
-static enum MHD_Result get_health(struct MHD_Connection *c)
+static enum MHD_Result get_health(SrvServer *s, struct MHD_Connection *c)
 {
     cJSON *j = cJSON_CreateObject();
     if (j) {
+        cJSON_AddStringToObject(j, "input", s->input_id);
         cJSON_AddStringToObject(j, "version", vn_version());
         cJSON_AddBoolToObject(j, "segment", srv_segment_available());
         cJSON_AddBoolToObject(j, "track", srv_track_available());
@@ -100,8 +101,12 @@ static enum MHD_Result open_and_answer(SrvServer *s, struct MHD_Connection *c, c
     SrvVideo *v = NULL;
     char err[512];
     if (srv_video_open(s, path, name, dir, 0, &v, err, sizeof(err)) < 0) {
+        const char *msg = err;
+        size_t n = strlen(path);
         srv_remove_tree(dir);
-        return srv_send_error(c, 400, "%s: %s", name, err);
+        if (!strncmp(err, path, n) && err[n] == ':')
+            msg = err + n + 1 + (err[n + 1] == ' '); /* the page knows the name; keep our paths */
+        return srv_send_error(c, 400, "%s: %s", name, msg);
     }
     if (srv_video_add(s, v) < 0) {
         srv_video_unref(&v);
@@ -417,6 +422,8 @@ static enum MHD_Result post_action(SrvServer *s, struct MHD_Connection *c, SrvVi
         return res;
     if (!strcmp(what, "segment"))
         ret = srv_segment(s, v, j, &out, &status, err, sizeof(err));
+    else if (!strcmp(what, "prepare"))
+        ret = srv_segment_prepare(s, v, j, &out, &status, err, sizeof(err));
     else if (!strcmp(what, "select"))
         ret = srv_segment_select(v, j, &out, &status, err, sizeof(err));
     else if ((ret = srv_job_start(s, v, what, j, &job, &status, err, sizeof(err))) >= 0) {
@@ -456,7 +463,7 @@ static enum MHD_Result video_route(SrvServer *s, struct MHD_Connection *c, const
     if ((rt->n == 5 || rt->n == 6) && del && !strcmp(what, "objects") &&
         (rt->n == 5 || !strcmp(rt->p[5], "masks")))
         return delete_object(c, v, rt->p[4], rt->n == 6);
-    if (rt->n == 4 && post && (!strcmp(what, "segment") || !strcmp(what, "select") ||
+    if (rt->n == 4 && post && (!strcmp(what, "segment") || !strcmp(what, "select") || !strcmp(what, "prepare") ||
                                !strcmp(what, "track") || !strcmp(what, "remove")))
         return post_action(s, c, v, what, r);
     return srv_send_error(c, 404, "no such API route");
@@ -519,7 +526,7 @@ enum MHD_Result srv_api(SrvServer *s, struct MHD_Connection *c, const char *url,
     if (rt.n == 2 && get && !strcmp(rt.p[1], "options"))
         return get_options(c);
     if (rt.n == 2 && get && !strcmp(rt.p[1], "health"))
-        return get_health(c);
+        return get_health(s, c);
     if (!strcmp(rt.p[1], "videos")) {
         SrvVideo *v;
         if (rt.n == 2 && get)

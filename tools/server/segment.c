@@ -133,6 +133,36 @@ static VnImage *current_mask(SrvVideo *v, int object, int64_t n)
     return img;
 }
 
+/* A mask given as run lengths in the request ("refine_mask"), checked to cover the frame
+ * exactly; NULL with a message when it does not. */
+static VnImage *mask_from_runs(const cJSON *a, int w, int h, char *err, size_t err_size)
+{
+    int64_t total = (int64_t)w * h, pos = 0;
+    VnImage *img = NULL;
+    const cJSON *it;
+    int i = 0;
+    if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) > total + 1 ||
+        vn_image_alloc(&img, w, h, 1, VN_U8) < 0)
+        goto bad;
+    cJSON_ArrayForEach(it, a) {
+        double d = it->valuedouble;
+        int64_t run;
+        if (!cJSON_IsNumber(it) || !(d >= 0) || d > (double)(total - pos) || d != (double)(int64_t)d)
+            goto bad;
+        run = (int64_t)d;
+        for (int64_t p = pos; i % 2 && p < pos + run; p++)
+            vn_image_row(img, (int)(p / w))[p % w] = 255;
+        pos += run;
+        i++;
+    }
+    if (pos == total)
+        return img;
+bad:
+    vn_image_free(&img);
+    snprintf(err, err_size, "'refine_mask' must be run lengths that cover the %dx%d frame", w, h);
+    return NULL;
+}
+
 static const char *kind_name(int kind)
 {
     return kind == VN_SEGMENT_PART ? "part" : kind == VN_SEGMENT_LARGER ? "larger" : "object";
@@ -251,7 +281,11 @@ int srv_segment(SrvServer *s, SrvVideo *v, const cJSON *body, cJSON **out, int *
         *status = ret == -ETIMEDOUT ? 503 : ret == -ENOENT ? 404 : 500;
         return ret;
     }
-    if (cJSON_IsTrue(rf))
+    if (cJSON_GetObjectItemCaseSensitive(body, "refine_mask")) {
+        if (!(refine = mask_from_runs(cJSON_GetObjectItemCaseSensitive(body, "refine_mask"),
+                                      v->info.width, v->info.height, err, err_size)))
+            return -EINVAL;
+    } else if (cJSON_IsTrue(rf))
         refine = current_mask(v, (int)object, frame);
     if (!n && !refine) {
         snprintf(err, err_size, "give at least one prompt (or refine an existing mask)");
@@ -279,6 +313,36 @@ int srv_segment(SrvServer *s, SrvVideo *v, const cJSON *body, cJSON **out, int *
     else
         cJSON_AddNumberToObject(*out, "selected", 0);
     return ret;
+}
+
+int srv_segment_prepare(SrvServer *s, SrvVideo *v, const cJSON *body, cJSON **out, int *status,
+                        char *err, size_t err_size)
+{
+    VnSegmentSettings st;
+    int64_t frame;
+    int ret;
+    *status = 400;
+    *out = NULL;
+    vn_segment_default_settings(&st);
+    if (srv_json_int(body, "frame", 0, SRV_MAX_FRAMES, SRV_REQUIRED, &frame, err, err_size) < 0 ||
+        srv_json_options(vn_segment_options(), &st, cJSON_GetObjectItemCaseSensitive(body, "options"), err, err_size) < 0)
+        return -EINVAL;
+    if ((ret = srv_video_wait_frame(v, frame, 15000)) < 0) {
+        snprintf(err, err_size, "frame %lld: %s", (long long)frame, ret == -ENOENT ? "past the end of the video" : "not available");
+        *status = ret == -ENOENT ? 404 : 503;
+        return ret;
+    }
+    pthread_mutex_lock(&v->seg_lock);
+    ret = ensure_session(s, v, frame, &st, err, err_size);
+    pthread_mutex_unlock(&v->seg_lock);
+    if (ret < 0) {
+        *status = 500;
+        return ret;
+    }
+    *out = cJSON_CreateObject();
+    cJSON_AddNumberToObject(*out, "frame", (double)frame);
+    *status = 200;
+    return 0;
 }
 
 int srv_segment_select(SrvVideo *v, const cJSON *body, cJSON **out, int *status, char *err,

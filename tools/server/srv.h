@@ -251,6 +251,10 @@ int srv_segment_available(void);
 int srv_segment(SrvServer *s, SrvVideo *v, const cJSON *body, cJSON **out, int *status,
                 char *err, size_t err_size);
 
+/* Open the segmenter session on a frame ahead of the first click: {frame, options}. */
+int srv_segment_prepare(SrvServer *s, SrvVideo *v, const cJSON *body, cJSON **out, int *status,
+                        char *err, size_t err_size);
+
 /* Store candidate i of the last segmentation as the object's mask. */
 int srv_segment_select(SrvVideo *v, const cJSON *body, cJSON **out, int *status, char *err,
                        size_t err_size);
