@@ -75,6 +75,7 @@ static enum MHD_Result get_options(struct MHD_Connection *c)
     if (j) {
         cJSON_AddItemToObject(j, "inpaint", srv_options_json(vn_inpaint_options()));
         cJSON_AddItemToObject(j, "segment", srv_options_json(vn_segment_options()));
+        cJSON_AddItemToObject(j, "track", srv_track_options_json());
     }
     return srv_send_json(c, 200, j);
 }

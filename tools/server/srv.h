@@ -282,6 +282,9 @@ int srv_track_run(SrvJob *j);
 int srv_remove_run(SrvJob *j);
 int srv_track_available(void);
 
+/* The tracker's option table as JSON (empty without the tracker). */
+cJSON *srv_track_options_json(void);
+
 /* ---- zip (zip.c) --------------------------------------------------------------------------- */
 
 /* Write a stored (uncompressed) zip at zip_path holding the n files at paths[i] under the
