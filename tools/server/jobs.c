@@ -150,6 +150,12 @@ int srv_job_start(SrvServer *s, SrvVideo *v, const char *kind, const cJSON *para
         snprintf(err, err_size, "out of memory");
         return -ENOMEM;
     }
+    if ((ret = is_track ? srv_track_check(params, err, err_size) : srv_remove_check(params, err, err_size)) < 0) {
+        *status = 400;
+        cJSON_Delete(j->params);
+        free(j);
+        return ret;
+    }
     pthread_mutex_init(&j->lock, NULL);
     atomic_init(&j->refs, 2); /* the table's and the caller's */
     j->kind = is_track ? "track" : "remove";

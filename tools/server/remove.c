@@ -71,6 +71,14 @@ static int settings(SrvJob *j, VnInpaintSettings *st)
                             sizeof(j->error));
 }
 
+int srv_remove_check(const cJSON *params, char *err, size_t err_size)
+{
+    VnInpaintSettings st;
+    vn_inpaint_default_settings(&st);
+    return srv_json_options(vn_inpaint_options(), &st,
+                            cJSON_GetObjectItemCaseSensitive(params, "options"), err, err_size);
+}
+
 int srv_remove_run(SrvJob *j)
 {
     SrvVideo *v = j->video;

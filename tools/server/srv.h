@@ -279,6 +279,10 @@ int srv_job_progress(void *cookie, const char *stage, double fraction);
 void srv_job_status(SrvJob *j, const char *stage, double progress, int64_t frames_done);
 
 int srv_track_run(SrvJob *j);
+
+/* Check a job's parameters ("options") before it starts: 0, or -EINVAL with a message. */
+int srv_track_check(const cJSON *params, char *err, size_t err_size);
+int srv_remove_check(const cJSON *params, char *err, size_t err_size);
 int srv_remove_run(SrvJob *j);
 int srv_track_available(void);
 

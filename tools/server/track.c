@@ -26,6 +26,14 @@ cJSON *srv_track_options_json(void)
 {
     return srv_options_json(vn_track_options());
 }
+
+int srv_track_check(const cJSON *params, char *err, size_t err_size)
+{
+    VnTrackSettings st;
+    vn_track_default_settings(&st);
+    return srv_json_options(vn_track_options(), &st,
+                            cJSON_GetObjectItemCaseSensitive(params, "options"), err, err_size);
+}
 #else
 int srv_track_available(void)
 {
@@ -35,6 +43,16 @@ int srv_track_available(void)
 cJSON *srv_track_options_json(void)
 {
     return cJSON_CreateArray();
+}
+
+int srv_track_check(const cJSON *params, char *err, size_t err_size)
+{
+    const cJSON *o = cJSON_GetObjectItemCaseSensitive(params, "options");
+    if (o && !cJSON_IsNull(o) && (!cJSON_IsObject(o) || o->child)) {
+        snprintf(err, err_size, "this build has no tracker options");
+        return -EINVAL;
+    }
+    return 0;
 }
 #endif
 

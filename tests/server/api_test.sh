@@ -1,0 +1,136 @@
+#!/bin/bash
+# Validation and security of the `vanish gui` HTTP API: bad requests get a 4xx with a message
+# and never bring the server down; paths outside --allow, missing tokens, foreign Host headers,
+# cross-site writes and oversized uploads are refused; Range requests work.
+#   tests/server/api_test.sh path/to/vanish        (run by meson test, suite gui)
+# Needs curl and ffmpeg (makes a small clip with lavfi).
+set -u
+vanish=$1
+work=$(mktemp -d)
+pids=()
+fails=0
+cleanup() {
+    for p in "${pids[@]}"; do kill -INT "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+check() { # check WHAT EXPECTED ACTUAL
+    if [ "$2" = "$3" ]; then echo "ok   $1"; else echo "FAIL $1: expected $2, got $3"; fails=$((fails + 1)); fi
+}
+
+# Start a server with extra flags; sets $base (and $token when one was printed).
+start() {
+    local log=$work/server$#.log
+    "$vanish" gui --port 0 --threads 1 "$@" >"$log" 2>&1 &
+    pids+=($!)
+    for _ in $(seq 50); do
+        grep -q "serving on" "$log" && break
+        sleep 0.1
+    done
+    base=$(grep -o 'http://[^ /]*' "$log" | head -n 1)
+    token=$(grep -o 'token=[0-9a-f]*' "$log" | head -n 1 | cut -d= -f2)
+}
+
+code() { curl -s -o "$work/body" -w '%{http_code}' "$@"; }
+W=(-H 'X-Vanish: 1')
+
+mkdir -p "$work/allowed" "$work/secret"
+ffmpeg -v error -f lavfi -i testsrc=size=160x120:rate=10 -f lavfi -i sine=frequency=440 -t 1 \
+    -c:v libx264 -pix_fmt yuv420p -c:a aac -shortest "$work/allowed/clip.mp4" || exit 1
+cp "$work/allowed/clip.mp4" "$work/secret/clip.mp4"
+ln -s "$work/secret/clip.mp4" "$work/allowed/link.mp4"
+head -c 1500000 /dev/urandom >"$work/big.bin"
+
+start --allow "$work/allowed" --max-upload 1
+check "health" 200 "$(code "$base/api/health")"
+check "unknown route" 404 "$(code "$base/api/nothing")"
+check "no directory listing" 404 "$(code "$base/api/")"
+check "page asset" 200 "$(code "$base/")"
+check "no files outside the page" 404 "$(code --path-as-is "$base/../../etc/passwd")"
+check "foreign Host header" 403 "$(code -H 'Host: evil.example:80' "$base/api/health")"
+check "write without X-Vanish header" 403 "$(code -X POST -d '{"path":"x"}' "$base/api/videos/open")"
+check "PUT is not allowed" 405 "$(code -X PUT "${W[@]}" "$base/api/videos/open")"
+
+# Opening by path: inside --allow only.
+check "open outside --allow" 403 "$(code "${W[@]}" -d "{\"path\":\"$work/secret/clip.mp4\"}" "$base/api/videos/open")"
+check "open with ../ traversal" 403 "$(code "${W[@]}" -d "{\"path\":\"$work/allowed/../secret/clip.mp4\"}" "$base/api/videos/open")"
+check "open through a symlink out of --allow" 403 "$(code "${W[@]}" -d "{\"path\":\"$work/allowed/link.mp4\"}" "$base/api/videos/open")"
+check "open a directory" 400 "$(code "${W[@]}" -d "{\"path\":\"$work/allowed\"}" "$base/api/videos/open")"
+check "open a missing file" 404 "$(code "${W[@]}" -d "{\"path\":\"$work/allowed/none.mp4\"}" "$base/api/videos/open")"
+check "open: path not a string" 400 "$(code "${W[@]}" -d '{"path":42}' "$base/api/videos/open")"
+check "malformed JSON" 400 "$(code "${W[@]}" -d '{"path":' "$base/api/videos/open")"
+check "JSON that is not an object" 400 "$(code "${W[@]}" -d '[1,2]' "$base/api/videos/open")"
+check "open inside --allow" 201 "$(code "${W[@]}" -d "{\"path\":\"$work/allowed/clip.mp4\"}" "$base/api/videos/open")"
+vid=$(grep -o '"id":"[0-9a-f]*"' "$work/body" | cut -d'"' -f4)
+sleep 1
+
+# Uploads: size limit, empty, not a video.
+check "upload over the limit" 413 "$(code "${W[@]}" --data-binary @"$work/big.bin" "$base/api/videos/upload?name=big.mp4")"
+check "empty upload" 400 "$(code "${W[@]}" -X POST --data-binary '' "$base/api/videos/upload?name=e.mp4")"
+check "upload that is not a video" 400 "$(code "${W[@]}" --data-binary 'hello' "$base/api/videos/upload?name=..%2F..%2Fx.mp4")"
+grep -q "not a video\|invalid data" "$work/body"; check "the error says why" 0 $?
+check "upload of a video" 201 "$(code "${W[@]}" --data-binary @"$work/allowed/clip.mp4" "$base/api/videos/upload?name=clip.mp4")"
+
+# Frames and their numbers.
+check "frame 0" 200 "$(code "$base/api/videos/$vid/frames/0")"
+check "frame at another size" 200 "$(code "$base/api/videos/$vid/frames/3?max=64")"
+check "negative frame" 400 "$(code "$base/api/videos/$vid/frames/-1")"
+check "huge frame number" 400 "$(code "$base/api/videos/$vid/frames/99999999999999999999")"
+check "frame past the end" 404 "$(code "$base/api/videos/$vid/frames/500")"
+check "bad size" 400 "$(code "$base/api/videos/$vid/frames/0?max=1")"
+check "unknown video" 404 "$(code "$base/api/videos/0123456789abcdef")"
+check "bad video id" 404 "$(code "$base/api/videos/..%2F..")"
+
+# Segmentation: every field checked.
+check "add object" 201 "$(code "${W[@]}" -X POST "$base/api/videos/$vid/objects")"
+seg() { code "${W[@]}" -d "$1" "$base/api/videos/$vid/segment"; }
+check "segment: no prompts" 400 "$(seg '{"frame":0,"object":1}')"
+check "segment: negative frame" 400 "$(seg '{"frame":-3,"object":1,"prompts":[{"type":"positive","x":5,"y":5}]}')"
+check "segment: fractional frame" 400 "$(seg '{"frame":1.5,"object":1,"prompts":[{"type":"positive","x":5,"y":5}]}')"
+check "segment: huge number" 400 "$(seg '{"frame":1e300,"object":1,"prompts":[{"type":"positive","x":5,"y":5}]}')"
+check "segment: point outside the frame" 400 "$(seg '{"frame":0,"object":1,"prompts":[{"type":"positive","x":5000,"y":5}]}')"
+check "segment: bad prompt type" 400 "$(seg '{"frame":0,"object":1,"prompts":[{"type":"maybe","x":5,"y":5}]}')"
+check "segment: prompts not a list" 400 "$(seg '{"frame":0,"object":1,"prompts":"x"}')"
+check "segment: two boxes" 400 "$(seg '{"frame":0,"object":1,"prompts":[{"type":"box","x0":1,"y0":1,"x1":9,"y1":9},{"type":"box","x0":1,"y0":1,"x1":9,"y1":9}]}')"
+check "segment: unknown object" 404 "$(seg '{"frame":0,"object":5,"prompts":[{"type":"positive","x":5,"y":5}]}')"
+check "segment: unknown option" 400 "$(seg '{"frame":0,"object":1,"options":{"nope":1},"prompts":[{"type":"positive","x":5,"y":5}]}')"
+check "segment: option out of range" 400 "$(seg '{"frame":0,"object":1,"options":{"iterations":1000},"prompts":[{"type":"positive","x":5,"y":5}]}')"
+check "segment: bad refine mask" 400 "$(seg '{"frame":0,"object":1,"refine_mask":[1,2,3],"prompts":[{"type":"positive","x":5,"y":5}]}')"
+check "segment: frame past the end" 404 "$(seg '{"frame":400,"object":1,"prompts":[{"type":"positive","x":5,"y":5}]}')"
+check "segment" 200 "$(seg '{"frame":2,"object":1,"prompts":[{"type":"box","x0":20,"y0":20,"x1":80,"y1":70}]}')"
+check "select: no such candidate" 409 "$(code "${W[@]}" -d '{"frame":0,"object":1,"candidate":0}' "$base/api/videos/$vid/select")"
+check "masks of frame 2" 200 "$(code "$base/api/videos/$vid/masks/2")"
+grep -q '"rle"' "$work/body"; check "frame 2 has a mask" 0 $?
+
+# Jobs.
+check "remove: unknown option" 400 "$(code "${W[@]}" -d '{"options":{"dilate":-5}}' "$base/api/videos/$vid/remove")"
+check "track" 202 "$(code "${W[@]}" -X POST "$base/api/videos/$vid/track")"
+job=$(grep -o '"id":"[0-9a-f]*"' "$work/body" | cut -d'"' -f4)
+for _ in $(seq 100); do code "$base/api/jobs/$job" >/dev/null; grep -q '"running"' "$work/body" || break; sleep 0.1; done
+grep -q '"done"' "$work/body"; check "track job done" 0 $?
+check "unknown job" 404 "$(code "$base/api/jobs/0123456789abcdef")"
+check "remove" 202 "$(code "${W[@]}" -d '{"options":{"method":"spatial","dilate":2}}' "$base/api/videos/$vid/remove")"
+job=$(grep -o '"id":"[0-9a-f]*"' "$work/body" | cut -d'"' -f4)
+for _ in $(seq 300); do code "$base/api/jobs/$job" >/dev/null; grep -q '"running"' "$work/body" || break; sleep 0.1; done
+grep -q '"done"' "$work/body"; check "remove job done" 0 $?
+check "result" 200 "$(code "$base/api/jobs/$job/result")"
+check "result range" 206 "$(code -H 'Range: bytes=10-19' "$base/api/jobs/$job/result")"
+check "range length" 10 "$(stat -c %s "$work/body")"
+check "unsatisfiable range" 416 "$(code -H 'Range: bytes=999999999-' "$base/api/jobs/$job/result")"
+check "masks zip" 200 "$(code "$base/api/videos/$vid/masks.zip")"
+check "cancel a finished job" 200 "$(code "${W[@]}" -X POST "$base/api/jobs/$job/cancel")"
+check "still alive after all that" 200 "$(code "$base/api/health")"
+
+# A non-loopback address needs a token (generated and printed when none is given).
+start --host 0.0.0.0
+case "$base" in http://0.0.0.0:*) base=http://127.0.0.1:${base##*:} ;; esac
+check "a token was generated" 32 "${#token}"
+check "no token" 401 "$(code "$base/api/health")"
+check "wrong token" 401 "$(code -H "X-Vanish-Token: ${token%?}x" "$base/api/health")"
+check "token in a header" 200 "$(code -H "X-Vanish-Token: $token" "$base/api/health")"
+check "token in the query" 200 "$(code "$base/?token=$token")"
+check "token as bearer" 200 "$(code -H "Authorization: Bearer $token" "$base/api/health")"
+
+[ "$fails" = 0 ] && echo "all checks passed" || echo "$fails check(s) failed"
+exit $((fails > 0))
