@@ -58,11 +58,13 @@ $('open-file').addEventListener('change', async (e) => {
   if (!file) return;
   clearError();
   status(`uploading ${file.name}…`);
-  await guard(async () => {
+  const ok = await guard(async () => {
     const info = await api.upload(file, (f) => status(`uploading ${file.name}… ${Math.round(f * 100)}%`));
+    status('');
     await openVideo(info);
+    return true;
   });
-  if (!state.video) status('');
+  if (!ok) status('');
 });
 
 $('open-path-form').addEventListener('submit', async (e) => {

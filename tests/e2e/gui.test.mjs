@@ -216,7 +216,7 @@ async function twoPages(browser, url, clips) {
   const p1 = await c1.newPage(), p2 = await c2.newPage();
   await Promise.all([p1.goto(url), p2.goto(url)]);
   await Promise.all([openClip(p1, clips.clip, 60), openClip(p2, clips.clip2, 30)]);
-  await Promise.all([clickFrame(p1, 344, 224, { w: 854, h: 480 }), clickFrame(p2, 320, 100, { w: 640, h: 360 })]);
+  await Promise.all([clickFrame(p1, 344, 224, { w: 854, h: 480 }), clickFrame(p2, 430, 90, { w: 640, h: 360 })]);
   const [m1, m2] = await Promise.all([masksOf(p1, 0), masksOf(p2, 0)]);
   const v1 = await p1.evaluate(() => new URLSearchParams(location.search).get('video'));
   const v2 = await p2.evaluate(() => new URLSearchParams(location.search).get('video'));

@@ -132,5 +132,12 @@ check "token in a header" 200 "$(code -H "X-Vanish-Token: $token" "$base/api/hea
 check "token in the query" 200 "$(code "$base/?token=$token")"
 check "token as bearer" 200 "$(code -H "Authorization: Bearer $token" "$base/api/health")"
 
+# Stop the servers cleanly; a sanitizer build must have reported nothing (leaks included).
+for p in "${pids[@]}"; do kill -INT "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+pids=()
+if grep -l "Sanitizer\|runtime error" "$work"/server*.log; then
+    cat "$work"/server*.log
+    fails=$((fails + 1))
+fi
 [ "$fails" = 0 ] && echo "all checks passed" || echo "$fails check(s) failed"
 exit $((fails > 0))
