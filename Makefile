@@ -10,10 +10,10 @@ APT      := $(SUDO) apt-get -o DPkg::Lock::Timeout=900
 # build and test dependencies (Debian 12 package names)
 DEPS     := gcc meson ninja-build pkg-config libavformat-dev libavcodec-dev libavutil-dev \
             libswscale-dev libswresample-dev libpng-dev libcmocka-dev libcjson-dev \
-            libmicrohttpd-dev ffmpeg valgrind
+            libmicrohttpd-dev ffmpeg valgrind curl opencv-doc chromium nodejs npm
 BENCH_DEPS := python3-opencv python3-numpy opencv-doc time
 
-.PHONY: all deps bench-deps build check demo bench install clean
+.PHONY: all deps bench-deps build check e2e demo bench install clean
 
 all: build
 
@@ -48,6 +48,11 @@ check: build $(ASAN)/build.ninja
 	ninja -C $(ASAN)
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	  meson test -C $(ASAN) --print-errorlogs
+	tests/e2e/run.sh $(BUILD)/tools/vanish/vanish
+
+# the browser tests alone (headless Debian chromium driven by playwright-core)
+e2e: build
+	tests/e2e/run.sh $(BUILD)/tools/vanish/vanish
 
 demo: build
 	mkdir -p demo/out
