@@ -10,7 +10,9 @@ APT      := $(SUDO) apt-get -o DPkg::Lock::Timeout=900
 # build and test dependencies (Debian 12 package names)
 DEPS     := gcc meson ninja-build pkg-config libavformat-dev libavcodec-dev libavutil-dev \
             libswscale-dev libswresample-dev libpng-dev libcmocka-dev libcjson-dev \
-            libmicrohttpd-dev ffmpeg valgrind curl opencv-doc chromium nodejs npm
+            libmicrohttpd-dev ffmpeg valgrind curl opencv-doc chromium
+# node and npm: Debian's packages unless the machine already has them from elsewhere
+NODE_DEPS := $(if $(shell command -v node),,nodejs) $(if $(shell command -v npm),,npm)
 BENCH_DEPS := python3-opencv python3-numpy opencv-doc time
 
 .PHONY: all deps bench-deps build check e2e demo bench install clean
@@ -19,8 +21,8 @@ all: build
 
 # Install only the packages that are missing, so that a ready machine needs no root.
 deps:
-	@missing=$$(for p in $(DEPS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
-	if [ -n "$$missing" ]; then \
+	@missing="$$(for p in $(DEPS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done) $(NODE_DEPS)"; \
+	if [ -n "$$(echo $$missing)" ]; then \
 	  echo "installing:" $$missing; \
 	  $(APT) update -q && $(APT) install -y -q $$missing; \
 	fi
