@@ -1,0 +1,115 @@
+/* The pieces of the mask tracker (include/vanish/track.h): distance maps, colour models, the
+ * carried mask, the graph-cut correction, rigid registration and the per-object state. */
+#ifndef VANISH_TRACK_TRACKER_H
+#define VANISH_TRACK_TRACKER_H
+
+#include "core/internal.h"
+#include "segment/gmm.h"
+#include "segment/maxflow.h"
+#include "track/features.h"
+#include "track/homography.h"
+#include "vanish/track.h"
+
+/* A rectangle [x0, x1) x [y0, y1). */
+typedef struct VniRect {
+    int x0, y0, x1, y1;
+} VniRect;
+
+/* ---- sdf.c ---- */
+
+/* Signed chamfer distance (3-4 metric, in pixels) to the boundary of the set pixels of m (1
+ * channel VN_U8, non-zero = set) inside r: positive inside, negative outside, written to d
+ * (r's width x height floats). Distances saturate at `cap`. scratch: none. */
+void vni_signed_distance(const VnImage *m, VniRect r, float cap, float *d);
+
+/* Hand-over between two propagations of the same frame: a (from the keyframe behind, weight
+ * 1 - w) and b (from the keyframe ahead, weight w), masks of object ids; out gets, per pixel,
+ * the object whose blended signed distance is largest and positive. a, b, out same size; out may
+ * alias a. 0 or -ENOMEM. */
+int vni_mask_handover(const VnImage *a, const VnImage *b, float w, VnImage *out);
+
+/* ---- appearance.c ---- */
+
+/* Foreground and background colour models of one object. */
+typedef struct VniColourModel {
+    VniGmm fg, bg;
+    int valid;
+} VniColourModel;
+
+/* Fit m from the pixels of rgb (RGB24) where mask == id (object) and in a ring of `ring` px
+ * around it (background), subsampled. 0, or -ENOMEM. m->valid = 0 when either side is empty. */
+int vni_colour_fit(VniColourModel *m, const VnImage *rgb, const VnImage *mask, int id, int ring,
+                   int components);
+
+/* Posterior probability of the object at colour c (0..255 floats) under the long-term and (if
+ * valid) short-term models. */
+float vni_colour_posterior(const VniColourModel *lt, const VniColourModel *st, const float *c);
+
+/* Search the whole frame for an object of about `area` pixels whose colours the long-term model
+ * calls its own: writes its mask (0/255) to out and returns its area, or 0 when none qualifies.
+ * `mean_cost` is the object's mean fg cost on the keyframe. */
+int64_t vni_colour_redetect(const VnContext *ctx, const VnImage *rgb, const VniColourModel *lt,
+                            int64_t area, double mean_cost, VnImage *out);
+
+/* Mean fg cost of the object's pixels under m (for vni_colour_redetect). */
+double vni_colour_mean_cost(const VniColourModel *m, const VnImage *rgb, const VnImage *mask, int id);
+
+/* ---- correct.c ---- */
+
+typedef struct VniCutParams {
+    int band;          /* half-width of the free band, px */
+    float shape;       /* least width of the shape prior, px */
+    float smoothness;  /* Potts weight */
+} VniCutParams;
+
+/* Correct the carried mask `warped` (0/255) on frame rgb: a min-cut over the band of pixels
+ * within p->band of its boundary (or of the frame's edge where the mask touches it), colour
+ * posteriors from lt/st, shape prior from the carried boundary. out (0/255, same size) gets the
+ * result. g: a max-flow graph grown as needed (*g may be NULL at first). Returns the area. */
+int64_t vni_cut_correct(const VnImage *rgb, const VnImage *warped, const VniColourModel *lt,
+                        const VniColourModel *st, const VniCutParams *p, VniMaxflow **g,
+                        int64_t *g_nodes, VnImage *out);
+
+/* ---- motion.c ---- */
+
+/* Point matches of one frame pair. */
+typedef struct VniMatches {
+    int n;
+    VniPt *a, *b;        /* position in the previous frame, in the current one */
+    int tx, ty;          /* the region's translation by block matching; on input, its
+                            prediction (e.g. the last frame's motion) */
+} VniMatches;
+
+/* Track corners of prev inside `region` (non-zero) from prev to cur (pyramids of the working
+ * frames). m's arrays are (re)allocated to hold up to max_pts. Returns the number of matches. */
+int vni_motion_matches(const VnContext *ctx, const VniPyramid *prev, const VniPyramid *cur,
+                       const VnImage *region, VniRect roi, int max_pts, VniMatches *m);
+
+/* Carry `src` (0/255) from the previous to the current frame along the matches: a robust
+ * homography (or a translation when there are few) plus a smooth field of the residuals of the
+ * matches inside the mask. dst gets the carried mask (0/255). H (or NULL) receives the
+ * homography. Returns 0 or -ENOMEM. */
+int vni_motion_carry(const VnContext *ctx, const VniMatches *m, const VnImage *src, VnImage *dst,
+                     double H[9]);
+
+/* ---- rigid.c ---- */
+
+typedef struct VniRigid {
+    double H[9];         /* keyframe → last frame */
+    int ok;              /* the last registration explained the object */
+    int inliers, tracked;
+    float rms;           /* inliers' residual, px */
+} VniRigid;
+
+/* Register the keyframe (grey key, its object mask kmask) to the current frame (grey cur) given
+ * the prediction H_pred: warp the keyframe there, track its corners to the current frame with
+ * KLT and fit the residual homography by RANSAC. r->H becomes the registered homography, r->ok
+ * says whether it explains the object well. kpts: the keyframe's corners (nk of them). */
+int vni_rigid_register(const VnContext *ctx, const VnImage *key, const VniPt *kpts, int nk,
+                       const VnImage *cur, const VniPyramid *cur_pyr, const double H_pred[9],
+                       VniRigid *r);
+
+/* 1 if H moves every corner of rect r by less than tol pixels. */
+int vni_homography_near_identity(const double H[9], VniRect r, double tol);
+
+#endif
