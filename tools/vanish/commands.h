@@ -12,4 +12,6 @@ int cmd_segment(int argc, char **argv);
 
 int cmd_gui(int argc, char **argv);
 
+int cmd_track(int argc, char **argv);
+
 #endif

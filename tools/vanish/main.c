@@ -11,6 +11,7 @@ static const CliCommand commands[] = {
     {"detect-overlay", "propose the mask of a static logo or watermark", cmd_detect_overlay},
     {"segment", "make an object's mask from clicks or a box on one frame", cmd_segment},
     {"gui", "serve the page that does the whole job in a browser", cmd_gui},
+    {"track", "follow keyframe masks through every frame of a video", cmd_track},
     {NULL, NULL, NULL},
 };
 

@@ -1,0 +1,287 @@
+/*
+ * The tracking job over a video (vn_track_video). Keyframes k0 < k1 < ... split the video:
+ * before k0 one backward propagation, between two keyframes a backward propagation from the
+ * later one (spooled) and a forward one from the earlier one, blended by the hand-over, after
+ * the last keyframe one forward propagation. Forward passes stream from one reader; backward
+ * passes decode with a second reader in chunks of s->chunk frames, last chunk first (rewinding
+ * and decoding forward to each chunk's start), so that at most a chunk of frames is held.
+ * Masks come out in frame order through the sink.
+ */
+#include "vanish/track.h"
+#include "vanish/video.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/internal.h"
+#include "pipeline/mask_spool.h"
+#include "track/tracker.h"
+
+typedef struct Job {
+    VnContext *ctx;
+    const char *input;
+    VnTrackSettings s;
+    VnTrackKey *keys;        /* sorted by frame */
+    int n_keys;
+    VnMaskSinkFn sink;
+    void *cookie;
+    VnVideoReader *fwd, *bwd;
+    int64_t bwd_next;        /* index of the next frame the backward reader gives */
+    VnFrame *pending;        /* frame the forward reader read ahead */
+    VniSpool *spool;
+    VnImage *m0, *m1;        /* frame-size masks */
+    VnImage **chunk;         /* the backward chunk's frames */
+    int w, h;
+    int64_t n_header, n_done;
+} Job;
+
+static int key_cmp(const void *a, const void *b)
+{
+    int64_t x = ((const VnTrackKey *)a)->frame, y = ((const VnTrackKey *)b)->frame;
+    return (x > y) - (x < y);
+}
+
+static void job_close(Job *j)
+{
+    vn_video_close(&j->fwd);
+    vn_video_close(&j->bwd);
+    vn_frame_free(&j->pending);
+    vni_spool_close(&j->spool);
+    vn_image_free(&j->m0);
+    vn_image_free(&j->m1);
+    for (int i = 0; j->chunk && i < j->s.chunk; i++)
+        vn_image_free(&j->chunk[i]);
+    vni_free(j->chunk);
+    vni_free(j->keys);
+}
+
+/* Hand a mask to the sink, with progress. */
+static int emit(Job *j, int64_t frame, const VnImage *mask)
+{
+    int ret = j->sink(j->cookie, frame, mask);
+    if (ret < 0)
+        return ret;
+    j->n_done++;
+    return j->n_header > 0 ? vni_progress(j->ctx, "track", VNI_MIN(1.0, (double)j->n_done / j->n_header)) : 0;
+}
+
+/* The forward reader's next frame (the read-ahead one first); 0 at the end. */
+static int fwd_read(Job *j, VnFrame **f)
+{
+    if (j->pending) {
+        *f = j->pending;
+        j->pending = NULL;
+        return 1;
+    }
+    return vn_video_read(j->fwd, f);
+}
+
+/* ---- backward ---- */
+
+/* Decode frames [s, e] into the chunk with the backward reader. */
+static int load_chunk(Job *j, int64_t s, int64_t e)
+{
+    VnFrame *f = NULL;
+    int ret;
+    if (j->bwd_next > s) {
+        if ((ret = vn_video_rewind(j->bwd)) < 0)
+            return ret;
+        j->bwd_next = 0;
+    }
+    while (j->bwd_next <= e) {
+        if ((ret = vn_video_read(j->bwd, &f)) <= 0)
+            return ret ? ret : vni_error(j->ctx, -EINVAL, "%s: no frame %lld (keyframe past the end?)",
+                                         j->input, (long long)j->bwd_next);
+        VnImage *rgb = vn_frame_rgb(f);
+        if (j->bwd_next >= s) {
+            VnImage **slot = &j->chunk[j->bwd_next - s];
+            if (rgb->width != j->w || rgb->height != j->h)
+                ret = vni_error(j->ctx, VN_ERR_MISMATCH, "%s: frame %lld changes size", j->input, (long long)j->bwd_next);
+            else if (!*slot && (ret = vn_image_alloc(slot, j->w, j->h, 3, VN_U8)) < 0)
+                ;
+            else
+                ret = vn_image_copy(*slot, rgb);
+        }
+        vn_frame_free(&f);
+        if (ret < 0)
+            return ret;
+        j->bwd_next++;
+    }
+    return 0;
+}
+
+/* Track backward from key k down to frame `stop`, spooling each frame's mask. */
+static int backward(Job *j, const VnTrackKey *k, int64_t stop)
+{
+    VnTracker *t = NULL;
+    int ret = 0;
+    for (int64_t e = k->frame; e >= stop && ret >= 0;) {
+        int64_t s = VNI_MAX(stop, e - j->s.chunk + 1);
+        if ((ret = load_chunk(j, s, e)) < 0)
+            break;
+        for (int64_t i = e; i >= s && ret >= 0; i--) {
+            VnImage *rgb = j->chunk[i - s];
+            if (!t)
+                ret = vn_tracker_open(j->ctx, &t, rgb, k->mask, &j->s);
+            else if ((ret = vn_tracker_step(t, rgb, j->m0)) >= 0)
+                ret = vni_spool_put(j->spool, i, j->m0);
+        }
+        e = s - 1;
+    }
+    vn_tracker_close(&t);
+    return ret;
+}
+
+/* ---- forward ---- */
+
+/* Weight of the keyframe ahead at frame i between keyframes a < i < b: 0 in the first third,
+ * 1 in the last, a smooth step between. */
+static float handover_weight(int64_t a, int64_t b, int64_t i)
+{
+    float s = (float)(i - a) / (float)(b - a), w = VNI_CLAMP((s - 1.0f / 3) * 3, 0.0f, 1.0f);
+    return w * w * (3 - 2 * w);
+}
+
+/* Read forward frames up to key k; returns its frame in *f. */
+static int seek_key(Job *j, const VnTrackKey *k, VnFrame **f)
+{
+    int ret;
+    for (;;) {
+        if ((ret = fwd_read(j, f)) <= 0)
+            return ret ? ret : vni_error(j->ctx, -EINVAL, "%s: keyframe %lld is past the end of the video",
+                                         j->input, (long long)k->frame);
+        if (vn_frame_index(*f) == k->frame)
+            return 0;
+        vn_frame_free(f);
+    }
+}
+
+/* The mask of frame i from the forward tracker (in m0), blended with the spooled backward one
+ * when there is a next keyframe. */
+static int forward_mask(Job *j, const VnTrackKey *k, const VnTrackKey *next, int64_t i)
+{
+    int ret;
+    if (!next)
+        return 0;
+    float w = handover_weight(k->frame, next->frame, i);
+    if (w <= 0)
+        return 0;
+    if ((ret = vni_spool_get(j->spool, i, j->m1)) < 0)
+        return ret;
+    if (w >= 1)
+        return vn_image_copy(j->m0, j->m1);
+    return vni_mask_handover(j->m0, j->m1, w, j->m0);
+}
+
+/* Track forward from key k to the frame before `next` (or the end), emitting masks. */
+static int forward(Job *j, const VnTrackKey *k, const VnTrackKey *next)
+{
+    VnTracker *t = NULL;
+    VnFrame *f = NULL;
+    int ret;
+    if ((ret = seek_key(j, k, &f)) < 0)
+        goto done;
+    if ((ret = vn_tracker_open(j->ctx, &t, vn_frame_rgb(f), k->mask, &j->s)) < 0 ||
+        (ret = emit(j, k->frame, k->mask)) < 0)
+        goto done;
+    for (;;) {
+        vn_frame_free(&f);
+        if ((ret = fwd_read(j, &f)) <= 0)
+            break;
+        int64_t i = vn_frame_index(f);
+        if (next && i >= next->frame) {
+            j->pending = f, f = NULL;
+            break;
+        }
+        if ((ret = vn_tracker_step(t, vn_frame_rgb(f), j->m0)) < 0 ||
+            (ret = forward_mask(j, k, next, i)) < 0 || (ret = emit(j, i, j->m0)) < 0)
+            break;
+    }
+done:
+    vn_frame_free(&f);
+    vn_tracker_close(&t);
+    return ret;
+}
+
+/* ---- the job ---- */
+
+static int job_open(Job *j, const VnTrackKey *keys, int n_keys)
+{
+    int ret;
+    const VnVideoInfo *info;
+    if (!(j->keys = vni_malloc_array((size_t)n_keys, sizeof(*keys))))
+        return -ENOMEM;
+    memcpy(j->keys, keys, sizeof(*keys) * (size_t)n_keys);
+    qsort(j->keys, (size_t)n_keys, sizeof(*keys), key_cmp);
+    for (int i = 0; i < n_keys; i++) {
+        if (j->keys[i].frame < 0 || !j->keys[i].mask)
+            return vni_error(j->ctx, -EINVAL, "track: keyframe %lld is not a frame", (long long)j->keys[i].frame);
+        if (i && j->keys[i].frame == j->keys[i - 1].frame)
+            return vni_error(j->ctx, -EINVAL, "track: two masks for frame %lld", (long long)j->keys[i].frame);
+    }
+    if ((ret = vn_video_open(j->ctx, &j->fwd, j->input)) < 0 || (ret = vn_video_open(j->ctx, &j->bwd, j->input)) < 0)
+        return ret;
+    info = vn_video_info(j->fwd);
+    j->w = info->width, j->h = info->height, j->n_header = info->n_frames_header;
+    for (int i = 0; i < n_keys; i++) {
+        const VnImage *m = j->keys[i].mask;
+        if (m->width != j->w || m->height != j->h || m->channels != 1 || m->type != VN_U8)
+            return vni_error(j->ctx, VN_ERR_MISMATCH, "track: the mask of frame %lld is %dx%d, the video %dx%d",
+                             (long long)j->keys[i].frame, m->width, m->height, j->w, j->h);
+    }
+    if ((ret = vn_image_alloc(&j->m0, j->w, j->h, 1, VN_U8)) < 0 || (ret = vn_image_alloc(&j->m1, j->w, j->h, 1, VN_U8)) < 0)
+        return ret;
+    if (!(j->chunk = vni_calloc_array((size_t)j->s.chunk, sizeof(VnImage *))))
+        return -ENOMEM;
+    return vni_spool_open(&j->spool, j->keys[n_keys - 1].frame + 1, j->w, j->h);
+}
+
+/* Frames before the first keyframe: backward, then out in order. */
+static int before_first(Job *j)
+{
+    int ret;
+    int64_t k0 = j->keys[0].frame;
+    if (k0 == 0)
+        return 0;
+    if ((ret = backward(j, &j->keys[0], 0)) < 0)
+        return ret;
+    for (int64_t i = 0; i < k0; i++)
+        if ((ret = vni_spool_get(j->spool, i, j->m0)) < 0 || (ret = emit(j, i, j->m0)) < 0)
+            return ret;
+    return 0;
+}
+
+int64_t vn_track_video(VnContext *ctx, const char *input, const VnTrackKey *keys, int n_keys,
+                       const VnTrackSettings *s, VnMaskSinkFn sink, void *cookie)
+{
+    Job j = {0};
+    int ret;
+    if (!ctx || !input || !keys || n_keys < 1 || !sink)
+        return ctx ? vni_error(ctx, -EINVAL, "track: an input, at least one keyframe and a sink are needed") : -EINVAL;
+    j.ctx = ctx, j.input = input, j.sink = sink, j.cookie = cookie, j.n_keys = n_keys;
+    if (s)
+        j.s = *s;
+    else
+        vn_track_default_settings(&j.s);
+    if (j.s.chunk < 2 || j.s.chunk > 1000)
+        return vni_error(ctx, -EINVAL, "track: chunk = %d is outside 2..1000", j.s.chunk);
+    if ((ret = job_open(&j, keys, n_keys)) < 0 || (ret = before_first(&j)) < 0)
+        goto fail;
+    for (int i = 0; i < n_keys; i++) {
+        const VnTrackKey *next = i + 1 < n_keys ? &j.keys[i + 1] : NULL;
+        if (next && next->frame > j.keys[i].frame + 1 && (ret = backward(&j, next, j.keys[i].frame + 1)) < 0)
+            goto fail;
+        if ((ret = forward(&j, &j.keys[i], next)) < 0)
+            goto fail;
+    }
+    job_close(&j);
+    return j.n_done;
+fail:
+    job_close(&j);
+    if (ret == -ENOMEM)
+        vni_error(ctx, ret, "%s: out of memory while tracking", input);
+    else if (ret == -EIO)
+        vni_error(ctx, ret, "track: cannot write the temporary mask spool");
+    return ret;
+}
