@@ -60,6 +60,13 @@ void vni_overlay_apply_default_params(VniOverlayApplyParams *p);
 int vni_overlay_apply(const VnContext *ctx, VnImage *rgb, const VnImage *alpha,
                       const VnImage *color, const VniOverlayApplyParams *p);
 
+/* The un-blending half of vni_overlay_apply, for a caller with its own fill (the temporal
+ * engine): rgb gets J where 0 < α (α capped at min(opaque_hi, 0.98)), and hole (VN_U8, 1
+ * channel, frame size) 255 where α >= opaque_lo (the part to fill), 0 elsewhere. Returns the
+ * number of hole pixels or a negative error. */
+int64_t vni_overlay_unblend(const VnContext *ctx, VnImage *rgb, const VnImage *alpha,
+                            const VnImage *color, const VniOverlayApplyParams *p, VnImage *hole);
+
 /* ---- detection ------------------------------------------------------------------------- */
 
 typedef struct VniOverlayDetect VniOverlayDetect;

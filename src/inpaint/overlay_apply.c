@@ -141,36 +141,61 @@ fail:
     return ret;
 }
 
-int vni_overlay_apply(const VnContext *ctx, VnImage *rgb, const VnImage *alpha,
-                      const VnImage *color, const VniOverlayApplyParams *p)
+/* The checks shared by vni_overlay_unblend and vni_overlay_apply. */
+static int args_ok(const VnImage *rgb, const VnImage *alpha, const VnImage *color,
+                   const VniOverlayApplyParams *p)
 {
-    VnImage *hole = NULL;
+    return rgb && alpha && color && p && rgb->type == VN_U8 && rgb->channels == 3 &&
+           alpha->type == VN_F32 && alpha->channels == 1 && color->type == VN_F32 &&
+           color->channels == 3 && alpha->width == rgb->width && alpha->height == rgb->height &&
+           color->width == rgb->width && color->height == rgb->height &&
+           p->opaque_lo > 0.0f && p->opaque_lo < p->opaque_hi && p->opaque_hi <= 1.0f &&
+           p->noise >= 0.0f;
+}
+
+int64_t vni_overlay_unblend(const VnContext *ctx, VnImage *rgb, const VnImage *alpha,
+                            const VnImage *color, const VniOverlayApplyParams *p, VnImage *hole)
+{
     float *j = NULL;
-    int x0, y0, x1, y1, bw, bh, ret;
-    int64_t n_opaque;
-    if (!rgb || !alpha || !color || !p || rgb->type != VN_U8 || rgb->channels != 3 ||
-        alpha->type != VN_F32 || alpha->channels != 1 || color->type != VN_F32 ||
-        color->channels != 3 || alpha->width != rgb->width || alpha->height != rgb->height ||
-        color->width != rgb->width || color->height != rgb->height ||
-        !(p->opaque_lo > 0.0f && p->opaque_lo < p->opaque_hi && p->opaque_hi <= 1.0f) ||
-        !(p->noise >= 0.0f))
+    int x0, y0, x1, y1, bw, bh;
+    int64_t ret;
+    (void)ctx;
+    if (!args_ok(rgb, alpha, color, p) || !hole || hole->type != VN_U8 || hole->channels != 1 ||
+        hole->width != rgb->width || hole->height != rgb->height)
         return -EINVAL;
+    for (int y = 0; y < hole->height; y++)
+        memset(vn_image_row(hole, y), 0, (size_t)hole->width);
     if (!alpha_box(alpha, &x0, &y0, &x1, &y1))
         return 0;
     bw = x1 - x0 + 1;
     bh = y1 - y0 + 1;
-    if (!(j = vni_malloc_array((size_t)bw * bh, 3 * sizeof(float))) ||
-        (ret = vn_image_alloc(&hole, rgb->width, rgb->height, 1, VN_U8)) < 0) {
-        ret = -ENOMEM;
-        goto fail;
-    }
+    if (!(j = vni_malloc_array((size_t)bw * bh, 3 * sizeof(float))))
+        return -ENOMEM;
     unblend(rgb, alpha, color, j, x0, y0, bw, bh, VNI_MIN(p->opaque_hi, 0.98f));
-    if (p->noise > 0.0f && (ret = denoise(j, alpha, x0, y0, bw, bh, p->noise)) < 0)
-        goto fail;
-    n_opaque = store(rgb, alpha, j, hole, x0, y0, bw, bh, p->opaque_lo);
-    ret = n_opaque ? fill_opaque(ctx, rgb, alpha, hole, p, x0, y0, bw, bh) : 0;
-fail:
+    ret = p->noise > 0.0f ? denoise(j, alpha, x0, y0, bw, bh, p->noise) : 0;
+    if (ret >= 0)
+        ret = store(rgb, alpha, j, hole, x0, y0, bw, bh, p->opaque_lo);
     vni_free(j);
+    return ret;
+}
+
+int vni_overlay_apply(const VnContext *ctx, VnImage *rgb, const VnImage *alpha,
+                      const VnImage *color, const VniOverlayApplyParams *p)
+{
+    VnImage *hole = NULL;
+    int x0, y0, x1, y1, ret;
+    int64_t n_opaque;
+    if (!args_ok(rgb, alpha, color, p))
+        return -EINVAL;
+    if (!alpha_box(alpha, &x0, &y0, &x1, &y1))
+        return 0;
+    if ((ret = vn_image_alloc(&hole, rgb->width, rgb->height, 1, VN_U8)) < 0)
+        return ret;
+    n_opaque = vni_overlay_unblend(ctx, rgb, alpha, color, p, hole);
+    ret = n_opaque < 0 ? (int)n_opaque
+                       : n_opaque ? fill_opaque(ctx, rgb, alpha, hole, p, x0, y0, x1 - x0 + 1,
+                                                y1 - y0 + 1)
+                                  : 0;
     vn_image_free(&hole);
     return ret;
 }

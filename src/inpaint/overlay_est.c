@@ -28,6 +28,8 @@
 #define EDGE_SIGMA 3.0f   /* median-gradient size (grey levels) that halves a link */
 #define LAMBDA_C 2000.0f    /* smoothing of c against its data */
 #define LAMBDA_W 2000.0f    /* smoothing of W against its data */
+#define SPREAD_W 0.05f      /* data weight when spreading the confidence along the overlay */
+#define UNSEEN 0.15f        /* spread confidence below which α is unknown (taken as opaque) */
 
 struct VniOverlayEst {
     const VnContext *ctx;
@@ -193,6 +195,30 @@ static void edge_links(const VniOverlayEst *e, float *g, int dx, int dy, float *
         }
 }
 
+/*
+ * Where the picture around the overlay never moves there is no information about α: the
+ * confidence w is spread along the overlay (links cut at its edges, decay over ~200 pixels), and
+ * where even that is below UNSEEN the overlay is taken as opaque (c = 0), so that the fill
+ * rather than a guessed un-blending takes care of it. spread and tmp: n floats of scratch.
+ */
+static int mark_unseen(VniOverlayEst *e, const float *w, const float *gx, const float *gy,
+                       float *c, float *spread, float *tmp)
+{
+    const size_t n = (size_t)e->bw * e->bh;
+    int ret;
+    for (size_t i = 0; i < n; i++) {
+        tmp[i] = e->in[i] ? SPREAD_W : 0.0f;
+        spread[i] = w[i];
+    }
+    if ((ret = vni_overlay_smooth(spread, w, tmp, gx, gy, e->in, e->bw, e->bh, LAMBDA_C, 0,
+                                  0.0f)) < 0)
+        return ret;
+    for (size_t i = 0; i < n; i++)
+        if (e->in[i] && spread[i] < UNSEEN && w[i] < UNSEEN)
+            c[i] = 0.0f;
+    return 0;
+}
+
 /* c = 1 − α from the ratio of temporal energies, with its confidence, then smoothed. */
 static int solve_c(VniOverlayEst *e, const float *energy, const float *gx, const float *gy,
                    float *c, float *w)
@@ -211,7 +237,9 @@ static int solve_c(VniOverlayEst *e, const float *energy, const float *gx, const
         w[i] = e->in[i] ? den / (den + CONF_E) : 0.0f;
         c[i] = e->in[i] ? d[i] : 1.0f;
     }
-    ret = vni_overlay_smooth(c, d, w, gx, gy, e->in, e->bw, e->bh, LAMBDA_C, 0, 1.0f);
+    if ((ret = vni_overlay_smooth(c, d, w, gx, gy, e->in, e->bw, e->bh, LAMBDA_C, 0, 1.0f)) < 0)
+        goto fail;
+    ret = mark_unseen(e, w, gx, gy, c, ej, d);
 fail:
     vni_free(ej);
     vni_free(d);
