@@ -120,11 +120,16 @@ static void sweep_rows(void *opaque, int job, int n_jobs)
             qy = y + d[2 * x + 1];
             if (qx < 0 || qy < 0 || qx > w - 1 || qy > h - 1)
                 continue;
-            sample2(back, qx, qy, &bu, &bv);
-            err = hypotf(d[2 * x] + bu, d[2 * x + 1] + bv);
-            mag = hypotf(d[2 * x], d[2 * x + 1]);
-            if (err > a->p->consistency + 0.05f * mag)
-                continue;
+            /* Check forward-backward consistency where the chain lands on a visible point: its
+             * real motion must lead back here. Inside both holes both flows are completions,
+             * and comparing them says nothing about occlusion. */
+            if (!vn_image_row(a->holes[nb], (int)lrintf(qy))[(int)lrintf(qx)]) {
+                sample2(back, qx, qy, &bu, &bv);
+                err = hypotf(d[2 * x] + bu, d[2 * x + 1] + bv);
+                mag = hypotf(d[2 * x], d[2 * x + 1]);
+                if (err > a->p->consistency + 0.05f * mag)
+                    continue;
+            }
             if (!inherit(a->holes[nb], &a->out[nb], k, nb, qx, qy, &sf, &sx, &sy))
                 continue;
             if (abs(sf - t) > a->p->max_steps)

@@ -28,7 +28,10 @@ struct VniWindow {
     VnContext *ctx;
     VnInpaintSettings s;
     int width, height, ws, hs;  /* full and working size */
-    int cap, keep;              /* window length; finished frames kept as anchors */
+    int cap;                    /* window length */
+    int lookahead;              /* last frames of a window left unfinished: they wait for more
+                                   of their future in the next window */
+    int anchors;                /* finished frames kept at the start of the next window */
     Slot *slot[256];
     int n;
     VnImage *dil, *unfilled;    /* scratch */
@@ -90,7 +93,8 @@ int vni_window_open(VnContext *ctx, VniWindow **pw, int width, int height, const
     w->height = height;
     vni_working_size(width, height, s->working_size, &w->ws, &w->hs);
     w->cap = VNI_CLAMP(s->window, 4, 255);
-    w->keep = VNI_MAX(2, w->cap / 4);
+    w->lookahead = VNI_MAX(1, w->cap / 3);
+    w->anchors = VNI_MAX(2, w->cap / 8);
     w->emit = emit;
     w->release = release;
     w->opaque = opaque;
@@ -158,15 +162,16 @@ static int finish_slot(VniWindow *w, int t, VnImage *const *full)
     return 0;
 }
 
-/* Propagate, compose at working resolution, and return the frame lacking most (-1: none). */
+/* Propagate, compose at working resolution, and return the frame before `end` that lacks most
+ * (-1: none). */
 static int propagate_pass(VniWindow *w, const VnImage **unknown, const VnImage **fwd,
-                          const VnImage **bwd, VniSources *src, VnImage **small)
+                          const VnImage **bwd, VniSources *src, VnImage **small, int end)
 {
     int64_t most = 0;
     int best = -1, ret;
     if ((ret = vni_propagate(w->ctx, w->n, unknown, fwd, bwd, src, NULL)) < 0)
         return ret;
-    for (int t = 0; t < w->n; t++) {
+    for (int t = 0; t < end; t++) {
         int64_t c;
         if (w->slot[t]->done)
             continue;
@@ -179,7 +184,9 @@ static int propagate_pass(VniWindow *w, const VnImage **unknown, const VnImage *
     return best;
 }
 
-static int solve(VniWindow *w)
+/* Finish every frame before `end`: propagate; while some frame lacks pixels that no frame saw,
+ * invent them on the frame that lacks most and propagate again; compose the rest. */
+static int solve(VniWindow *w, int end)
 {
     const VnImage *unknown[256], *fwd[256], *bwd[256];
     VnImage *small[256], *full[256];
@@ -195,7 +202,7 @@ static int solve(VniWindow *w)
         src[t] = s->src;
     }
     for (int pass = 0; pass < MAX_KEYFRAMES; pass++) {
-        if ((t = propagate_pass(w, unknown, fwd, bwd, src, small)) < 0) {
+        if ((t = propagate_pass(w, unknown, fwd, bwd, src, small, end)) < 0) {
             ret = t == -1 ? 0 : t;
             break;
         }
@@ -207,7 +214,7 @@ static int solve(VniWindow *w)
     }
     if (ret < 0 || (ret = vni_propagate(w->ctx, w->n, unknown, fwd, bwd, src, NULL)) < 0)
         return ret;
-    for (t = 0; t < w->n; t++) {
+    for (t = 0; t < end; t++) {
         if (w->slot[t]->done)
             continue;
         if (vni_compose_small(w->ctx, small, t, w->slot[t]->unknown, &src[t], w->unfilled) > 0 &&
@@ -219,15 +226,19 @@ static int solve(VniWindow *w)
     return 0;
 }
 
-/* Solve the window, emit every frame not yet emitted, keep the last frames as anchors. */
+/*
+ * Solve the window and emit its frames but the last `lookahead` ones (all at the end of the
+ * stream). The last emitted frames stay as finished anchors for the next window, the lookahead
+ * frames stay unfinished: they get the next window's future.
+ */
 static int advance(VniWindow *w, int final)
 {
-    int ret, drop;
+    int ret, drop, end = final ? w->n : w->n - w->lookahead;
     if (!w->n)
         return 0;
-    if ((ret = solve(w)) < 0)
+    if ((ret = solve(w, end)) < 0)
         return ret;
-    for (int t = 0; t < w->n; t++) {
+    for (int t = 0; t < end; t++) {
         Slot *s = w->slot[t];
         if (s->emitted)
             continue;
@@ -235,7 +246,7 @@ static int advance(VniWindow *w, int final)
             return ret;
         s->emitted = 1;
     }
-    drop = final ? w->n : w->n - w->keep;
+    drop = final ? w->n : VNI_MAX(0, end - w->anchors);
     for (int t = 0; t < drop; t++)
         slot_free(w, &w->slot[t]);
     memmove(w->slot, w->slot + drop, sizeof(w->slot[0]) * (size_t)(w->n - drop));
