@@ -100,6 +100,8 @@ int vni_motion_matches(const VnContext *ctx, const VniPyramid *prev, const VniPy
     vni_klt_default_params(&kp);
     kp.levels = VNI_MIN(2, VNI_MIN(prev->n, cur->n));
     kp.use_guess = 1;
+    kp.win = 5;        /* the guess is within a few pixels: a smaller window, fewer iterations */
+    kp.max_iters = 10;
     if ((ret = vni_klt_track(ctx, prev, cur, a, b, st, NULL, nt, &kp)) < 0)
         goto fail;
     for (int i = 0; i < nt; i++)

@@ -82,6 +82,7 @@ static int track_predicted(const VnContext *ctx, Reg *g, const VnImage *key, con
             g->qa[n++] = (VniPt){g->q[i].x - (float)r.x0, g->q[i].y - (float)r.y0};
     vni_klt_default_params(&kp);
     kp.levels = VNI_MIN(g->pa.n, g->pb.n);
+    kp.max_iters = 10;
     if (n == 0)
         return 0;
     if ((ret = vni_klt_track(ctx, &g->pa, &g->pb, g->qa, g->b, g->st, NULL, n, &kp)) < 0)

@@ -13,8 +13,8 @@
 #include <math.h>
 #include <string.h>
 
-#define MAX_KEY_PTS 300
-#define MAX_MATCH_PTS 300
+#define MAX_KEY_PTS 150
+#define MAX_MATCH_PTS 120
 
 typedef struct Obj {
     int id;
@@ -194,6 +194,47 @@ static int obj_init(VnTracker *t, Obj *o, int id)
     return 0;
 }
 
+/* Intersection over union of two 0/255 masks (1 when both are empty). */
+static double mask_iou(const VnImage *a, const VnImage *b)
+{
+    int64_t i = 0, u = 0;
+    for (int y = 0; y < a->height; y++) {
+        const uint8_t *p = vn_image_row(a, y), *q = vn_image_row(b, y);
+        for (int x = 0; x < a->width; x++) {
+            i += p[x] && q[x];
+            u += p[x] || q[x];
+        }
+    }
+    return u ? (double)i / (double)u : 1.0;
+}
+
+/* t->cut = the keyframe mask warped by the object's homography, computed only over the box
+ * where it lands. */
+static int warp_key_mask(VnTracker *t, Obj *o)
+{
+    VniRect kb = grown_box(o->key, 1);
+    VniPt c[4] = {{(float)kb.x0, (float)kb.y0}, {(float)kb.x1, (float)kb.y0}, {(float)kb.x0, (float)kb.y1},
+                  {(float)kb.x1, (float)kb.y1}};
+    float x0 = 1e9f, y0 = 1e9f, x1 = -1e9f, y1 = -1e9f;
+    double T[9], Hv[9];
+    memset_mask(t->cut);
+    vni_homography_apply(o->rig.H, c, c, 4);
+    for (int i = 0; i < 4; i++) {
+        if (!isfinite(c[i].x) || !isfinite(c[i].y))
+            return vni_warp_mask(t->ctx, t->cut, o->key, o->rig.H);
+        x0 = fminf(x0, c[i].x), x1 = fmaxf(x1, c[i].x), y0 = fminf(y0, c[i].y), y1 = fmaxf(y1, c[i].y);
+    }
+    int ix0 = (int)VNI_CLAMP(x0 - 2, 0.0f, (float)t->w), iy0 = (int)VNI_CLAMP(y0 - 2, 0.0f, (float)t->h);
+    int ix1 = (int)VNI_CLAMP(x1 + 3, 0.0f, (float)t->w), iy1 = (int)VNI_CLAMP(y1 + 3, 0.0f, (float)t->h);
+    if (ix1 <= ix0 || iy1 <= iy0)
+        return 0;
+    VnImage v = vni_image_view(t->cut, ix0, iy0, ix1 - ix0, iy1 - iy0);
+    vni_homography_identity(T);
+    T[2] = -ix0, T[5] = -iy0;
+    vni_homography_mul(T, o->rig.H, Hv);
+    return vni_warp_mask(t->ctx, &v, o->key, Hv);
+}
+
 /* The rigid answer for this frame if the object moves rigidly: 1 with t->cut set, else 0. */
 static int rigid_step(VnTracker *t, Obj *o, const double Hpc[9])
 {
@@ -211,8 +252,14 @@ static int rigid_step(VnTracker *t, Obj *o, const double Hpc[9])
     }
     if (vni_homography_near_identity(o->rig.H, kb, 0.3))
         vni_homography_identity(o->rig.H);
-    if ((ret = vni_warp_mask(t->ctx, t->cut, o->key, o->rig.H)) < 0)
+    if ((ret = warp_key_mask(t, o)) < 0)
         return ret;
+    /* a homography fitted to few points can agree with itself and be wrong: in auto mode it must
+     * also agree with the mask carried along the frame-to-frame motion */
+    if (t->s.mode != VN_TRACK_RIGID && mask_iou(t->cut, t->warped) < 0.8) {
+        memcpy(o->rig.H, Hkeep, sizeof(Hkeep));
+        return 0;
+    }
     return 1;
 }
 

@@ -328,6 +328,9 @@ static void two_objects(void **state)
         assert_int_equal(vn_tracker_step(c.t, c.rgb, c.out), 0);
         for (int k = 0; k < 2; k++)
             worst[k] = fmin(worst[k], iou(c.out, c.gt, k + 1));
+        if (getenv("TRACK_DEBUG"))
+            printf("  t %d IoU %.3f %.3f rigid %d %d\n", t, iou(c.out, c.gt, 1), iou(c.out, c.gt, 2), vn_tracker_rigid(c.t, 1),
+                   vn_tracker_rigid(c.t, 2));
     }
     printf("two objects: worst IoU %.3f %.3f\n", worst[0], worst[1]);
     assert_true(worst[0] >= 0.85 && worst[1] >= 0.85);
