@@ -16,12 +16,17 @@ enum VnInpaintMethod {
     VN_INPAINT_FILL = 0,    /* temporal: take what other frames saw along the optical flow,
                                invent only what no frame saw (PatchMatch), blend seamlessly */
     VN_INPAINT_SPATIAL = 1, /* per-frame harmonic (membrane) fill of each hole from its border */
+    VN_INPAINT_AUTO = 2,    /* a static mask (one for every frame, or --auto-overlay) is taken as
+                               an overlay: its opacity and colour are estimated (vanish/overlay.h),
+                               the picture un-blended where the overlay lets it through and filled
+                               (as VN_INPAINT_FILL) where it is opaque; per-frame masks: FILL */
+    VN_INPAINT_UNBLEND = 3, /* as AUTO, with the opaque part filled per frame from its border */
 };
 
 enum VnPreset { VN_PRESET_FAST = 0, VN_PRESET_MEDIUM = 1, VN_PRESET_BEST = 2 };
 
 typedef struct VnInpaintSettings {
-    int method;       /* enum VnInpaintMethod (default VN_INPAINT_FILL) */
+    int method;       /* enum VnInpaintMethod (default VN_INPAINT_AUTO) */
     int dilate;       /* grow the mask by this many pixels before filling, to cover the object's
                          soft edge and compression halo (default 2; 0 to 64) */
     int working_size; /* long side of the working resolution for flow and propagation; the fill
@@ -48,7 +53,8 @@ VN_API int vn_inpaint_image(VnContext *ctx, VnImage *rgb, const VnImage *mask,
 
 /*
  * The whole job: read `input` (any vn_video_open source), the masks at `masks` (any
- * vn_mask_open source), fill every frame and write `output` (any vn_video_writer_open target)
+ * vn_mask_open source; NULL: find a static overlay with vn_overlay_detect_file and remove it,
+ * an error if there is none), fill every frame and write `output` (any vn_video_writer_open target)
  * with its audio, timestamps and metadata. Streams: memory does not depend on the length.
  * Progress is reported as stage "inpaint". On failure nothing is left at `output` and
  * vn_last_error(ctx) says what went wrong.

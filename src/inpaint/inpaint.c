@@ -7,12 +7,14 @@
 #include "core/maskops.h"
 #include "inpaint/spatial.h"
 
-static const char *const method_names[] = {"fill", "spatial", NULL};
+static const char *const method_names[] = {"fill", "spatial", "auto", "unblend", NULL};
 static const char *const preset_names[] = {"fast", "medium", "best", NULL};
 
 static const VnOption inpaint_options[] = {
-    {"method", "fill: from other frames along the flow; spatial: per frame, from the border",
-     VN_OPT_CHOICE, offsetof(VnInpaintSettings, method), VN_INPAINT_FILL, 0, 1, method_names},
+    {"method", "fill: from other frames along the flow; spatial: per frame, from the border; "
+     "auto: a static mask is an overlay, un-blended where it lets the picture through, filled "
+     "where opaque; unblend: the same, opaque part filled per frame",
+     VN_OPT_CHOICE, offsetof(VnInpaintSettings, method), VN_INPAINT_AUTO, 0, 3, method_names},
     {"dilate", "grow the mask by this many pixels to cover soft edges and compression halos",
      VN_OPT_INT, offsetof(VnInpaintSettings, dilate), 2, 0, 64, NULL},
     {"working-size", "long side of the working resolution for motion (the fill keeps full detail)",
@@ -26,7 +28,7 @@ static const VnOption inpaint_options[] = {
 
 void vn_inpaint_default_settings(VnInpaintSettings *s)
 {
-    s->method = VN_INPAINT_FILL;
+    s->method = VN_INPAINT_AUTO;
     s->dilate = 2;
     s->working_size = 960;
     s->window = 24;

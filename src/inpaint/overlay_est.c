@@ -24,12 +24,14 @@
 
 #define RING 8            /* pixels of picture kept around the region */
 #define NOISE_E 0.5f      /* temporal-difference energy of 8-bit rounding over 3 channels */
+#define NOISE_MAX 8.0f    /* the most temporal energy taken as noise */
 #define CONF_E 30.0f      /* energy at which the temporal evidence counts half */
 #define EDGE_SIGMA 3.0f   /* median-gradient size (grey levels) that halves a link */
 #define LAMBDA_C 2000.0f    /* smoothing of c against its data */
 #define LAMBDA_W 2000.0f    /* smoothing of W against its data */
-#define SPREAD_W 0.05f      /* data weight when spreading the confidence along the overlay */
-#define UNSEEN 0.15f        /* spread confidence below which α is unknown (taken as opaque) */
+#define SPREAD_W 1.0f       /* data weight when spreading the confidence along the overlay */
+#define UNSEEN 0.15f        /* confidence below which α is unknown (taken as opaque) ... */
+#define SEEN_NEAR 0.5f      /* ... unless the confidence spread from nearby is above this */
 
 struct VniOverlayEst {
     const VnContext *ctx;
@@ -197,8 +199,9 @@ static void edge_links(const VniOverlayEst *e, float *g, int dx, int dy, float *
 
 /*
  * Where the picture around the overlay never moves there is no information about α: the
- * confidence w is spread along the overlay (links cut at its edges, decay over ~200 pixels), and
- * where even that is below UNSEEN the overlay is taken as opaque (c = 0), so that the fill
+ * confidence w is spread along the overlay (links cut at its edges, decay over ~45 pixels), and
+ * where a pixel's own confidence is below UNSEEN and the spread one below SEEN_NEAR the overlay
+ * is taken as opaque (c = 0), so that the fill
  * rather than a guessed un-blending takes care of it. spread and tmp: n floats of scratch.
  */
 static int mark_unseen(VniOverlayEst *e, const float *w, const float *gx, const float *gy,
@@ -214,9 +217,18 @@ static int mark_unseen(VniOverlayEst *e, const float *w, const float *gx, const 
                                   0.0f)) < 0)
         return ret;
     for (size_t i = 0; i < n; i++)
-        if (e->in[i] && spread[i] < UNSEEN && w[i] < UNSEEN)
+        if (e->in[i] && w[i] < UNSEEN && spread[i] < SEEN_NEAR)
             c[i] = 0.0f;
     return 0;
+}
+
+/* The temporal-difference energy of the video's noise (codec, sensor): the 10th percentile over
+ * the box (its still parts: an opaque overlay, a static background), between the energy of
+ * 8-bit rounding and NOISE_MAX. tmp: n floats of scratch. */
+static float noise_floor(const float *energy, size_t n, float *tmp)
+{
+    memcpy(tmp, energy, n * sizeof(float));
+    return VNI_CLAMP(select_kth(tmp, (int)n, (int)(n / 10)), NOISE_E, NOISE_MAX);
 }
 
 /* c = 1 − α from the ratio of temporal energies, with its confidence, then smoothed. */
@@ -225,14 +237,16 @@ static int solve_c(VniOverlayEst *e, const float *energy, const float *gx, const
 {
     const size_t n = (size_t)e->bw * e->bh;
     float *ej = vni_malloc_array(n, sizeof(float)), *d = vni_malloc_array(n, sizeof(float));
+    float noise;
     int ret = -ENOMEM;
     if (!ej || !d)
         goto fail;
+    noise = noise_floor(energy, n, d);
     memcpy(ej, energy, n * sizeof(float));
     if ((ret = vni_overlay_harmonic(e->ctx, ej, e->in, e->bw, e->bh, 1)) < 0)
         goto fail;
     for (size_t i = 0; i < n; i++) {
-        float num = VNI_MAX(energy[i] - NOISE_E, 0.0f), den = VNI_MAX(ej[i] - NOISE_E, 1e-3f);
+        float num = VNI_MAX(energy[i] - noise, 0.0f), den = VNI_MAX(ej[i] - noise, 1e-3f);
         d[i] = VNI_MIN(sqrtf(num / den), 1.0f);
         w[i] = e->in[i] ? den / (den + CONF_E) : 0.0f;
         c[i] = e->in[i] ? d[i] : 1.0f;

@@ -9,6 +9,8 @@
 
 #include "core/internal.h"
 #include "inpaint/window.h"
+#include "pipeline/inpaint_overlay.h"
+#include "vanish/overlay.h"
 
 typedef struct Job {
     VnContext *ctx;
@@ -17,12 +19,14 @@ typedef struct Job {
     VnVideoWriter *out;
     VnImage *mask, *dilated;
     VniWindow *window;
+    VniOverlayJob *overlay; /* methods auto/unblend on a static mask */
     int64_t n_frames, n_written;
 } Job;
 
 static void job_close(Job *j)
 {
     vni_window_close(&j->window);
+    vni_overlay_job_close(&j->overlay);
     vn_video_writer_close(&j->out);
     vn_mask_close(&j->masks);
     vn_video_close(&j->in);
@@ -63,7 +67,10 @@ static int emit(void *opaque, void *user, const VnImage *mask)
 {
     Job *j = opaque;
     VnFrame *f = user;
-    int ret = vn_video_write(j->out, f, mask);
+    int ret;
+    if (j->overlay) /* the un-blended pixels are written too */
+        mask = vni_overlay_job_written(j->overlay, mask);
+    ret = vn_video_write(j->out, f, mask);
     if (ret < 0)
         return ret;
     j->n_written++;
@@ -82,14 +89,21 @@ static void release(void *opaque, void *user)
 /* One frame: the temporal engine takes it into its window; the spatial fill does it now. */
 static int process(Job *j, VnFrame *f, const VnInpaintSettings *s)
 {
-    int ret;
+    int64_t ret;
+    if (j->overlay && j->window && (ret = vni_overlay_job_unblend(j->overlay, vn_frame_rgb(f), j->mask)) < 0) {
+        vn_frame_free(&f);
+        return (int)ret;
+    }
     if (j->window)
         return vni_window_push(j->window, vn_frame_rgb(f), f, j->mask);
-    ret = vn_inpaint_image(j->ctx, vn_frame_rgb(f), j->mask, s, j->dilated);
+    if (j->overlay)
+        ret = vni_overlay_job_remove(j->overlay, vn_frame_rgb(f));
+    else
+        ret = vn_inpaint_image(j->ctx, vn_frame_rgb(f), j->mask, s, j->dilated);
     if (ret >= 0)
-        ret = emit(j, f, j->dilated);
+        ret = emit(j, f, j->overlay ? NULL : j->dilated);
     vn_frame_free(&f);
-    return ret;
+    return (int)ret;
 }
 
 /* Read, fill and write every frame. */
@@ -99,7 +113,7 @@ static int run_frames(Job *j, const char *masks, const VnInpaintSettings *s)
     int64_t i = 0;
     int ret;
     while ((ret = vn_video_read(j->in, &f)) > 0) {
-        ret = vn_mask_read(j->masks, j->mask);
+        ret = j->masks ? vn_mask_read(j->masks, j->mask) : 1;
         if (ret == 0)
             ret = vni_error(j->ctx, VN_ERR_MISMATCH, "%s: masks end at %lld but the video goes on",
                             masks, (long long)i);
@@ -118,13 +132,44 @@ static int run_frames(Job *j, const char *masks, const VnInpaintSettings *s)
     return j->window ? vni_window_flush(j->window) : 0;
 }
 
+/*
+ * The static mask: with no mask source, the footprint the overlay detector finds (an error if it
+ * finds none) becomes the mask of every frame. Methods auto and unblend on a static mask (this,
+ * or one mask for every frame) estimate the overlay under it; per-frame masks keep the fill.
+ */
+static int open_overlay(Job *j, const char *input, const char *masks, const VnInpaintSettings *s)
+{
+    VnOverlaySettings os;
+    VnImage *found = NULL;
+    int64_t n;
+    int ret, overlay = s->method == VN_INPAINT_AUTO || s->method == VN_INPAINT_UNBLEND;
+    if (masks) {
+        if (!overlay || vn_mask_count(j->masks) >= 0)
+            return 0;
+        if ((ret = vn_mask_read(j->masks, j->mask)) < 0)
+            return ret;
+        return vni_overlay_job_open(j->ctx, &j->overlay, input, j->mask, s);
+    }
+    vn_overlay_default_settings(&os);
+    if ((n = vn_overlay_detect_file(j->ctx, input, &os, &found)) == 0)
+        n = vni_error(j->ctx, VN_ERR_INVALIDDATA, "%s: no static overlay found", input);
+    if (n < 0)
+        ret = (int)n;
+    else if (overlay)
+        ret = vni_overlay_job_open(j->ctx, &j->overlay, input, found, s);
+    else
+        ret = vn_image_copy(j->mask, found);
+    vn_image_free(&found);
+    return ret;
+}
+
 int vn_inpaint_file(VnContext *ctx, const char *input, const char *masks, const char *output,
                     const VnInpaintSettings *s, const VnWriterSettings *ws)
 {
-    Job j = {ctx, NULL, NULL, NULL, NULL, NULL, NULL, -1, 0};
+    Job j = {ctx, NULL, NULL, NULL, NULL, NULL, NULL, NULL, -1, 0};
     const VnVideoInfo *info;
     int ret;
-    if (!ctx || !input || !masks || !output || !s || !ws)
+    if (!ctx || !input || !output || !s || !ws)
         return -EINVAL;
     if ((ret = vn_video_open(ctx, &j.in, input)) < 0)
         goto fail;
@@ -134,11 +179,15 @@ int vn_inpaint_file(VnContext *ctx, const char *input, const char *masks, const 
         ret = vni_error(ctx, ret, "%s: %s", input, vn_strerror(ret));
         goto fail;
     }
-    if ((ret = open_masks(&j, input, masks)) < 0)
+    if (masks && (ret = open_masks(&j, input, masks)) < 0)
+        goto fail;
+    if (!masks)
+        j.n_frames = info->n_frames_header;
+    if ((ret = open_overlay(&j, input, masks, s)) < 0)
         goto fail;
     if ((ret = vn_video_writer_open(ctx, &j.out, output, j.in, ws)) < 0)
         goto fail;
-    if (s->method == VN_INPAINT_FILL &&
+    if (s->method != VN_INPAINT_SPATIAL && !(s->method == VN_INPAINT_UNBLEND && j.overlay) &&
         (ret = vni_window_open(ctx, &j.window, info->width, info->height, s, emit, release, &j)) < 0) {
         ret = vni_error(ctx, ret, "%s: cannot start the fill: %s", input, vn_strerror(ret));
         goto fail;

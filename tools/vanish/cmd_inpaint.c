@@ -8,13 +8,16 @@
 
 static void help(FILE *f, const VnInpaintSettings *s)
 {
-    fputs("usage: vanish inpaint INPUT --masks MASKS -o OUTPUT [options]\n\n"
+    fputs("usage: vanish inpaint INPUT --masks MASKS -o OUTPUT [options]\n"
+          "       vanish inpaint INPUT --auto-overlay -o OUTPUT [options]\n\n"
           "Fill the masked region of every frame of INPUT and write OUTPUT with the input's\n"
           "audio, subtitles, timestamps, frame rate and metadata. Pixels outside the (dilated)\n"
           "mask keep the input's values.\n\n"
           "  INPUT                 a video file, a directory of images, or a pattern (dir/%05d.png)\n"
           "  --masks MASKS         a directory of PNGs (one per frame), one PNG for every frame,\n"
           "                        or a mask video; grey, palette (DAVIS ids) or RGB, non-zero = remove\n"
+          "  --auto-overlay        no masks: find a static overlay (logo, watermark; see\n"
+          "                        'vanish detect-overlay') and remove it\n"
           "  -o, --output OUTPUT   .mp4/.mov/.mkv (H.264), .mkv with --lossless (FFV1), or DIR/\n"
           "                        for PNG frames\n"
           "  --crf N               H.264 quality, lower is better (default 18)\n"
@@ -33,7 +36,7 @@ int cmd_inpaint(int argc, char **argv)
     VnWriterSettings ws;
     CliCommon common = {0};
     VnContext *ctx = NULL;
-    int ret, bad = 0;
+    int ret, bad = 0, auto_overlay = 0;
     vn_inpaint_default_settings(&s);
     vn_writer_default_settings(&ws);
     for (int i = 1; i < argc; i++) {
@@ -59,6 +62,8 @@ int cmd_inpaint(int argc, char **argv)
             ws.preset = v;
         else if (!strcmp(a, "--lossless"))
             ws.lossless = 1;
+        else if (!strcmp(a, "--auto-overlay"))
+            auto_overlay = 1;
         else if (bad)
             return 2;
         else if (a[0] == '-' && a[1])
@@ -70,8 +75,10 @@ int cmd_inpaint(int argc, char **argv)
     }
     if (bad)
         return 2;
-    if (!input || !masks || !output)
-        return cli_error("inpaint: needs INPUT, --masks MASKS and -o OUTPUT (see 'vanish inpaint --help')") + 1;
+    if (masks && auto_overlay)
+        return cli_error("inpaint: --masks and --auto-overlay exclude each other") + 1;
+    if (!input || !(masks || auto_overlay) || !output)
+        return cli_error("inpaint: needs INPUT, --masks MASKS (or --auto-overlay) and -o OUTPUT (see 'vanish inpaint --help')") + 1;
     ws.overwrite = common.overwrite;
     if (cli_open_context(&ctx, &common))
         return 1;
