@@ -217,13 +217,14 @@ def run_vanish(exe, frames, mask0, work, name, rigid=False):
     cmd = [exe, 'track', fdir, '--mask', '0:' + os.path.join(d, 'key.png'), '-o', odir + '/', '-q']
     if rigid:
         cmd.append('--rigid')
-    t0 = time.time()
+    t0, c0 = time.time(), os.times()
     r = subprocess.run(cmd, capture_output=True, text=True)
-    dt = time.time() - t0
+    dt, c1 = time.time() - t0, os.times()
+    cpu = (c1.children_user - c0.children_user) + (c1.children_system - c0.children_system)
     if r.returncode != 0:
         sys.exit('vanish failed: ' + r.stderr.strip())
     preds = [cv2.imread(os.path.join(odir, '%05d.png' % i), cv2.IMREAD_GRAYSCALE) > 0 for i in range(len(frames))]
-    return preds, dt
+    return preds, (dt, cpu)
 
 
 def run_copy(frames, mask0):
@@ -275,12 +276,13 @@ def main():
     ]
     print('%-22s %6s | %-17s | %-17s | %-17s' % ('sequence', 'frames', 'vanish  J / F', 'copy  J / F', 'DIS warp  J / F'))
     tot = {'v': [], 'c': [], 'd': []}
-    speed_frames, speed_time = 0, 0.0
+    speed_frames, speed_time, speed_cpu = 0, 0.0, 0.0
     for name, make in seqs:
         frames, gts = make()
         pv, dt = run_vanish(a.vanish, frames, gts[0], a.work, name.replace('/', '_').replace('+', '_'))
         speed_frames += len(frames)
-        speed_time += dt
+        speed_time += dt[0]
+        speed_cpu += dt[1]
         res = {'v': score(pv, gts), 'c': score(run_copy(frames, gts[0]), gts), 'd': score(run_dis(frames, gts[0]), gts)}
         for k in tot:
             tot[k].append(res[k])
@@ -289,8 +291,9 @@ def main():
     jf = {k: float(np.mean([(j + f) / 2 for j, f in tot[k]])) for k in tot}
     print('%-22s        | J&F %.3f         | J&F %.3f         | J&F %.3f' % ('mean (deforming)', jf['v'], jf['c'], jf['d']))
     print('vanish J&F - DIS warp J&F = %+.3f (bar: >= +0.15)' % (jf['v'] - jf['d']))
-    print('speed: %.1f frames/s at %dx%d, one object, whole command: FFV1 in, PNG masks out (bar: >= 25)' % (
-        speed_frames / speed_time, W, H))
+    print('speed: %.1f frames/s wall-clock, %.1f frames per CPU-second (all threads summed), at %dx%d, one object, '
+          'whole command: FFV1 in, PNG masks out (bar: >= 25; wall-clock depends on the machine\'s load: %.1f)' % (
+              speed_frames / speed_time, speed_frames / speed_cpu, W, H, os.getloadavg()[0]))
     for name, make in rigid:
         frames, gts, floor = make()
         pv, dt = run_vanish(a.vanish, frames, gts[0], a.work, name.replace('/', '_'))
@@ -301,7 +304,7 @@ def main():
         jo = score(floor, gts)[0]
         print('rigid %-18s %4d frames: J auto %.3f, --rigid %.3f, J at frame %d %.3f; DIS warp J %.3f; '
               'true-homography warp of the first mask J %.3f; %.1f fps (bar: J >= 0.95)' % (
-                  name, len(frames), jv, jr, len(frames) - 2, jl, jd, jo, len(frames) / dt))
+                  name, len(frames), jv, jr, len(frames) - 2, jl, jd, jo, len(frames) / dt[0]))
 
 
 if __name__ == '__main__':

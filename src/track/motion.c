@@ -166,11 +166,11 @@ static int fit_translation(const VniMatches *m, double H[9], uint8_t *inl)
     return kb;
 }
 
-/* A homography that keeps areas within a factor of 2 and bends little. */
+/* A homography that changes areas by less than a quarter between two frames and bends little. */
 static int sane(const double H[9])
 {
     double det = H[0] * H[4] - H[1] * H[3];
-    return det > 0.5 && det < 2.0 && fabs(H[6]) < 2e-3 && fabs(H[7]) < 2e-3 && fabs(H[8] - 1) < 1e-6;
+    return det > 0.8 && det < 1.25 && fabs(H[6]) < 2e-3 && fabs(H[7]) < 2e-3 && fabs(H[8] - 1) < 1e-6;
 }
 
 /* The motion of the matches: a RANSAC homography when there are many matches and it explains

@@ -194,18 +194,19 @@ static int obj_init(VnTracker *t, Obj *o, int id)
     return 0;
 }
 
-/* Intersection over union of two 0/255 masks (1 when both are empty). */
-static double mask_iou(const VnImage *a, const VnImage *b)
+/* 1 if H and G put the corners of box r within max(4, a tenth of its diagonal) of each other. */
+static int homographies_agree(const double H[9], const double G[9], VniRect r)
 {
-    int64_t i = 0, u = 0;
-    for (int y = 0; y < a->height; y++) {
-        const uint8_t *p = vn_image_row(a, y), *q = vn_image_row(b, y);
-        for (int x = 0; x < a->width; x++) {
-            i += p[x] && q[x];
-            u += p[x] || q[x];
-        }
-    }
-    return u ? (double)i / (double)u : 1.0;
+    VniPt c[4] = {{(float)r.x0, (float)r.y0}, {(float)r.x1, (float)r.y0}, {(float)r.x0, (float)r.y1},
+                  {(float)r.x1, (float)r.y1}};
+    VniPt p[4], q[4];
+    float tol = fmaxf(4.0f, 0.1f * hypotf((float)(r.x1 - r.x0), (float)(r.y1 - r.y0)));
+    vni_homography_apply(H, c, p, 4);
+    vni_homography_apply(G, c, q, 4);
+    for (int i = 0; i < 4; i++)
+        if (!(hypotf(p[i].x - q[i].x, p[i].y - q[i].y) <= tol))
+            return 0;
+    return 1;
 }
 
 /* t->cut = the keyframe mask warped by the object's homography, computed only over the box
@@ -246,6 +247,10 @@ static int rigid_step(VnTracker *t, Obj *o, const double Hpc[9])
     memcpy(Hkeep, o->rig.H, sizeof(Hkeep));
     if ((ret = vni_rigid_register(t->ctx, t->key_grey, o->kpts, o->nk, t->grey, &t->cur, Hpred, &o->rig)) < 0)
         return ret;
+    /* a homography fitted to few points can agree with itself and be wrong: in auto mode it must
+     * also land near where the frame-to-frame motion predicts */
+    if (o->rig.ok && t->s.mode != VN_TRACK_RIGID && !homographies_agree(o->rig.H, Hpred, kb))
+        o->rig.ok = 0;
     if (!o->rig.ok && t->s.mode != VN_TRACK_RIGID) {
         memcpy(o->rig.H, Hkeep, sizeof(Hkeep));
         return 0;
@@ -254,12 +259,6 @@ static int rigid_step(VnTracker *t, Obj *o, const double Hpc[9])
         vni_homography_identity(o->rig.H);
     if ((ret = warp_key_mask(t, o)) < 0)
         return ret;
-    /* a homography fitted to few points can agree with itself and be wrong: in auto mode it must
-     * also agree with the mask carried along the frame-to-frame motion */
-    if (t->s.mode != VN_TRACK_RIGID && mask_iou(t->cut, t->warped) < 0.8) {
-        memcpy(o->rig.H, Hkeep, sizeof(Hkeep));
-        return 0;
-    }
     return 1;
 }
 
@@ -270,6 +269,15 @@ static int64_t redetect(VnTracker *t, Obj *o)
     if (!t->s.redetect || !vni_colour_redetect(t->ctx, t->rgb, &o->lt, o->key_area, o->key_cost, t->warped))
         return 0;
     return vni_cut_correct(t->rgb, t->warped, &o->lt, NULL, &cp, &t->g, &t->g_nodes, t->cut);
+}
+
+/* The motion of the box's centre under the frame-to-frame homography: the next prediction. */
+static void object_velocity(Obj *o, VniRect b, const double H[9])
+{
+    VniPt c = {0.5f * (float)(b.x0 + b.x1), 0.5f * (float)(b.y0 + b.y1)}, q;
+    vni_homography_apply(H, &c, &q, 1);
+    o->vx = isfinite(q.x) ? (int)lrintf(q.x - c.x) : 0;
+    o->vy = isfinite(q.y) ? (int)lrintf(q.y - c.y) : 0;
 }
 
 /* Track one object into the current frame; its mask is left in o->prev. */
@@ -297,7 +305,7 @@ static int obj_step(VnTracker *t, Obj *o)
         (ret = vni_motion_matches(t->ctx, &t->prev, &t->cur, t->region, b, MAX_MATCH_PTS, &t->m)) < 0 ||
         (ret = vni_motion_carry(t->ctx, &t->m, o->prev, t->warped, Hpc)) < 0)
         return ret;
-    o->vx = (int)lrint(Hpc[2]), o->vy = (int)lrint(Hpc[5]);
+    object_velocity(o, b, Hpc);
     if (o->rigid_on && (ret = rigid_step(t, o, Hpc)) != 0) {
         if (ret < 0)
             return ret;
