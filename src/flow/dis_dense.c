@@ -19,10 +19,14 @@ static void add_patch(const DisLevel *l, int k, int y0, int y1)
         const float *r1 = dis_pad_at(l->i1p, x0 + (int)fx, y + (int)fy + 1);
         const float *i0 = dis_row(l->i0, y) + x0;
         float *su = l->acc + (size_t)y * l->w + x0, *sv = su + plane, *sw = sv + plane;
+        /* where the patch lands on frame 1's mask its error says nothing: a neutral weight */
+        const float *m1 = l->v1p ? dis_pad_at(l->v1p, x0 + (int)lrintf(u), y + (int)lrintf(v)) : NULL;
         for (int q = 0; q < ps; q++) {
             float s = w00 * r0[q] + w01 * r0[q + 1] + w10 * r1[q] + w11 * r1[q + 1];
             float wt = 1.0f / fmaxf(1.0f, fabsf(s - i0[q]));
             wt *= wt;
+            if (m1 && m1[q] < 0.5f)
+                wt = 1.0f / 64.0f;
             su[q] += wt * u;
             sv[q] += wt * v;
             sw[q] += wt;

@@ -186,6 +186,8 @@ static void match_patch(const DisLevel *l, Patch *pt, int k)
         const int cy = VNI_CLAMP(pt->y0 + ps / 2 + dy[n] * ps, 0, l->h - 1);
         const float *g = dis_row(l->flow, cy) + 2 * cx;
         float u1 = g[0], v1 = g[1], c1;
+        if (fabsf(u1 - f[0]) + fabsf(v1 - f[1]) < 0.5f)
+            continue; /* same start as the centre's, near enough */
         clamp_motion(l, pt, &u1, &v1);
         c1 = patch_cost(l, pt, u1, v1);
         if (c1 < c0) {

@@ -14,7 +14,10 @@
 
 #include "flow/dis_level.h"
 
-enum { IX, IY, IZ, IXX, IXY, IYY, IXZ, IYZ, VALID, DU, DV, A11, A12, A22, B1, B2, WX, WY, N_PLANES };
+/* Planes: derivatives, data validity, the flow at linearisation (U0, V0) and the current flow
+ * (U, V), the lagged system (A, B: A (U, V) = B + smoothness) and link weights (WX: to x+1,
+ * WY: to y+1; PSI: per-pixel robust smoothness weight). */
+enum { IX, IY, IZ, IXX, IXY, IYY, IXZ, IYZ, VALID, U0, V0, U, V, A11, A12, A22, B1, B2, WX, WY, PSI, N_PLANES };
 
 typedef struct Refine {
     DisLevel *l;
@@ -90,8 +93,9 @@ static void derivative_rows(Refine *r, const float *w1, int y0, int y1)
     }
 }
 
-/* Rows [y0, y1) of the lagged linear system: robust data weights at the current increment and
- * the robust smoothness weight of every pixel (stored in WX, turned into link weights next). */
+/* Rows [y0, y1) of the lagged linear system: robust data weights at the current flow, the
+ * right-hand side moved to total flow (B = b + A (U0, V0)), and the robust smoothness weight of
+ * every pixel from forward differences. */
 static void system_rows(Refine *r, int y0, int y1)
 {
     const DisLevel *l = r->l;
@@ -99,89 +103,104 @@ static void system_rows(Refine *r, int y0, int y1)
     const float delta = l->p->var_delta, gamma = l->p->var_gamma;
     float **p = r->pl;
     for (int y = y0; y < y1; y++) {
-        const float *f = dis_row(l->flow, y), *fd = dis_row(l->flow, VNI_MIN(y + 1, h - 1));
         const size_t o = (size_t)y * w, od = (size_t)VNI_MIN(y + 1, h - 1) * w;
         for (int x = 0; x < w; x++) {
-            const size_t i = o + x;
-            const int xr = VNI_MIN(x + 1, w - 1);
-            float du = p[DU][i], dv = p[DV][i];
-            float ix = p[IX][i], iy = p[IY][i], ixx = p[IXX][i], ixy = p[IXY][i], iyy = p[IYY][i];
-            float b0 = 1.0f / (ix * ix + iy * iy + ZETA2);
-            float bx = 1.0f / (ixx * ixx + ixy * ixy + ZETA2), by = 1.0f / (ixy * ixy + iyy * iyy + ZETA2);
-            float e0 = p[IZ][i] + ix * du + iy * dv;
-            float ex = p[IXZ][i] + ixx * du + ixy * dv, ey = p[IYZ][i] + ixy * du + iyy * dv;
-            float wd = p[VALID][i] * delta * b0 / sqrtf(b0 * e0 * e0 + EPS_D * EPS_D);
-            float wg = p[VALID][i] * gamma / sqrtf(bx * ex * ex + by * ey * ey + EPS_D * EPS_D);
-            float gxw = wg * bx, gyw = wg * by;
-            p[A11][i] = wd * ix * ix + gxw * ixx * ixx + gyw * ixy * ixy;
-            p[A12][i] = wd * ix * iy + gxw * ixx * ixy + gyw * ixy * iyy;
-            p[A22][i] = wd * iy * iy + gxw * ixy * ixy + gyw * iyy * iyy;
-            p[B1][i] = -(wd * ix * p[IZ][i] + gxw * ixx * p[IXZ][i] + gyw * ixy * p[IYZ][i]);
-            p[B2][i] = -(wd * iy * p[IZ][i] + gxw * ixy * p[IXZ][i] + gyw * iyy * p[IYZ][i]);
-            float ux = f[2 * xr] + p[DU][o + xr] - f[2 * x] - du;
-            float vx = f[2 * xr + 1] + p[DV][o + xr] - f[2 * x + 1] - dv;
-            float uy = fd[2 * x] + p[DU][od + x] - f[2 * x] - du;
-            float vy = fd[2 * x + 1] + p[DV][od + x] - f[2 * x + 1] - dv;
-            p[WX][i] = 1.0f / sqrtf(ux * ux + vx * vx + uy * uy + vy * vy + EPS_S * EPS_S);
+            const size_t i = o + x, ir = o + VNI_MIN(x + 1, w - 1), id = od + x;
+            const float du = p[U][i] - p[U0][i], dv = p[V][i] - p[V0][i];
+            const float ix = p[IX][i], iy = p[IY][i], iz = p[IZ][i];
+            const float b0 = 1.0f / (ix * ix + iy * iy + ZETA2);
+            const float e0 = iz + ix * du + iy * dv;
+            const float wd = p[VALID][i] * delta * b0 / sqrtf(b0 * e0 * e0 + EPS_D * EPS_D);
+            float a11 = wd * ix * ix, a12 = wd * ix * iy, a22 = wd * iy * iy;
+            float b1 = -wd * ix * iz, b2 = -wd * iy * iz;
+            if (gamma > 0.0f) {
+                const float ixx = p[IXX][i], ixy = p[IXY][i], iyy = p[IYY][i];
+                const float bx = 1.0f / (ixx * ixx + ixy * ixy + ZETA2), by = 1.0f / (ixy * ixy + iyy * iyy + ZETA2);
+                const float ex = p[IXZ][i] + ixx * du + ixy * dv, ey = p[IYZ][i] + ixy * du + iyy * dv;
+                const float wg = p[VALID][i] * gamma / sqrtf(bx * ex * ex + by * ey * ey + EPS_D * EPS_D);
+                const float gxw = wg * bx, gyw = wg * by;
+                a11 += gxw * ixx * ixx + gyw * ixy * ixy;
+                a12 += gxw * ixx * ixy + gyw * ixy * iyy;
+                a22 += gxw * ixy * ixy + gyw * iyy * iyy;
+                b1 -= gxw * ixx * p[IXZ][i] + gyw * ixy * p[IYZ][i];
+                b2 -= gxw * ixy * p[IXZ][i] + gyw * iyy * p[IYZ][i];
+            }
+            p[A11][i] = a11;
+            p[A12][i] = a12;
+            p[A22][i] = a22;
+            p[B1][i] = b1 + a11 * p[U0][i] + a12 * p[V0][i];
+            p[B2][i] = b2 + a12 * p[U0][i] + a22 * p[V0][i];
+            const float ux = p[U][ir] - p[U][i], vx = p[V][ir] - p[V][i];
+            const float uy = p[U][id] - p[U][i], vy = p[V][id] - p[V][i];
+            p[PSI][i] = 1.0f / sqrtf(ux * ux + vx * vx + uy * uy + vy * vy + EPS_S * EPS_S);
         }
     }
 }
 
-/* Rows [y0, y1) of the horizontal link weights (into WX): α times the mean robust weight of
- * the two pixels a link joins, 0 past the border. The per-pixel weights were moved to WY. */
+/* Rows [y0, y1) of the link weights: α times the mean robust weight of the two pixels a link
+ * joins, 0 past the border. Reads PSI of row y+1, so it runs after system_rows everywhere. */
 static void link_rows(Refine *r, int y0, int y1)
 {
-    const int w = r->l->w;
-    const float alpha = r->l->p->var_alpha;
+    const int w = r->l->w, h = r->l->h;
+    const float ha = 0.5f * r->l->p->var_alpha;
     for (int y = y0; y < y1; y++) {
-        const float *s = r->pl[WY] + (size_t)y * w;
-        float *wx = r->pl[WX] + (size_t)y * w;
+        const float *s = r->pl[PSI] + (size_t)y * w, *sd = s + w;
+        float *wx = r->pl[WX] + (size_t)y * w, *wy = r->pl[WY] + (size_t)y * w;
         for (int x = 0; x + 1 < w; x++)
-            wx[x] = 0.5f * alpha * (s[x] + s[x + 1]);
+            wx[x] = ha * (s[x] + s[x + 1]);
         wx[w - 1] = 0.0f;
+        if (y + 1 < h)
+            for (int x = 0; x < w; x++)
+                wy[x] = ha * (s[x] + sd[x]);
+        else
+            for (int x = 0; x < w; x++)
+                wy[x] = 0.0f;
     }
 }
 
-/* Vertical link weight between pixels i and j, from the per-pixel weights in WY. */
-static inline float vlink(const Refine *r, size_t i, size_t j)
+/* Rows [y0, y1): A11 and A22 become the reciprocals of the SOR denominators (A + Σ links), 0
+ * where a pixel has neither data nor links. Needs the link weights of row y-1. */
+static void denominator_rows(Refine *r, int y0, int y1)
 {
-    return 0.5f * r->l->p->var_alpha * (r->pl[WY][i] + r->pl[WY][j]);
-}
-
-/* One red-black SOR half-sweep (pixels with (x + y) % 2 == color) over rows [y0, y1). */
-static void sor_rows(Refine *r, int y0, int y1)
-{
-    const DisLevel *l = r->l;
-    const int w = l->w, h = l->h;
-    float **p = r->pl;
+    const int w = r->l->w;
+    float *a11 = r->pl[A11], *a22 = r->pl[A22];
+    const float *wx = r->pl[WX], *wy = r->pl[WY];
     for (int y = y0; y < y1; y++) {
-        const float *f = dis_row(l->flow, y);
-        const float *fu = dis_row(l->flow, VNI_MAX(y - 1, 0)), *fd = dis_row(l->flow, VNI_MIN(y + 1, h - 1));
-        const size_t o = (size_t)y * w, ou = (size_t)VNI_MAX(y - 1, 0) * w, od = (size_t)VNI_MIN(y + 1, h - 1) * w;
-        for (int x = (y + r->color) & 1; x < w; x += 2) {
+        const size_t o = (size_t)y * w;
+        for (int x = 0; x < w; x++) {
             const size_t i = o + x;
-            float wl = x > 0 ? p[WX][i - 1] : 0.0f, wr = p[WX][i];
-            float wu = y > 0 ? vlink(r, ou + x, i) : 0.0f, wd = y + 1 < h ? vlink(r, i, od + x) : 0.0f;
-            const int xl = VNI_MAX(x - 1, 0), xr = VNI_MIN(x + 1, w - 1);
-            float u0 = f[2 * x], v0 = f[2 * x + 1], sw = wl + wr + wu + wd;
-            float su = wl * (f[2 * xl] + p[DU][o + xl]) + wr * (f[2 * xr] + p[DU][o + xr]) +
-                       wu * (fu[2 * x] + p[DU][ou + x]) + wd * (fd[2 * x] + p[DU][od + x]) - sw * u0;
-            float sv = wl * (f[2 * xl + 1] + p[DV][o + xl]) + wr * (f[2 * xr + 1] + p[DV][o + xr]) +
-                       wu * (fu[2 * x + 1] + p[DV][ou + x]) + wd * (fd[2 * x + 1] + p[DV][od + x]) - sw * v0;
-            float den_u = p[A11][i] + sw, den_v = p[A22][i] + sw;
-            if (den_u > 0.0f) {
-                float nu = (p[B1][i] - p[A12][i] * p[DV][i] + su) / den_u;
-                p[DU][i] += OMEGA * (nu - p[DU][i]);
-            }
-            if (den_v > 0.0f) {
-                float nv = (p[B2][i] - p[A12][i] * p[DU][i] + sv) / den_v;
-                p[DV][i] += OMEGA * (nv - p[DV][i]);
-            }
+            float sw = wx[i] + wy[i] + (x > 0 ? wx[i - 1] : 0.0f) + (y > 0 ? wy[i - w] : 0.0f);
+            float du = a11[i] + sw, dv = a22[i] + sw;
+            a11[i] = du > 0.0f ? 1.0f / du : 0.0f;
+            a22[i] = dv > 0.0f ? 1.0f / dv : 0.0f;
         }
     }
 }
 
-enum { PH_WARP, PH_DERIV, PH_SYSTEM, PH_MOVE, PH_LINK, PH_SOR, PH_APPLY };
+/* One red-black SOR half-sweep (pixels with (x + y) % 2 == color) over rows [y0, y1). Links
+ * past the border have weight 0, so the clamped neighbour indices there read harmless values. */
+static void sor_rows(Refine *r, int y0, int y1)
+{
+    const int w = r->l->w, h = r->l->h;
+    float *restrict pu = r->pl[U], *restrict pv = r->pl[V];
+    const float *ia11 = r->pl[A11], *a12 = r->pl[A12], *ia22 = r->pl[A22], *b1 = r->pl[B1], *b2 = r->pl[B2];
+    const float *wx = r->pl[WX], *wy = r->pl[WY];
+    for (int y = y0; y < y1; y++) {
+        const size_t o = (size_t)y * w;
+        const ptrdiff_t up = y > 0 ? -(ptrdiff_t)w : 0, dn = y + 1 < h ? (ptrdiff_t)w : 0;
+        for (int x = (y + r->color) & 1; x < w; x += 2) {
+            const size_t i = o + x;
+            const ptrdiff_t lf = x > 0 ? -1 : 0, rt = x + 1 < w ? 1 : 0;
+            const float wl = x > 0 ? wx[i - 1] : 0.0f, wr = wx[i], wu = wy[i + up] * (up != 0), wd = wy[i];
+            const float su = wl * pu[i + lf] + wr * pu[i + rt] + wu * pu[i + up] + wd * pu[i + dn];
+            const float sv = wl * pv[i + lf] + wr * pv[i + rt] + wu * pv[i + up] + wd * pv[i + dn];
+            pu[i] += OMEGA * ((b1[i] - a12[i] * pv[i] + su) * ia11[i] - pu[i]);
+            pv[i] += OMEGA * ((b2[i] - a12[i] * pu[i] + sv) * ia22[i] - pv[i]);
+        }
+    }
+}
+
+enum { PH_WARP, PH_DERIV, PH_SYSTEM, PH_LINK, PH_DENOM, PH_SOR, PH_APPLY };
 
 typedef struct Job {
     Refine *r;
@@ -189,15 +208,21 @@ typedef struct Job {
     float *w1;
 } Job;
 
-/* Rows [y0, y1): flow += increment. */
-static void apply_rows(Refine *r, int y0, int y1)
+/* Rows [y0, y1): the interleaved flow <-> the U, V planes (to_planes also sets U0, V0). */
+static void copy_rows(Refine *r, int y0, int y1, int to_planes)
 {
     const int w = r->l->w;
     for (int y = y0; y < y1; y++) {
         float *f = dis_row(r->l->flow, y);
+        const size_t o = (size_t)y * w;
         for (int x = 0; x < w; x++) {
-            f[2 * x] += r->pl[DU][(size_t)y * w + x];
-            f[2 * x + 1] += r->pl[DV][(size_t)y * w + x];
+            if (to_planes) {
+                r->pl[U][o + x] = r->pl[U0][o + x] = f[2 * x];
+                r->pl[V][o + x] = r->pl[V0][o + x] = f[2 * x + 1];
+            } else {
+                f[2 * x] = r->pl[U][o + x];
+                f[2 * x + 1] = r->pl[V][o + x];
+            }
         }
     }
 }
@@ -207,18 +232,17 @@ static void run_rows(void *opaque, int job, int n_jobs)
     Job *j = opaque;
     Refine *r = j->r;
     const int y0 = (int)((int64_t)r->l->h * job / n_jobs), y1 = (int)((int64_t)r->l->h * (job + 1) / n_jobs);
-    const size_t w = (size_t)r->l->w;
     switch (j->phase) {
-    case PH_WARP: warp_rows(r, y0, y1); break;
+    case PH_WARP:
+        warp_rows(r, y0, y1);
+        copy_rows(r, y0, y1, 1);
+        break;
     case PH_DERIV: derivative_rows(r, j->w1, y0, y1); break;
     case PH_SYSTEM: system_rows(r, y0, y1); break;
-    case PH_MOVE:
-        for (size_t i = (size_t)y0 * w; i < (size_t)y1 * w; i++)
-            r->pl[WY][i] = r->pl[WX][i];
-        break;
     case PH_LINK: link_rows(r, y0, y1); break;
+    case PH_DENOM: denominator_rows(r, y0, y1); break;
     case PH_SOR: sor_rows(r, y0, y1); break;
-    case PH_APPLY: apply_rows(r, y0, y1); break;
+    case PH_APPLY: copy_rows(r, y0, y1, 0); break;
     }
 }
 
@@ -233,7 +257,7 @@ int vni_dis_refine(const VnContext *ctx, DisLevel *l)
     const size_t n = (size_t)l->w * l->h;
     Refine r = {.l = l};
     Job j = {.r = &r};
-    float *buf = vni_calloc_array(n, sizeof(float) * (N_PLANES + 1));
+    float *buf = vni_malloc_array(n, sizeof(float) * (N_PLANES + 1));
     if (!buf)
         return -ENOMEM;
     for (int k = 0; k < N_PLANES; k++)
@@ -246,8 +270,8 @@ int vni_dis_refine(const VnContext *ctx, DisLevel *l)
     phase(ctx, &j, PH_DERIV);
     for (int it = 0; it < l->p->var_iters; it++) {
         phase(ctx, &j, PH_SYSTEM);
-        phase(ctx, &j, PH_MOVE);
         phase(ctx, &j, PH_LINK);
+        phase(ctx, &j, PH_DENOM);
         for (int s = 0; s < l->p->sor_iters; s++)
             for (r.color = 0; r.color < 2; r.color++)
                 phase(ctx, &j, PH_SOR);
