@@ -14,4 +14,6 @@ int cmd_gui(int argc, char **argv);
 
 int cmd_track(int argc, char **argv);
 
+int cmd_flow(int argc, char **argv);
+
 #endif
