@@ -8,6 +8,7 @@
  *   run OUT.raw N X Y T ...    → "run MS K S1 S2 S3"  (T: 0 positive, 1 negative; the best mask
  *                                                      written to OUT.raw as W*H bytes 0/255)
  *   quit
+ * With SEGBENCH_ALL set in the environment, candidate k >= 1 is also written to OUT.raw.k.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,6 +67,16 @@ static int do_run(VnSegmenter *seg, char *args)
         fwrite(vn_image_row(r.c[0].mask, y), 1, (size_t)r.c[0].mask->width, f);
     if (f)
         fclose(f);
+    for (int k = 1; getenv("SEGBENCH_ALL") && k < r.n; k++) {
+        /* debugging: every candidate as OUT.raw.K */
+        char name[1100];
+        snprintf(name, sizeof(name), "%s.%d", out, k);
+        if ((f = fopen(name, "wb"))) {
+            for (int y = 0; y < r.c[k].mask->height; y++)
+                fwrite(vn_image_row(r.c[k].mask, y), 1, (size_t)r.c[k].mask->width, f);
+            fclose(f);
+        }
+    }
     printf("run %.2f %d", t1 - t0, r.n);
     for (int k = 0; k < r.n; k++)
         printf(" %.3f:%d", r.c[k].score, r.c[k].kind);

@@ -20,7 +20,7 @@ extern "C" {
 
 typedef struct VnSegmentSettings {
     int working_size;    /* long side of the resolution the graph cut is solved at; the boundary
-                            is then refined at full resolution (default 400; 64 to 2048) */
+                            is then refined at full resolution (default 320; 64 to 2048) */
     int components;      /* Gaussians per colour model (default 5; 1 to 10) */
     int iterations;      /* colour-model / cut iterations, as in GrabCut (default 3; 1 to 10) */
     float smoothness;    /* weight of the contrast-sensitive boundary term (default 50; 0 to 500) */

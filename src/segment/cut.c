@@ -1,20 +1,26 @@
 /* The working-resolution graph cut of one candidate: GrabCut iterations of colour-model fits and
- * min-cuts, with the geodesic prior and star-convexity constraint of the clicks. */
+ * min-cuts, with the geodesic prior and star-convexity constraint of the clicks, on the pixels of
+ * a box (the rest of the frame is background). */
 #include "segment/session.h"
 
 #include <math.h>
 #include <string.h>
 
-/* Radius of the geodesic prior for part / object / larger, as a fraction of the working
- * diagonal (in geodesic units: pixels on flat colour). */
 /* Added to colour variances: keeps models fitted to few pixels from overfitting. */
 #define VAR_FLOOR 30.0
 
+/* Radius of the geodesic prior for part / object / larger, as a fraction of the working
+ * diagonal (in geodesic units: pixels on flat colour). */
 static const float scale_radius[3] = {0.05f, 0.15f, 0.45f};
 
 float vni_seg_radius(const VnSegmenter *s, int kind)
 {
     return scale_radius[kind] * sqrtf((float)s->f.w * s->f.w + (float)s->f.h * s->f.h);
+}
+
+static int in_box(const VniSegBox *b, int x, int y)
+{
+    return x >= b->x0 && x <= b->x1 && y >= b->y0 && y <= b->y1;
 }
 
 /* The colours around each click always belong to its model, whatever the last cut said, so
@@ -42,17 +48,29 @@ static void add_seed_samples(const VnSegmenter *s, const VniSegPrompts *p, float
     }
 }
 
-/* Fit both colour models to the current labels, on the colour clusters. */
-static void fit_models(VnSegmenter *s, const VniSegPrompts *p, const uint8_t *lab, VniGmm *fg, VniGmm *bg)
+/* Fit both colour models, on the colour clusters: inside the cut's box the labels say which
+ * model a pixel feeds; outside it every pixel is background. With `box_init` the object model
+ * is fitted to the whole box, as GrabCut starts from a box. */
+static void fit_models(VnSegmenter *s, const VniSegPrompts *p, const VniSegCut *c, const uint8_t *lab,
+                       int box_init, VniGmm *fg, VniGmm *bg)
 {
     const VniSegFeatures *f = &s->f;
     float *wf = s->bw, *wb = s->bw + f->n_bins;
     memset(s->bw, 0, sizeof(float) * 2 * (size_t)f->n_bins);
-    for (int i = 0; i < f->w * f->h; i++)
-        (lab[i] ? wf : wb)[f->bin[i]] += 1.0f;
+    for (int y = 0; y < f->h; y++)
+        for (int x = 0; x < f->w; x++) {
+            int i = y * f->w + x, inside = in_box(&c->box, x, y);
+            (inside && (box_init || lab[i]) ? wf : wb)[f->bin[i]] += 1.0f;
+        }
     add_seed_samples(s, p, wf, wb);
     vni_gmm_fit(fg, s->s.components, f->bin_col, wf, f->n_bins, VAR_FLOOR, s->blab);
     vni_gmm_fit(bg, s->s.components, f->bin_col, wb, f->n_bins, VAR_FLOOR, s->blab);
+}
+
+/* Per-cluster data costs of both models. */
+static void model_costs(VnSegmenter *s, const VniGmm *fg, const VniGmm *bg)
+{
+    const VniSegFeatures *f = &s->f;
     for (int b = 0; b < f->n_bins; b++) {
         s->ufg[b] = (float)vni_gmm_cost(fg, f->bin_col + 3 * b);
         s->ubg[b] = (float)vni_gmm_cost(bg, f->bin_col + 3 * b);
@@ -73,69 +91,94 @@ static float click_prior(const VnSegmenter *s, const VniSegPrompts *p, int i, fl
     return t;
 }
 
-/* Data terms of every pixel. */
-static void add_unaries(VnSegmenter *s, const VniSegPrompts *p, float R)
+/* Data term of pixel i (working index) as (cost of object, cost of background). */
+static void unary(const VnSegmenter *s, const VniSegPrompts *p, const VniSegCut *c, int i, float R,
+                  float *pcf, float *pcb)
 {
-    const VniSegFeatures *f = &s->f;
-    const float mw = 4.0f;
-    for (int i = 0; i < f->w * f->h; i++) {
-        float cf = s->ufg[f->bin[i]], cb = s->ubg[f->bin[i]], t = click_prior(s, p, i, R);
+    const int b = s->f.bin[i];
+    float cf = s->ufg[b], cb = s->ubg[b];
+    if (c->prior) {
+        float t = click_prior(s, p, i, R);
         if (t > 0)
             cf += t;
         else
             cb -= t;
-        if (p->has_mask) {
-            cf += mw * s->att[i] * (1.0f - s->mprior[i]);
-            cb += mw * s->att[i] * s->mprior[i];
-        }
-        if (s->hard[i] == 1)
-            cb = VNI_SEG_HARD;
-        else if (s->hard[i] == 2)
-            cf = VNI_SEG_HARD;
-        float m = fminf(cf, cb);
-        vni_maxflow_add_tweights(s->g, i, cb - m, cf - m);
     }
+    if (p->has_mask) {
+        const float mw = 4.0f;
+        cf += mw * s->att[i] * (1.0f - s->mprior[i]);
+        cb += mw * s->att[i] * s->mprior[i];
+    }
+    if (s->hard[i] == 1)
+        cb = VNI_SEG_HARD;
+    else if (s->hard[i] == 2)
+        cf = VNI_SEG_HARD;
+    *pcf = cf;
+    *pcb = cb;
 }
 
-/* Contrast-sensitive Potts terms on the 8-connected grid and the star-convexity edges. */
-static void add_pairwise(VnSegmenter *s, const VniSegPrompts *p)
+/* The graph of the box, built node by node so that the arcs of neighbouring nodes lie close in
+ * memory: data terms, contrast-sensitive Potts terms on the 8-connected grid (edges to pixels
+ * outside the box, which are background, become data terms), and the star-convexity constraint
+ * (an object pixel's parent in the geodesic forest is object) merged into the grid edges. */
+static void build_graph(VnSegmenter *s, const VniSegPrompts *p, const VniSegCut *c, float R)
 {
-    static const int dx[4] = {1, 0, 1, -1}, dy[4] = {0, 1, 1, 1};
+    static const int dx[8] = {1, 0, 1, -1, -1, 0, -1, 1}, dy[8] = {0, 1, 1, 1, 0, -1, -1, -1};
     const VniSegFeatures *f = &s->f;
+    const VniSegBox *b = &c->box;
+    const int bw = b->x1 - b->x0 + 1, star = c->prior && p->n_pos && s->s.star && !p->has_mask;
     const float lambda = s->s.smoothness, beta = (float)f->beta;
-    for (int d = 0; d < 4; d++) {
-        const float inv_len = d < 2 ? 1.0f : 0.70710678f;
-        for (int y = 0; y < f->h - dy[d]; y++)
-            for (int x = d == 3 ? 1 : 0; x < f->w - (d == 0 || d == 2); x++) {
-                int i = y * f->w + x;
-                float v = f->diff[d][i], wgt = lambda * inv_len * expf(-beta * v * v);
-                vni_maxflow_add_edge(s->g, i, (y + dy[d]) * f->w + x + dx[d], wgt, wgt);
+    for (int y = b->y0; y <= b->y1; y++)
+        for (int x = b->x0; x <= b->x1; x++) {
+            const int i = y * f->w + x, u = (y - b->y0) * bw + (x - b->x0);
+            float cf, cb;
+            unary(s, p, c, i, R, &cf, &cb);
+            for (int d = 0; d < 8; d++) {
+                int qx = x + dx[d], qy = y + dy[d];
+                if (qx < 0 || qy < 0 || qx >= f->w || qy >= f->h)
+                    continue;
+                int q = qy * f->w + qx;
+                float v = d < 4 ? f->diff[d][i] : vni_seg_diff(f, i, dx[d], dy[d]);
+                float wgt = lambda * (d & 2 ? 0.70710678f : 1.0f) * expf(-beta * v * v);
+                if (!in_box(b, qx, qy)) {
+                    cf += wgt; /* the neighbour is background */
+                    if (star && s->par[i] == q)
+                        cf += VNI_SEG_HARD;
+                } else if (d < 4) {
+                    float a = wgt, r = wgt;
+                    if (star && s->par[i] == q)
+                        a += VNI_SEG_HARD;
+                    if (star && s->par[q] == i)
+                        r += VNI_SEG_HARD;
+                    vni_maxflow_add_edge(s->g, u, (qy - b->y0) * bw + (qx - b->x0), a, r);
+                }
             }
-    }
-    if (p->n_pos && s->s.star && !p->has_mask)
-        for (int i = 0; i < f->w * f->h; i++)
-            if (s->par[i] >= 0)
-                vni_maxflow_add_edge(s->g, i, s->par[i], VNI_SEG_HARD, 0);
+            float m = fminf(cf, cb);
+            vni_maxflow_add_tweights(s->g, u, cb - m, cf - m);
+        }
 }
 
-int vni_seg_solve(VnSegmenter *s, const VniSegPrompts *p, int kind, VniGmm *fg, VniGmm *bg,
-                  int iterations, const uint8_t *init)
+int vni_seg_solve(VnSegmenter *s, const VniSegPrompts *p, const VniSegCut *c, VniGmm *fg, VniGmm *bg,
+                  const uint8_t *init, uint8_t *lab)
 {
     const VniSegFeatures *f = &s->f;
-    const int n = f->w * f->h;
-    const float R = vni_seg_radius(s, kind);
-    uint8_t *lab = s->lab[kind];
+    const VniSegBox *b = &c->box;
+    const int n = f->w * f->h, bw = b->x1 - b->x0 + 1, nodes = bw * (b->y1 - b->y0 + 1);
+    const float R = vni_seg_radius(s, c->kind);
     if (init != lab)
         memcpy(lab, init, (size_t)n);
-    for (int it = 0; it < iterations; it++) {
-        fit_models(s, p, lab, fg, bg);
-        vni_maxflow_reset(s->g, n);
-        add_unaries(s, p, R);
-        add_pairwise(s, p);
+    for (int it = 0; it < c->iterations; it++) {
+        if (it > 0 || c->refit)
+            fit_models(s, p, c, lab, it == 0 && c->box_init, fg, bg);
+        model_costs(s, fg, bg);
+        vni_maxflow_reset(s->g, nodes);
+        build_graph(s, p, c, R);
         vni_maxflow_solve(s->g);
-        for (int i = 0; i < n; i++)
-            lab[i] = (uint8_t)vni_maxflow_source_side(s->g, i);
-        int ret = vni_progress(s->ctx, "segment", (it + 1.0) / iterations);
+        memset(lab, 0, (size_t)n);
+        for (int y = b->y0; y <= b->y1; y++)
+            for (int x = b->x0; x <= b->x1; x++)
+                lab[y * f->w + x] = (uint8_t)vni_maxflow_source_side(s->g, (y - b->y0) * bw + x - b->x0);
+        int ret = vni_progress(s->ctx, "segment", (it + 1.0) / c->iterations);
         if (ret < 0)
             return ret;
     }

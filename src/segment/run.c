@@ -45,6 +45,36 @@ static int check_prompts(VnSegmenter *s, const VnPrompt *pr, int n, const VnImag
     return 0;
 }
 
+/* The working pixel a click seeds: of the working pixels within two of the click's, the one
+ * whose colour is nearest the clicked full-resolution colour (the mean of its 3x3), so that a
+ * click near an edge seeds the side it is on, not a blend of both sides. */
+static int seed_pixel(const VnSegmenter *s, const VnPrompt *q)
+{
+    const VniSegFeatures *f = &s->f;
+    const VnImage *im = s->frame;
+    const int cx = to_working(q->x0, s->sx, f->w), cy = to_working(q->y0, s->sy, f->h);
+    float c[3] = {0, 0, 0}, best = INFINITY;
+    int cnt = 0, bi = cy * f->w + cx;
+    for (int y = VNI_MAX(q->y0 - 1, 0); y <= VNI_MIN(q->y0 + 1, im->height - 1); y++)
+        for (int x = VNI_MAX(q->x0 - 1, 0); x <= VNI_MIN(q->x0 + 1, im->width - 1); x++, cnt++)
+            for (int k = 0; k < 3; k++)
+                c[k] += vn_image_row(im, y)[3 * x + k];
+    for (int k = 0; k < 3; k++)
+        c[k] /= (float)cnt;
+    for (int y = VNI_MAX(cy - 2, 0); y <= VNI_MIN(cy + 2, f->h - 1); y++)
+        for (int x = VNI_MAX(cx - 2, 0); x <= VNI_MIN(cx + 2, f->w - 1); x++) {
+            const float *w = f->col + 3 * (y * f->w + x);
+            float d0 = w[0] - c[0], d1 = w[1] - c[1], d2 = w[2] - c[2];
+            /* a small penalty for distance keeps the click's own pixel on flat colour */
+            float d = d0 * d0 + d1 * d1 + d2 * d2 + 4.0f * (float)((x - cx) * (x - cx) + (y - cy) * (y - cy));
+            if (d < best) {
+                best = d;
+                bi = y * f->w + x;
+            }
+        }
+    return bi;
+}
+
 /* Seeds, hard labels and the box at working resolution. */
 static void place_prompts(VnSegmenter *s, VniSegPrompts *p, const VnPrompt *pr, int n)
 {
@@ -69,7 +99,7 @@ static void place_prompts(VnSegmenter *s, VniSegPrompts *p, const VnPrompt *pr, 
         const VnPrompt *q = &pr[k];
         if (q->type == VN_PROMPT_BOX)
             continue;
-        int i = to_working(q->y0, s->sy, h) * w + to_working(q->x0, s->sx, w);
+        int i = seed_pixel(s, q);
         if (q->type == VN_PROMPT_POSITIVE) {
             p->pos[p->n_pos++] = i;
             s->hard[i] = 1;
@@ -77,6 +107,23 @@ static void place_prompts(VnSegmenter *s, VniSegPrompts *p, const VnPrompt *pr, 
             p->neg[p->n_neg++] = i;
             s->hard[i] = 2;
         }
+    }
+}
+
+/* Every click holds a small geodesic disk around it (it stays on the click's side of a strong
+ * edge): a click on a colour that the background also has, or next to an edge, still gives at
+ * least the region under the finger, never a few pixels. */
+static void hold_click_disks(VnSegmenter *s, const VniSegPrompts *p)
+{
+    const int n = s->f.w * s->f.h;
+    const float r = 0.012f * sqrtf((float)s->f.w * s->f.w + (float)s->f.h * s->f.h);
+    for (int i = 0; i < n; i++) {
+        if (s->hard[i])
+            continue;
+        if (p->n_pos && s->df[i] < r && !(p->n_neg && s->db[i] < s->df[i]))
+            s->hard[i] = 1;
+        else if (p->n_neg && s->db[i] < r)
+            s->hard[i] = 2;
     }
 }
 
@@ -163,28 +210,106 @@ typedef struct Cand {
     VniGmm fg, bg;
 } Cand;
 
+static VniSegBox grow_box(const VnSegmenter *s, VniSegBox b, int m)
+{
+    return (VniSegBox){VNI_MAX(b.x0 - m, 0), VNI_MAX(b.y0 - m, 0), VNI_MIN(b.x1 + m, s->f.w - 1),
+                       VNI_MIN(b.y1 + m, s->f.h - 1)};
+}
+
+/* Bounding box of the object pixels of working labels; returns their count. */
+static int64_t label_box(const VnSegmenter *s, const uint8_t *lab, VniSegBox *b)
+{
+    int64_t area = 0;
+    *b = (VniSegBox){s->f.w, s->f.h, -1, -1};
+    for (int y = 0; y < s->f.h; y++)
+        for (int x = 0; x < s->f.w; x++)
+            if (lab[y * s->f.w + x]) {
+                area++;
+                b->x0 = VNI_MIN(b->x0, x);
+                b->x1 = VNI_MAX(b->x1, x);
+                b->y0 = VNI_MIN(b->y0, y);
+                b->y1 = VNI_MAX(b->y1, y);
+            }
+    return area;
+}
+
+/* The box of the object cut: the prompt box (outside it all is background), else the frame. */
+static VniSegBox object_box(const VnSegmenter *s, const VniSegPrompts *p)
+{
+    if (p->has_box)
+        return (VniSegBox){p->bx0, p->by0, p->bx1, p->by1};
+    return (VniSegBox){0, 0, s->f.w - 1, s->f.h - 1};
+}
+
+/* The part: the object's colour models with the prior of the part's scale, on a box around the
+ * positive clicks that the part's prior leaves room for. */
+static int solve_part(VnSegmenter *s, const VniSegPrompts *p, Cand *c, const Cand *obj)
+{
+    const int m = (int)ceilf(4.0f * vni_seg_radius(s, VN_SEGMENT_PART));
+    VniSegBox b = {s->f.w, s->f.h, -1, -1};
+    for (int k = 0; k < p->n_pos; k++) {
+        int x = p->pos[k] % s->f.w, y = p->pos[k] / s->f.w;
+        b = (VniSegBox){VNI_MIN(b.x0, x), VNI_MIN(b.y0, y), VNI_MAX(b.x1, x), VNI_MAX(b.y1, y)};
+    }
+    VniSegCut cut = {VN_SEGMENT_PART, grow_box(s, b, m), 1, 1, 0, 0};
+    c->fg = obj->fg;
+    c->bg = obj->bg;
+    return vni_seg_solve(s, p, &cut, &c->fg, &c->bg, s->lab[VN_SEGMENT_OBJECT], s->lab[VN_SEGMENT_PART]);
+}
+
+/* The larger candidate, for objects of several parts (a logo's letters and shapes): GrabCut in
+ * a box around the object candidate, without the click prior, the colour models fitted afresh
+ * (the object from the box, the background from everything outside it); while the result
+ * reaches a side of its box, the box grows around the result and the cut runs again. */
+static int solve_larger(VnSegmenter *s, const VniSegPrompts *p, Cand *c)
+{
+    uint8_t *lab = s->lab[VN_SEGMENT_LARGER];
+    VniSegBox ob, rb;
+    if (label_box(s, s->lab[VN_SEGMENT_OBJECT], &ob) == 0)
+        return 0;
+    int m = VNI_MAX(ob.x1 - ob.x0, ob.y1 - ob.y0) + 4;
+    VniSegBox b = grow_box(s, ob, m);
+    for (int round = 0; round < 2; round++) {
+        VniSegCut cut = {VN_SEGMENT_LARGER, b, 0, 1, 1, 1};
+        int ret;
+        memset(&c->fg, 0, sizeof(c->fg));
+        memset(&c->bg, 0, sizeof(c->bg));
+        if ((ret = vni_seg_solve(s, p, &cut, &c->fg, &c->bg, lab, lab)) < 0)
+            return ret;
+        if (label_box(s, lab, &rb) == 0)
+            return 0;
+        int reach = (rb.x0 <= b.x0 && b.x0 > 0) || (rb.y0 <= b.y0 && b.y0 > 0) ||
+                    (rb.x1 >= b.x1 && b.x1 < s->f.w - 1) || (rb.y1 >= b.y1 && b.y1 < s->f.h - 1);
+        if (!reach)
+            break;
+        m = VNI_MAX(rb.x1 - rb.x0, rb.y1 - rb.y0) / 2 + 4;
+        b = grow_box(s, rb, m);
+    }
+    return 0;
+}
+
 /* Solve the candidates at working resolution: the object with full GrabCut iterations, then
- * part and larger from its colour models with their own prior scale. Returns their count. */
+ * the part from its colour models and the larger from a box around it. Returns their count. */
 static int solve_candidates(VnSegmenter *s, const VniSegPrompts *p, Cand *c)
 {
-    const int n = s->f.w * s->f.h, multi = p->n_pos > 0 && !p->has_mask;
-    const int kinds[3] = {VN_SEGMENT_OBJECT, VN_SEGMENT_PART, VN_SEGMENT_LARGER};
-    int nc = 0, ret;
+    const int n = s->f.w * s->f.h, multi = p->n_pos > 0 && !p->has_mask && s->s.candidates > 1;
+    VniSegCut cut = {VN_SEGMENT_OBJECT, object_box(s, p), 1, s->s.iterations, 1, 0};
+    int nc = 1, ret;
     memset(c, 0, 3 * sizeof(*c));
     initial_labels(s, p, s->lab[VN_SEGMENT_PART]);
-    for (int k = 0; k < (multi ? 3 : 1); k++) {
+    c[0].kind = VN_SEGMENT_OBJECT;
+    ret = vni_seg_solve(s, p, &cut, &c[0].fg, &c[0].bg, s->lab[VN_SEGMENT_PART], s->lab[VN_SEGMENT_OBJECT]);
+    if (ret < 0)
+        return ret;
+    c[0].score = score_labels(s, s->lab[VN_SEGMENT_OBJECT]);
+    for (int k = 1; multi && k < 3; k++) {
         Cand *cc = &c[nc];
-        cc->kind = kinds[k];
-        if (k > 0) {
-            cc->fg = c[0].fg;
-            cc->bg = c[0].bg;
-        }
-        const uint8_t *init = k == 0 ? s->lab[VN_SEGMENT_PART] : s->lab[VN_SEGMENT_OBJECT];
-        ret = vni_seg_solve(s, p, cc->kind, &cc->fg, &cc->bg, k == 0 ? s->s.iterations : 1, init);
+        cc->kind = k == 1 ? VN_SEGMENT_PART : VN_SEGMENT_LARGER;
+        ret = k == 1 ? solve_part(s, p, cc, &c[0]) : solve_larger(s, p, cc);
         if (ret < 0)
             return ret;
         cc->score = score_labels(s, s->lab[cc->kind]);
-        int dup = 0;
+        int dup = cc->score <= 0;
         for (int j = 0; j < nc; j++)
             if (iou(s->lab[c[j].kind], s->lab[cc->kind], n) > 0.92)
                 dup = 1;
@@ -194,22 +319,47 @@ static int solve_candidates(VnSegmenter *s, const VniSegPrompts *p, Cand *c)
     return nc;
 }
 
-/* Best first by score. With more than one point the prompts are no longer ambiguous (as in
- * SAM, several clicks ask for one object): the object candidate leads. */
-static void rank(Cand *c, int nc, int n_points)
+/* Whether the larger candidate `l` should lead over the object `o`: it holds nearly all of the
+ * object, stays compact (under 40% of the frame) and its boundary contrasts nearly as well as
+ * the object's; a logo or a word of several parts is then taken whole from one click. */
+static int larger_leads(const VnSegmenter *s, const Cand *l, const Cand *o)
 {
+    const uint8_t *a = s->lab[l->kind], *b = s->lab[o->kind];
+    const int n = s->f.w * s->f.h;
+    int64_t ob = 0, in = 0, la = 0;
+    for (int i = 0; i < n; i++) {
+        ob += b[i];
+        in += a[i] && b[i];
+        la += a[i];
+    }
+    return ob > 0 && in >= 0.9 * (double)ob && la <= 0.4 * n && l->score >= 0.93f * o->score;
+}
+
+/* Best first by score. With more than one point the prompts are no longer ambiguous (as in
+ * SAM, several clicks ask for one object): the object candidate leads. After one click the
+ * larger candidate leads when it holds the object and qualifies as a whole (larger_leads). */
+static void rank(const VnSegmenter *s, Cand *c, int nc, int n_points)
+{
+    int lead = -1, obj = -1, lg = -1;
     for (int i = 1; i < nc; i++)
         for (int j = i; j > 0 && c[j].score > c[j - 1].score; j--) {
             Cand t = c[j];
             c[j] = c[j - 1];
             c[j - 1] = t;
         }
-    for (int i = 1; n_points > 1 && i < nc; i++)
-        if (c[i].kind == VN_SEGMENT_OBJECT) {
-            Cand t = c[i];
-            memmove(c + 1, c, sizeof(*c) * (size_t)i);
-            c[0] = t;
-        }
+    for (int i = 0; i < nc; i++) {
+        obj = c[i].kind == VN_SEGMENT_OBJECT ? i : obj;
+        lg = c[i].kind == VN_SEGMENT_LARGER ? i : lg;
+    }
+    if (n_points == 1 && lg >= 0 && obj >= 0 && larger_leads(s, &c[lg], &c[obj]))
+        lead = lg;
+    else if (n_points > 1)
+        lead = obj;
+    if (lead > 0) {
+        Cand t = c[lead];
+        memmove(c + 1, c, sizeof(*c) * (size_t)lead);
+        c[0] = t;
+    }
 }
 
 int vn_segmenter_run(VnSegmenter *s, const VnPrompt *prompts, int n, const VnImage *refine,
@@ -236,11 +386,12 @@ int vn_segmenter_run(VnSegmenter *s, const VnPrompt *prompts, int n, const VnIma
     place_prompts(s, &p, prompts, n);
     vni_geodesic(&s->f, p.pos, p.n_pos, GEO_GAMMA / s->f.mean_diff, NULL, s->df, s->par, s->heap);
     vni_geodesic(&s->f, p.neg, p.n_neg, GEO_GAMMA / s->f.mean_diff, NULL, s->db, s->parb, s->heap);
+    hold_click_disks(s, &p);
     if (refine && (ret = mask_prior(s, refine)) < 0)
         goto fail;
     if ((nc = ret = solve_candidates(s, &p, c)) < 0)
         goto fail;
-    rank(c, nc, p.n_pos + p.n_neg);
+    rank(s, c, nc, p.n_pos + p.n_neg);
     nc = VNI_MIN(nc, s->s.candidates);
     for (int k = 0; k < nc; k++) {
         VnSegmentCandidate *oc = &out->c[k];

@@ -12,7 +12,7 @@
 
 static const VnOption segment_options[] = {
     {"working-size", "long side of the resolution the graph cut is solved at", VN_OPT_INT,
-     offsetof(VnSegmentSettings, working_size), 400, 64, 2048, NULL},
+     offsetof(VnSegmentSettings, working_size), 320, 64, 2048, NULL},
     {"components", "Gaussians per colour model", VN_OPT_INT,
      offsetof(VnSegmentSettings, components), 5, 1, 10, NULL},
     {"iterations", "colour-model / graph-cut iterations (GrabCut)", VN_OPT_INT,

@@ -42,12 +42,28 @@ typedef struct VniSegPrompts {
     int n_full;
 } VniSegPrompts;
 
+/* A box of working pixels, inclusive. */
+typedef struct VniSegBox {
+    int x0, y0, x1, y1;
+} VniSegBox;
+
+/* One graph-cut solve: its nodes are the pixels of `box`, the rest of the frame is background. */
+typedef struct VniSegCut {
+    int kind;       /* scale of the geodesic prior (enum VnSegmentKind) */
+    VniSegBox box;
+    int prior;      /* use the click prior and star convexity */
+    int iterations; /* GrabCut iterations */
+    int refit;      /* fit the models to `init` before the first cut (else use them as given) */
+    int box_init;   /* the first fit takes the whole box as object, as GrabCut does */
+} VniSegCut;
+
 /* Radius of the geodesic prior of a candidate kind, in geodesic units at working resolution. */
 float vni_seg_radius(const VnSegmenter *s, int kind);
 
-/* Solve candidate `kind` at working resolution into s->lab[kind]; models in/out. */
-int vni_seg_solve(VnSegmenter *s, const VniSegPrompts *p, int kind, VniGmm *fg, VniGmm *bg,
-                  int iterations, const uint8_t *init);
+/* Solve cut `c` at working resolution from labels `init` into `lab` (frame-size working labels;
+ * 0 outside the box); models in/out. */
+int vni_seg_solve(VnSegmenter *s, const VniSegPrompts *p, const VniSegCut *c, VniGmm *fg, VniGmm *bg,
+                  const uint8_t *init, uint8_t *lab);
 
 /* Upsample working labels `lab` into the frame-size mask (0/255) and re-cut a band around the
  * boundary at full resolution. */

@@ -125,6 +125,10 @@ static int segment(VnContext *ctx, const char *input, long frame, const VnPrompt
     VnSegmentResult res = {0};
     char name[4096];
     int ret, status = 1;
+    if (!overwrite && exists(output)) {
+        cli_error("%s: exists (use -y to replace it)", output);
+        goto done;
+    }
     if ((ret = load_frame(ctx, input, frame, &img)) != 0) {
         if (ret < 0)
             cli_fail(ctx, ret, input);
@@ -137,10 +141,6 @@ static int segment(VnContext *ctx, const char *input, long frame, const VnPrompt
     }
     if ((ret = vn_segmenter_open(ctx, &seg, img, s)) < 0 || (ret = vn_segmenter_run(seg, p, n, refine, &res)) < 0) {
         cli_fail(ctx, ret, input);
-        goto done;
-    }
-    if (!overwrite && exists(output)) {
-        cli_error("%s: exists (use -y to replace it)", output);
         goto done;
     }
     if ((ret = vn_mask_save_png(ctx, output, res.c[0].mask, 1)) < 0) {
