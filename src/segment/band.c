@@ -9,16 +9,44 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Bilinear upsampling of 0/1 labels, thresholded at one half, into a 0/255 mask. */
-static void upsample(const VnSegmenter *s, const uint8_t *lab, VnImage *mask)
+/* Full-resolution pixels [x0, x1] x [y0, y1] that the band refinement looks at. */
+typedef struct Region {
+    int x0, y0, x1, y1;
+} Region;
+
+/* The region: the working labels' bounding box at full resolution, with room for the band and
+ * its neighbours; empty (x1 < x0) when no label is set. */
+static Region label_region(const VnSegmenter *s, const uint8_t *lab, int r, int W, int H)
+{
+    int bx0 = s->f.w, by0 = s->f.h, bx1 = -1, by1 = -1;
+    for (int y = 0; y < s->f.h; y++)
+        for (int x = 0; x < s->f.w; x++)
+            if (lab[y * s->f.w + x]) {
+                bx0 = VNI_MIN(bx0, x);
+                bx1 = VNI_MAX(bx1, x);
+                by0 = VNI_MIN(by0, y);
+                by1 = VNI_MAX(by1, y);
+            }
+    if (bx1 < 0)
+        return (Region){0, 0, -1, -1};
+    const int mx = (int)ceil(s->sx) + r + 3, my = (int)ceil(s->sy) + r + 3;
+    return (Region){VNI_MAX((int)(bx0 * s->sx) - mx, 0), VNI_MAX((int)(by0 * s->sy) - my, 0),
+                    VNI_MIN((int)((bx1 + 1) * s->sx) + mx, W - 1), VNI_MIN((int)((by1 + 1) * s->sy) + my, H - 1)};
+}
+
+/* Bilinear upsampling of 0/1 labels, thresholded at one half, into a 0/255 mask; only inside
+ * the region, which holds every object pixel (0 elsewhere). */
+static void upsample(const VnSegmenter *s, const uint8_t *lab, const Region *rg, VnImage *mask)
 {
     const int w = s->f.w, h = s->f.h;
-    for (int y = 0; y < mask->height; y++) {
+    for (int y = 0; y < mask->height; y++)
+        memset(vn_image_row(mask, y), 0, (size_t)mask->width);
+    for (int y = rg->y0; y <= rg->y1; y++) {
         float fy = VNI_CLAMP((float)((y + 0.5) / s->sy - 0.5), 0.0f, (float)(h - 1));
         int y0 = (int)fy, y1 = VNI_MIN(y0 + 1, h - 1);
         float ay = fy - y0;
         uint8_t *o = vn_image_row(mask, y);
-        for (int x = 0; x < mask->width; x++) {
+        for (int x = rg->x0; x <= rg->x1; x++) {
             float fx = VNI_CLAMP((float)((x + 0.5) / s->sx - 0.5), 0.0f, (float)(w - 1));
             int x0 = (int)fx, x1 = VNI_MIN(x0 + 1, w - 1);
             float ax = fx - x0;
@@ -30,19 +58,20 @@ static void upsample(const VnSegmenter *s, const uint8_t *lab, VnImage *mask)
 }
 
 /* Number the pixels within `r` (Chebyshev) of a label change; returns the count. */
-static int mark_band(VnSegmenter *s, const VnImage *m, int r)
+static int mark_band(VnSegmenter *s, const VnImage *m, int r, const Region *rg)
 {
     const int W = m->width, H = m->height;
     int n = 0;
-    for (size_t i = 0; i < (size_t)W * H; i++)
-        s->idx[i] = -1;
-    for (int y = 0; y < H; y++) {
+    for (int y = rg->y0; y <= rg->y1; y++)
+        for (int x = rg->x0; x <= rg->x1; x++)
+            s->idx[(size_t)y * W + x] = -1;
+    for (int y = rg->y0; y <= rg->y1; y++) {
         const uint8_t *row = vn_image_row(m, y), *below = y + 1 < H ? vn_image_row(m, y + 1) : row;
-        for (int x = 0; x < W; x++) {
+        for (int x = rg->x0; x <= rg->x1; x++) {
             if (!((x + 1 < W && row[x + 1] != row[x]) || below[x] != row[x]))
                 continue;
-            for (int yy = VNI_MAX(0, y - r); yy <= VNI_MIN(H - 1, y + r + 1); yy++)
-                for (int xx = VNI_MAX(0, x - r); xx <= VNI_MIN(W - 1, x + r + 1); xx++)
+            for (int yy = VNI_MAX(rg->y0, y - r); yy <= VNI_MIN(rg->y1, y + r + 1); yy++)
+                for (int xx = VNI_MAX(rg->x0, x - r); xx <= VNI_MIN(rg->x1, x + r + 1); xx++)
                     if (s->idx[(size_t)yy * W + xx] < 0)
                         s->idx[(size_t)yy * W + xx] = n++;
         }
@@ -57,15 +86,15 @@ static float pdist(const uint8_t *a, const uint8_t *b)
 }
 
 /* beta over the band: 1 / (2 <‖ΔI‖²>) of full-resolution neighbours. */
-static float band_beta(const VnSegmenter *s)
+static float band_beta(const VnSegmenter *s, const Region *rg)
 {
     const VnImage *im = s->frame;
     double sum = 0;
     int64_t cnt = 0;
-    for (int y = 0; y + 1 < im->height; y++) {
+    for (int y = rg->y0; y <= rg->y1 && y + 1 < im->height; y++) {
         const uint8_t *r0 = vn_image_row(im, y), *r1 = vn_image_row(im, y + 1);
         const int *ix = s->idx + (size_t)y * im->width;
-        for (int x = 0; x + 1 < im->width; x++)
+        for (int x = rg->x0; x <= rg->x1 && x + 1 < im->width; x++)
             if (ix[x] >= 0) {
                 sum += pdist(r0 + 3 * x, r0 + 3 * x + 3) + pdist(r0 + 3 * x, r1 + 3 * x);
                 cnt += 2;
@@ -148,28 +177,29 @@ static int ensure_graph(VnSegmenter *s, int n)
 int vni_seg_refine_band(VnSegmenter *s, const VniSegPrompts *p, const uint8_t *lab,
                         const VniGmm *fg, const VniGmm *bg, VnImage *mask)
 {
-    const int W = mask->width, H = mask->height;
+    const int W = mask->width;
     int r = s->s.band > 0 ? s->s.band : (int)ceil(fmax(s->sx, s->sy)) + 1, n, ret;
     BandCtx b = {s, p, fg, bg, mask, 0, 0, 0};
-    upsample(s, lab, mask);
-    if (s->sx <= 1.0 && s->sy <= 1.0 && s->s.band == 0)
-        return 0; /* solved at full resolution already */
-    n = mark_band(s, mask, r);
+    Region rg = label_region(s, lab, r, mask->width, mask->height);
+    upsample(s, lab, &rg, mask);
+    if ((s->sx <= 1.0 && s->sy <= 1.0 && s->s.band == 0) || rg.x1 < rg.x0)
+        return 0; /* solved at full resolution already, or empty */
+    n = mark_band(s, mask, r, &rg);
     if (n == 0)
         return 0;
     if ((ret = ensure_graph(s, n)) < 0)
         return ret;
-    b.beta = band_beta(s);
-    for (int y = 0; y < H; y++)
-        for (int x = 0; x < W; x++) {
+    b.beta = band_beta(s, &rg);
+    for (int y = rg.y0; y <= rg.y1; y++)
+        for (int x = rg.x0; x <= rg.x1; x++) {
             int i = s->idx[(size_t)y * W + x];
             if (i >= 0)
                 band_pixel(&b, x, y, i);
         }
     vni_maxflow_solve(s->gb);
-    for (int y = 0; y < H; y++) {
+    for (int y = rg.y0; y <= rg.y1; y++) {
         uint8_t *o = vn_image_row(mask, y);
-        for (int x = 0; x < W; x++) {
+        for (int x = rg.x0; x <= rg.x1; x++) {
             int i = s->idx[(size_t)y * W + x];
             if (i >= 0)
                 o[x] = vni_maxflow_source_side(s->gb, i) ? 255 : 0;
