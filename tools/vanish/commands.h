@@ -14,6 +14,8 @@ int cmd_gui(int argc, char **argv);
 
 int cmd_track(int argc, char **argv);
 
+int cmd_remove(int argc, char **argv);
+
 int cmd_flow(int argc, char **argv);
 
 #endif

@@ -12,6 +12,7 @@ static const CliCommand commands[] = {
     {"segment", "make an object's mask from clicks or a box on one frame", cmd_segment},
     {"gui", "serve the page that does the whole job in a browser", cmd_gui},
     {"track", "follow keyframe masks through every frame of a video", cmd_track},
+    {"remove", "clicks on a frame → the object removed from the whole video", cmd_remove},
     {"flow", "dense optical flow between two images or frames, as .flo and a picture", cmd_flow},
     {NULL, NULL, NULL},
 };
