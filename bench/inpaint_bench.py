@@ -202,9 +202,9 @@ def run_case(args, work, clip, case, size, n):
         "spatial": [args.vanish, "inpaint", d + "/in", "--masks", d + "/masks", "-o", d + "/spatial/", "-q", "-y",
                     "--method", "spatial"],
         "removelogo": ["ffmpeg", "-v", "error", "-y", "-i", d + "/in/%05d.png", "-vf",
-                       "removelogo=filename=" + d + "/union.png", d + "/removelogo/%05d.png"],
+                       "removelogo=filename=" + d + "/union.png", "-start_number", "0", d + "/removelogo/%05d.png"],
         "delogo": ["ffmpeg", "-v", "error", "-y", "-i", d + "/in/%05d.png", "-vf",
-                   "delogo=x=%d:y=%d:w=%d:h=%d" % (bx0, by0, bx1 - bx0 + 1, by1 - by0 + 1), d + "/delogo/%05d.png"],
+                   "delogo=x=%d:y=%d:w=%d:h=%d" % (bx0, by0, bx1 - bx0 + 1, by1 - by0 + 1), "-start_number", "0", d + "/delogo/%05d.png"],
         "telea": ["/usr/bin/python3", "-c", TELEA, d + "/in", d + "/masks", d + "/telea", str(n)],
         "input": None,
     }

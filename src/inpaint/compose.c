@@ -38,14 +38,14 @@ static inline uint8_t to_u8(float v)
  * with positions mapped to the sampled frames by scale (sx, sy) = sampled size / working size.
  * Returns 0 if the pixel has no source.
  */
-static int fuse(VnImage *const *frames, int t, const VniSources *src, ptrdiff_t i, float ox, float oy,
-                float sx, float sy, float *rgb)
+static int fuse(VnImage *const *frames, const VnImage *const *holes, int t, const VniSources *src,
+                ptrdiff_t i, float ox, float oy, float sx, float sy, float *rgb)
 {
     float acc[3] = {0, 0, 0}, wsum = 0.0f, c[3];
     for (int k = 0; k < 2; k++) {
         int s = src->frame[k][i];
         float w;
-        if (s < 0)
+        if (s < 0 || !vni_visible(holes[s], src->x[k][i] + ox, src->y[k][i] + oy))
             continue;
         w = 1.0f / (float)VNI_MAX(1, abs(s - t));
         sample_rgb(frames[s], (src->x[k][i] + ox + 0.5f) * sx - 0.5f, (src->y[k][i] + oy + 0.5f) * sy - 0.5f, c);
@@ -60,9 +60,10 @@ static int fuse(VnImage *const *frames, int t, const VniSources *src, ptrdiff_t 
     return 1;
 }
 
-int64_t vni_compose_small(const VnContext *ctx, VnImage *const *frames, int t, const VnImage *hole,
-                          const VniSources *src, VnImage *unfilled)
+int64_t vni_compose_small(const VnContext *ctx, VnImage *const *frames, const VnImage *const *holes,
+                          int t, const VniSources *src, VnImage *unfilled)
 {
+    const VnImage *hole = holes[t];
     int64_t n = 0;
     (void)ctx;
     for (int y = 0; y < hole->height; y++) {
@@ -73,7 +74,7 @@ int64_t vni_compose_small(const VnContext *ctx, VnImage *const *frames, int t, c
             u[x] = 0;
             if (!m[x])
                 continue;
-            if (fuse(frames, t, src, (ptrdiff_t)y * src->w + x, 0.0f, 0.0f, 1.0f, 1.0f, c)) {
+            if (fuse(frames, holes, t, src, (ptrdiff_t)y * src->w + x, 0.0f, 0.0f, 1.0f, 1.0f, c)) {
                 for (int ch = 0; ch < 3; ch++)
                     d[3 * x + ch] = to_u8(c[ch]);
             } else {
@@ -87,6 +88,7 @@ int64_t vni_compose_small(const VnContext *ctx, VnImage *const *frames, int t, c
 
 typedef struct FullArg {
     VnImage *const *full;
+    const VnImage *const *holes;
     int t;
     const VnImage *region;  /* where to evaluate: hole plus a ring */
     const VniSources *src;
@@ -141,7 +143,7 @@ static void full_rows(void *opaque, int job, int n_jobs)
             if (!m[x])
                 continue;
             i = nearest_source(a->src, px, py, &ix, &iy);
-            if (i >= 0 && fuse(a->full, a->t, a->src, i, px - ix, py - iy, 1.0f / a->sx, 1.0f / a->sy, c + 3 * x)) {
+            if (i >= 0 && fuse(a->full, a->holes, a->t, a->src, i, px - ix, py - iy, 1.0f / a->sx, 1.0f / a->sy, c + 3 * x)) {
                 has[x] = 1;
             } else if (a->fallback) {
                 sample_rgb(a->fallback, px, py, c + 3 * x);
@@ -193,8 +195,8 @@ fail:
     return ret;
 }
 
-int vni_compose_full(const VnContext *ctx, VnImage *const *full, int t, const VnImage *hole_full,
-                     const VniSources *src, const VnImage *fallback, int poisson)
+int vni_compose_full(const VnContext *ctx, VnImage *const *full, const VnImage *const *holes, int t,
+                     const VnImage *hole_full, const VniSources *src, const VnImage *fallback, int poisson)
 {
     VnImage *region = NULL, *cand = NULL, *has = NULL, img, hole;
     FullArg a;
@@ -216,7 +218,7 @@ int vni_compose_full(const VnContext *ctx, VnImage *const *full, int t, const Vn
         goto fail;
     if ((ret = vni_mask_dilate(ctx, region, &hole, poisson ? 1 : 0)) < 0)
         goto fail;
-    a = (FullArg){full, t, region, src, fallback, cand, has,
+    a = (FullArg){full, holes, t, region, src, fallback, cand, has,
                   (float)src->w / full[t]->width, (float)src->h / full[t]->height, x0, y0};
     vni_parallel(ctx, full_rows, &a, vni_row_jobs(ctx, img.height));
     if (poisson && (ret = poisson_correct(ctx, &img, &hole, region, cand, has)) < 0)

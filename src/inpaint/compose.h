@@ -9,12 +9,13 @@
 #include "inpaint/propagate.h"
 
 /*
- * Working resolution: fill frames[t] (RGB U8) where hole != 0 from the sources, sampling the
- * other working-resolution frames. Pixels without any source are left as they are and set in
+ * Working resolution: fill frames[t] (RGB U8) where holes[t] != 0 from the sources, sampling the
+ * other working-resolution frames; holes[] are the working-resolution holes of every frame (a
+ * sample that would touch one is not used). Pixels without any source are left as they are and set in
  * `unfilled` (1-channel U8, same size; cleared elsewhere). Returns the number of unfilled pixels.
  */
-int64_t vni_compose_small(const VnContext *ctx, VnImage *const *frames, int t, const VnImage *hole,
-                          const VniSources *src, VnImage *unfilled);
+int64_t vni_compose_small(const VnContext *ctx, VnImage *const *frames, const VnImage *const *holes,
+                          int t, const VniSources *src, VnImage *unfilled);
 
 /*
  * Full resolution: fill full[t] (RGB U8) where `hole` (full-resolution, 1-channel U8) is
@@ -25,7 +26,7 @@ int64_t vni_compose_small(const VnContext *ctx, VnImage *const *frames, int t, c
  * With `poisson`, the fill is corrected by the membrane interpolation of its mismatch along the
  * hole's border (gradient-domain blending).
  */
-int vni_compose_full(const VnContext *ctx, VnImage *const *full, int t, const VnImage *hole,
-                     const VniSources *src, const VnImage *fallback, int poisson);
+int vni_compose_full(const VnContext *ctx, VnImage *const *full, const VnImage *const *holes, int t,
+                     const VnImage *hole, const VniSources *src, const VnImage *fallback, int poisson);
 
 #endif

@@ -61,6 +61,18 @@ static inline void sample2(const VnImage *f, float x, float y, float *u, float *
          ay * ((1 - ax) * r1[2 * x0 + 1] + ax * r1[2 * x1 + 1]);
 }
 
+int vni_visible(const VnImage *hole, float x, float y)
+{
+    int x0 = (int)floorf(x), y0 = (int)floorf(y);
+    if (x0 < 0 || y0 < 0 || x0 >= hole->width || y0 >= hole->height)
+        return 0;
+    /* a neighbour with zero weight does not count */
+    int x1 = x > (float)x0 ? VNI_MIN(x0 + 1, hole->width - 1) : x0;
+    int y1 = y > (float)y0 ? VNI_MIN(y0 + 1, hole->height - 1) : y0;
+    const uint8_t *r0 = vn_image_row(hole, y0), *r1 = vn_image_row(hole, y1);
+    return !r0[x0] && !r0[x1] && !r1[x0] && !r1[x1];
+}
+
 /*
  * The source that neighbour frame `nb`'s pixel at (qx, qy) gives to direction k: the point
  * itself when it is visible there, else what that frame inherited, its position interpolated
@@ -131,6 +143,9 @@ static void sweep_rows(void *opaque, int job, int n_jobs)
                     continue;
             }
             if (!inherit(a->holes[nb], &a->out[nb], k, nb, qx, qy, &sf, &sx, &sy))
+                continue;
+            /* sub-pixel offsets carried along a chain must not walk into the source's hole */
+            if (!vni_visible(a->holes[sf], sx, sy))
                 continue;
             if (abs(sf - t) > a->p->max_steps)
                 continue;

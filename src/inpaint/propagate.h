@@ -38,6 +38,9 @@ void vni_propagate_default_params(VniPropagateParams *p);
  * t → t-1 (t > 0), 2-channel F32, completed inside the holes; fwd[n-1] and bwd[0] are unused
  * and may be NULL. out[t] receives the sources of frame t's hole pixels.
  */
+/* 1 if the bilinear footprint of (x, y) lies on visible pixels of hole (1-channel U8). */
+int vni_visible(const VnImage *hole, float x, float y);
+
 int vni_propagate(const VnContext *ctx, int n, const VnImage *const *holes,
                   const VnImage *const *fwd, const VnImage *const *bwd, VniSources *out,
                   const VniPropagateParams *p);

@@ -150,11 +150,12 @@ static int prepare_slot(VniWindow *w, Slot *s, const VnImage *mask)
     return 0;
 }
 
-/* Finish slot t: compose its full-resolution fill, with `fallback` for what has no source. */
-static int finish_slot(VniWindow *w, int t, VnImage *const *full)
+/* Finish slot t: compose its full-resolution fill, with its working-resolution fill as the
+ * fallback for what has no source. */
+static int finish_slot(VniWindow *w, int t, VnImage *const *full, const VnImage *const *unknown)
 {
     Slot *s = w->slot[t];
-    int ret = vni_compose_full(w->ctx, full, t, s->hole, &s->src, s->small, 1);
+    int ret = vni_compose_full(w->ctx, full, unknown, t, s->hole, &s->src, s->small, 1);
     if (ret < 0)
         return ret;
     s->done = 1;
@@ -175,7 +176,7 @@ static int propagate_pass(VniWindow *w, const VnImage **unknown, const VnImage *
         int64_t c;
         if (w->slot[t]->done)
             continue;
-        c = vni_compose_small(w->ctx, small, t, w->slot[t]->unknown, &src[t], w->unfilled);
+        c = vni_compose_small(w->ctx, small, unknown, t, &src[t], w->unfilled);
         if (c > most) {
             most = c;
             best = t;
@@ -207,9 +208,9 @@ static int solve(VniWindow *w, int end)
             break;
         }
         /* the frame that lacks most: invent what nobody saw, then spread it */
-        vni_compose_small(w->ctx, small, t, w->slot[t]->unknown, &src[t], w->unfilled);
+        vni_compose_small(w->ctx, small, unknown, t, &src[t], w->unfilled);
         if ((ret = vni_fill_stage_invent(w->ctx, small[t], w->unfilled, w->s.preset)) < 0 ||
-            (ret = finish_slot(w, t, full)) < 0)
+            (ret = finish_slot(w, t, full, unknown)) < 0)
             return ret;
     }
     if (ret < 0 || (ret = vni_propagate(w->ctx, w->n, unknown, fwd, bwd, src, NULL)) < 0)
@@ -217,10 +218,10 @@ static int solve(VniWindow *w, int end)
     for (t = 0; t < end; t++) {
         if (w->slot[t]->done)
             continue;
-        if (vni_compose_small(w->ctx, small, t, w->slot[t]->unknown, &src[t], w->unfilled) > 0 &&
+        if (vni_compose_small(w->ctx, small, unknown, t, &src[t], w->unfilled) > 0 &&
             (ret = vni_fill_stage_invent(w->ctx, small[t], w->unfilled, w->s.preset)) < 0)
             return ret;
-        if ((ret = finish_slot(w, t, full)) < 0)
+        if ((ret = finish_slot(w, t, full, unknown)) < 0)
             return ret;
     }
     return 0;
