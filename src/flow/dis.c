@@ -66,7 +66,11 @@ static void pad_copy(VnImage *dst, const VnImage *src)
     }
 }
 
-/* Validity (1 - mask, nearest-any downscale) of a base-size mask at this level, as F32. */
+/* Pixels around a mask (at each level) that count as masked too. */
+#define MASK_GROW 1
+
+/* Validity (1 - mask, nearest-any downscale, grown by MASK_GROW) of a base-size mask at this
+ * level, as F32. */
 static int level_valid(VnImage **dst, const VnImage *m, int w, int h)
 {
     VnImage *small = NULL;
@@ -76,11 +80,18 @@ static int level_valid(VnImage **dst, const VnImage *m, int w, int h)
     if (m && ((ret = vn_image_alloc(&small, w, h, 1, VN_U8)) < 0 ||
               (ret = vni_mask_downscale_any(small, m)) < 0))
         goto fail;
+    /* one more pixel around the mask: gradients and bilinear taps reach a pixel beyond */
     for (int y = 0; y < h; y++) {
         float *d = dis_row(*dst, y);
-        const uint8_t *s = small ? vn_image_row(small, y) : NULL;
-        for (int x = 0; x < w; x++)
-            d[x] = s && s[x] ? 0.0f : 1.0f;
+        for (int x = 0; x < w; x++) {
+            int hit = 0;
+            for (int yy = VNI_MAX(y - MASK_GROW, 0); small && !hit && yy <= VNI_MIN(y + MASK_GROW, h - 1); yy++) {
+                const uint8_t *s = vn_image_row(small, yy);
+                for (int xx = VNI_MAX(x - MASK_GROW, 0); !hit && xx <= VNI_MIN(x + MASK_GROW, w - 1); xx++)
+                    hit = s[xx] != 0;
+            }
+            d[x] = hit ? 0.0f : 1.0f;
+        }
     }
 fail:
     vn_image_free(&small);
