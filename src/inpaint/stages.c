@@ -2,6 +2,7 @@
 #include "inpaint/stages.h"
 
 #include <errno.h>
+#include <math.h>
 #include <string.h>
 
 #include "core/maskops.h"
@@ -126,6 +127,7 @@ static int texture_over_membrane(const VnContext *ctx, VnImage *rgb, const VnIma
 {
     VnImage *pm = NULL;
     float *blur = NULL;
+    double e[2] = {0, 0}, n[2] = {0, 0}, gain;
     int x0, y0, x1, y1, bw, bh, ret;
     const int r = 3;
     if (!vni_mask_bbox(hole, &x0, &y0, &x1, &y1))
@@ -140,6 +142,11 @@ static int texture_over_membrane(const VnContext *ctx, VnImage *rgb, const VnIma
     }
     if (ret < 0 || (ret = vni_fill_harmonic(ctx, rgb, hole)) < 0)
         goto fail;
+    /* the box and a ring of known pixels around it, whose detail sets the texture's strength */
+    x0 = VNI_MAX(0, x0 - 6);
+    y0 = VNI_MAX(0, y0 - 6);
+    x1 = VNI_MIN(rgb->width - 1, x1 + 6);
+    y1 = VNI_MIN(rgb->height - 1, y1 + 6);
     bw = x1 - x0 + 1;
     bh = y1 - y0 + 1;
     blur = vni_malloc_array((size_t)bw * bh * 3, sizeof(float));
@@ -149,6 +156,18 @@ static int texture_over_membrane(const VnContext *ctx, VnImage *rgb, const VnIma
     }
     box_blur(pm, blur, x0, y0, bw, bh, r);
     for (int y = 0; y < bh; y++) {
+        const uint8_t *m = vn_image_row(hole, y0 + y), *t = vn_image_row(pm, y0 + y);
+        for (int x = 0; x < bw; x++)
+            for (int c = 0; c < 3; c++) {
+                float d = t[3 * (x0 + x) + c] - blur[(y * bw + x) * 3 + c];
+                e[m[x0 + x] ? 1 : 0] += d * d;
+                n[m[x0 + x] ? 1 : 0] += 1;
+            }
+    }
+    /* PatchMatch may copy busier texture than the hole's surroundings have: no stronger than them */
+    gain = n[0] > 0 && e[1] > 0 ? sqrt((e[0] / n[0]) / (e[1] / n[1])) : 0.0;
+    gain = gain > 1.0 ? 1.0 : gain;
+    for (int y = 0; y < bh; y++) {
         const uint8_t *m = vn_image_row(hole, y0 + y);
         const uint8_t *t = vn_image_row(pm, y0 + y);
         uint8_t *o = vn_image_row(rgb, y0 + y);
@@ -157,7 +176,7 @@ static int texture_over_membrane(const VnContext *ctx, VnImage *rgb, const VnIma
                 continue;
             for (int c = 0; c < 3; c++) {
                 int i = 3 * (x0 + x) + c;
-                float v = o[i] + (t[i] - blur[(y * bw + x) * 3 + c]) + 0.5f;
+                float v = o[i] + (float)gain * (t[i] - blur[(y * bw + x) * 3 + c]) + 0.5f;
                 o[i] = (uint8_t)(v <= 0 ? 0 : v >= 255 ? 255 : (int)v);
             }
         }
