@@ -8,6 +8,7 @@
  *   run OUT.raw N X Y T ...    → "run MS K S1 S2 S3"  (T: 0 positive, 1 negative; the best mask
  *                                                      written to OUT.raw as W*H bytes 0/255)
  *   quit
+ * SEGBENCH_CANDIDATES=K in the environment opens sessions with settings.candidates = K.
  * With SEGBENCH_ALL set in the environment, candidate k >= 1 is also written to OUT.raw.k.
  */
 #include <stdio.h>
@@ -102,7 +103,11 @@ int main(void)
             VnImage *img = read_ppm(line + 5);
             vn_segmenter_close(&seg);
             double t0 = now_ms();
-            int ret = img ? vn_segmenter_open(ctx, &seg, img, NULL) : -1;
+            VnSegmentSettings ss;
+            vn_segment_default_settings(&ss);
+            if (getenv("SEGBENCH_CANDIDATES"))
+                ss.candidates = atoi(getenv("SEGBENCH_CANDIDATES"));
+            int ret = img ? vn_segmenter_open(ctx, &seg, img, &ss) : -1;
             if (ret < 0)
                 printf("error %s: %s\n", line + 5, vn_last_error(ctx));
             else

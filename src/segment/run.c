@@ -304,6 +304,8 @@ static int solve_candidates(VnSegmenter *s, const VniSegPrompts *p, Cand *c)
     c[0].score = score_labels(s, s->lab[VN_SEGMENT_OBJECT]);
     for (int k = 1; multi && k < 3; k++) {
         Cand *cc = &c[nc];
+        if (k == 2 && p->n_pos + p->n_neg > 1)
+            break; /* as SAM: the whole-object alternative only for the ambiguous single click */
         cc->kind = k == 1 ? VN_SEGMENT_PART : VN_SEGMENT_LARGER;
         ret = k == 1 ? solve_part(s, p, cc, &c[0]) : solve_larger(s, p, cc);
         if (ret < 0)
