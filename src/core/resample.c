@@ -81,23 +81,44 @@ int vni_resize_u8(const VnContext *ctx, VnImage *dst, const VnImage *src)
 
 int vni_mask_downscale_any(VnImage *dst, const VnImage *src)
 {
-    if (!dst || !src || dst->channels != 1 || src->channels != 1)
+    uint8_t *acc;
+    int *cx0;
+    if (!dst || !src || dst->channels != 1 || src->channels != 1 || dst->width > src->width ||
+        dst->height > src->height)
         return -EINVAL;
+    acc = vni_malloc_array((size_t)src->width, 1);
+    cx0 = vni_malloc_array((size_t)dst->width + 1, sizeof(int));
+    if (!acc || !cx0) {
+        vni_free(acc);
+        vni_free(cx0);
+        return -ENOMEM;
+    }
+    /* dst column x covers source columns [cx0[x], cx0[x+1]) widened to touch the next one's start
+     * when the footprints overlap */
+    for (int x = 0; x <= dst->width; x++)
+        cx0[x] = (int)((int64_t)x * src->width / dst->width);
     for (int y = 0; y < dst->height; y++) {
         int sy0 = (int)((int64_t)y * src->height / dst->height);
-        int sy1 = VNI_MAX(sy0 + 1, (int)(((int64_t)(y + 1) * src->height + dst->height - 1) / dst->height));
+        int sy1 = (int)(((int64_t)(y + 1) * src->height + dst->height - 1) / dst->height);
         uint8_t *out = vn_image_row(dst, y);
-        memset(out, 0, (size_t)dst->width);
-        for (int yy = sy0; yy < VNI_MIN(sy1, src->height); yy++) {
+        memset(acc, 0, (size_t)src->width);
+        for (int yy = sy0; yy < VNI_MIN(VNI_MAX(sy1, sy0 + 1), src->height); yy++) {
             const uint8_t *in = vn_image_row(src, yy);
-            for (int x = 0; x < dst->width; x++) {
-                int sx0 = (int)((int64_t)x * src->width / dst->width);
-                int sx1 = VNI_MAX(sx0 + 1, (int)(((int64_t)(x + 1) * src->width + dst->width - 1) / dst->width));
-                for (int xx = sx0; xx < VNI_MIN(sx1, src->width) && !out[x]; xx++)
-                    out[x] = in[xx] != 0;
-            }
+            for (int xx = 0; xx < src->width; xx++)
+                acc[xx] |= in[xx];
+        }
+        for (int x = 0; x < dst->width; x++) {
+            int a = cx0[x];
+            int b = VNI_MIN(VNI_MAX((int)(((int64_t)(x + 1) * src->width + dst->width - 1) / dst->width), a + 1),
+                            src->width);
+            uint8_t any = 0;
+            for (int xx = a; xx < b; xx++)
+                any |= acc[xx];
+            out[x] = any != 0;
         }
     }
+    vni_free(acc);
+    vni_free(cx0);
     return 0;
 }
 

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "core/maskops.h"
+#include "core/resample.h"
 #include "vanish/inpaint.h"
 
 static VnContext *ctx;
@@ -136,6 +137,42 @@ static void empty_and_full(void **state)
     vn_image_free(&m);
 }
 
+/* Working-resolution helpers: "any" mask downscaling keeps every set pixel's cell, area
+ * resizing keeps a constant, working sizes keep the aspect. */
+static void resample(void **state)
+{
+    VnImage *m, *ms, *img, *small;
+    int w, h;
+    (void)state;
+    assert_int_equal(vn_image_alloc(&m, 100, 60, 1, VN_U8), 0);
+    assert_int_equal(vn_image_alloc(&ms, 40, 24, 1, VN_U8), 0);
+    vn_image_row(m, 37)[71] = 255;
+    assert_int_equal(vni_mask_downscale_any(ms, m), 0);
+    for (int y = 0; y < 24; y++)
+        for (int x = 0; x < 40; x++) {
+            /* cell (x,y) covers source [2.5x, 2.5x+2.5) x [2.5y, 2.5y+2.5) */
+            int covers = 71 >= (x * 100) / 40 && 71 < ((x + 1) * 100 + 39) / 40 &&
+                         37 >= (y * 60) / 24 && 37 < ((y + 1) * 60 + 23) / 24;
+            assert_int_equal(vn_image_row(ms, y)[x], covers);
+        }
+    assert_int_equal(vn_image_alloc(&img, 100, 60, 3, VN_U8), 0);
+    assert_int_equal(vn_image_alloc(&small, 40, 24, 3, VN_U8), 0);
+    memset(img->data, 93, (size_t)img->stride * 60);
+    assert_int_equal(vni_resize_u8(NULL, small, img), 0);
+    for (int y = 0; y < 24; y++)
+        for (int x = 0; x < 120; x++)
+            assert_int_equal(vn_image_row(small, y)[x], 93);
+    vni_working_size(1920, 1080, 960, &w, &h);
+    assert_int_equal(w, 960);
+    assert_int_equal(h, 540);
+    vni_working_size(432, 240, 960, &w, &h);
+    assert_int_equal(w, 432);
+    vn_image_free(&m);
+    vn_image_free(&ms);
+    vn_image_free(&img);
+    vn_image_free(&small);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -143,6 +180,7 @@ int main(void)
         cmocka_unit_test(bbox),
         cmocka_unit_test(fill_ramp),
         cmocka_unit_test(empty_and_full),
+        cmocka_unit_test(resample),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
