@@ -158,6 +158,24 @@ static void build_graph(VnSegmenter *s, const VniSegPrompts *p, const VniSegCut 
         }
 }
 
+/* Shift the terminal capacities of the solved graph from the colour costs it was built with
+ * (their per-cluster difference `old`) to the current ones; pixels with a hard
+ * label keep theirs. */
+static void update_unaries(VnSegmenter *s, const VniSegCut *c, const float *old)
+{
+    const VniSegFeatures *f = &s->f;
+    const VniSegBox *b = &c->box;
+    const int bw = b->x1 - b->x0 + 1;
+    for (int k = 0; k < f->n_bins; k++)
+        s->bw[k] = (s->ubg[k] - s->ufg[k]) - old[k];
+    for (int y = b->y0; y <= b->y1; y++)
+        for (int x = b->x0; x <= b->x1; x++) {
+            const int i = y * f->w + x;
+            if (!s->hard[i])
+                vni_maxflow_add_tdelta(s->g, (y - b->y0) * bw + (x - b->x0), s->bw[f->bin[i]]);
+        }
+}
+
 int vni_seg_solve(VnSegmenter *s, const VniSegPrompts *p, const VniSegCut *c, VniGmm *fg, VniGmm *bg,
                   const uint8_t *init, uint8_t *lab)
 {
@@ -170,9 +188,17 @@ int vni_seg_solve(VnSegmenter *s, const VniSegPrompts *p, const VniSegCut *c, Vn
     for (int it = 0; it < c->iterations; it++) {
         if (it > 0 || c->refit)
             fit_models(s, p, c, lab, it == 0 && c->box_init, fg, bg);
-        model_costs(s, fg, bg);
-        vni_maxflow_reset(s->g, nodes);
-        build_graph(s, p, c, R);
+        if (it == 0) {
+            model_costs(s, fg, bg);
+            vni_maxflow_reset(s->g, nodes);
+            build_graph(s, p, c, R);
+        } else {
+            /* same graph, new colour costs: reuse the flow of the last solve */
+            for (int k = 0; k < f->n_bins; k++)
+                s->udiff[k] = s->ubg[k] - s->ufg[k];
+            model_costs(s, fg, bg);
+            update_unaries(s, c, s->udiff);
+        }
         vni_maxflow_solve(s->g);
         memset(lab, 0, (size_t)n);
         for (int y = b->y0; y <= b->y1; y++)

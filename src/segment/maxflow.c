@@ -100,6 +100,13 @@ void vni_maxflow_add_tweights(VniMaxflow *g, int u, float from_source, float to_
     g->tr_cap[u] += from_source - to_sink;
 }
 
+void vni_maxflow_add_tdelta(VniMaxflow *g, int u, float delta)
+{
+    /* tr_cap is the net residual terminal capacity: a source→u residual when positive, u→sink
+     * when negative, so a change of either capacity is a shift of it. */
+    g->tr_cap[u] += delta;
+}
+
 static void set_active(VniMaxflow *g, int i)
 {
     if (g->next_active[i] != -1)

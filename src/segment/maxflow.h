@@ -23,6 +23,12 @@ int vni_maxflow_add_edge(VniMaxflow *g, int u, int v, float cap, float rev);
  * pays `to_sink`, one on the sink side pays `from_source`. */
 void vni_maxflow_add_tweights(VniMaxflow *g, int u, float from_source, float to_sink);
 
+/* Change the terminal capacities of node u after a solve by `delta` (added to source→u, or
+ * taken from u→sink when negative), keeping the flow found so far: the next solve starts from
+ * it (dynamic graph cuts, Kohli & Torr 2005), which is much cheaper when few capacities change.
+ * The value that solve returns is then no longer the cut's cost. */
+void vni_maxflow_add_tdelta(VniMaxflow *g, int u, float delta);
+
 /* Compute the maximum flow; returns its value. */
 double vni_maxflow_solve(VniMaxflow *g);
 

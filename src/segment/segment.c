@@ -79,10 +79,11 @@ static int alloc_scratch(VnSegmenter *s)
     s->ufg = vni_malloc_array(nb, sizeof(float));
     s->ubg = vni_malloc_array(nb, sizeof(float));
     s->bw = vni_malloc_array(2 * nb, sizeof(float));
+    s->udiff = vni_malloc_array(nb, sizeof(float));
     s->blab = vni_malloc_array(nb, 1);
     s->idx = vni_malloc_array((size_t)s->frame->width * s->frame->height, sizeof(int));
     if (!s->df || !s->db || !s->par || !s->parb || !s->heap || !s->hard || !s->mprior ||
-        !s->att || !s->ufg || !s->ubg || !s->bw || !s->blab || !s->idx)
+        !s->att || !s->ufg || !s->ubg || !s->bw || !s->udiff || !s->blab || !s->idx)
         return -ENOMEM;
     return 0;
 }
@@ -146,6 +147,7 @@ void vn_segmenter_close(VnSegmenter **pseg)
     vni_free(s->ufg);
     vni_free(s->ubg);
     vni_free(s->bw);
+    vni_free(s->udiff);
     vni_free(s->blab);
     vni_free(s->idx);
     vni_free(s);

@@ -25,6 +25,7 @@ struct VnSegmenter {
     float *att;              /* how much the refine mask still holds at each pixel (0..1) */
     uint8_t *lab[3];         /* labels of the candidates */
     float *ufg, *ubg, *bw;   /* per-cluster costs and weights */
+    float *udiff;            /* per-cluster cost difference the graph was solved with */
     unsigned char *blab;
     /* full-resolution band refinement */
     int *idx;                /* frame-size node index, -1 outside the band */

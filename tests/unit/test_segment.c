@@ -166,6 +166,68 @@ static void test_maxflow_grid(void **state)
     }
 }
 
+/* Cost of the cut that `g`'s labels make in the network (src, snk, e). */
+static double cut_cost(const VniMaxflow *g, int n, const int *src, const int *snk, const Edge *e, int m)
+{
+    double cut = 0;
+    for (int i = 0; i < n; i++)
+        cut += vni_maxflow_source_side(g, i) ? snk[i] : src[i];
+    for (int k = 0; k < m; k++) {
+        int su = vni_maxflow_source_side(g, e[k].u), sv = vni_maxflow_source_side(g, e[k].v);
+        cut += su && !sv ? e[k].a : !su && sv ? e[k].b : 0;
+    }
+    return cut;
+}
+
+/* Dynamic cuts: solve, change the terminal capacities, solve again from the kept flow; the cut
+ * must be as cheap as a fresh solve of the changed network. */
+static void test_maxflow_dynamic(void **state)
+{
+    (void)state;
+    for (uint32_t seed = 1; seed <= 200; seed++) {
+        uint32_t r = seed * 2246822519u + 3;
+        int w = 2 + (int)(rng_next(&r) % 12), h = 2 + (int)(rng_next(&r) % 12), n = w * h, m = 0;
+        int src[196], snk[196];
+        Edge e[800];
+        VniMaxflow *g = NULL, *g2 = NULL;
+        assert_int_equal(vni_maxflow_alloc(&g, n, 4 * n), 0);
+        assert_int_equal(vni_maxflow_alloc(&g2, n, 4 * n), 0);
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++) {
+                int c = (int)(rng_next(&r) % 12);
+                if (x + 1 < w)
+                    e[m++] = (Edge){y * w + x, y * w + x + 1, c, c};
+                c = (int)(rng_next(&r) % 12);
+                if (y + 1 < h)
+                    e[m++] = (Edge){y * w + x, (y + 1) * w + x, c, rng_next(&r) % 4 ? c : 1000000};
+            }
+        for (int k = 0; k < m; k++)
+            assert_int_equal(vni_maxflow_add_edge(g, e[k].u, e[k].v, (float)e[k].a, (float)e[k].b), 0);
+        for (int round = 0; round < 3; round++) {
+            for (int i = 0; i < n; i++) {
+                int v = (int)(rng_next(&r) % 41) - 20, ns = v > 0 ? v : 0, nt = v < 0 ? -v : 0;
+                if (round == 0)
+                    vni_maxflow_add_tweights(g, i, (float)ns, (float)nt);
+                else
+                    vni_maxflow_add_tdelta(g, i, (float)((ns - nt) - (src[i] - snk[i])));
+                src[i] = ns;
+                snk[i] = nt;
+            }
+            vni_maxflow_solve(g);
+            vni_maxflow_reset(g2, n);
+            for (int k = 0; k < m; k++)
+                assert_int_equal(vni_maxflow_add_edge(g2, e[k].u, e[k].v, (float)e[k].a, (float)e[k].b), 0);
+            for (int i = 0; i < n; i++)
+                vni_maxflow_add_tweights(g2, i, (float)src[i], (float)snk[i]);
+            double f = vni_maxflow_solve(g2);
+            assert_true(cut_cost(g, n, src, snk, e, m) == f);
+            assert_true(cut_cost(g2, n, src, snk, e, m) == f);
+        }
+        vni_maxflow_free(&g);
+        vni_maxflow_free(&g2);
+    }
+}
+
 /* ---- prompts on synthetic images ------------------------------------------------------- */
 
 #define IW 160
@@ -341,6 +403,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_maxflow_random), cmocka_unit_test(test_maxflow_grid),
+        cmocka_unit_test(test_maxflow_dynamic),
         cmocka_unit_test(test_point),          cmocka_unit_test(test_point_reduced),
         cmocka_unit_test(test_negative),       cmocka_unit_test(test_box),
         cmocka_unit_test(test_refine),         cmocka_unit_test(test_errors),
