@@ -19,11 +19,24 @@
  * WY: to y+1; PSI: per-pixel robust smoothness weight). */
 enum { IX, IY, IZ, IXX, IXY, IYY, IXZ, IYZ, VALID, U0, V0, U, V, A11, A12, A22, B1, B2, WX, WY, PSI, N_PLANES };
 
+/* The planes the SOR sweeps read, in red-black split layout: each row split into its even and
+ * odd pixels (half-rows of hw entries, one zero entry on each side), one zero row above and
+ * below, so that a half-sweep runs over unit-stride, branch-free rows that vectorise. */
+enum { S_U, S_V, S_IA11, S_A12, S_IA22, S_B1, S_B2, S_WX, S_WY, N_SPLIT };
+
 typedef struct Refine {
     DisLevel *l;
     float *pl[N_PLANES];
+    float *sp[N_SPLIT];
+    int hw;          /* entries of a half-row, padding included */
     int color;
 } Refine;
+
+/* Entry k of parity `par` (0 even, 1 odd) in row y (-1..h) of a split plane. */
+static inline float *split_at(const Refine *r, int plane, int y, int par)
+{
+    return r->sp[plane] + ((size_t)(y + 1) * 2 + (size_t)par) * (size_t)r->hw + 1;
+}
 
 #define ZETA2 1.0f
 #define EPS_D 0.01f
@@ -93,47 +106,73 @@ static void derivative_rows(Refine *r, const float *w1, int y0, int y1)
     }
 }
 
+/* Brightness constancy of n pixels: robust weight at the current increment (du, dv), the system
+ * A (U, V) = B in total flow (B = b + A (U0, V0)). Unit stride and branch-free: it vectorises. */
+static void data_term(int n, float delta, float *const restrict p[N_PLANES], size_t o)
+{
+    const float *restrict ix = p[IX] + o, *restrict iy = p[IY] + o, *restrict iz = p[IZ] + o;
+    const float *restrict ok = p[VALID] + o, *restrict u = p[U] + o, *restrict v = p[V] + o;
+    const float *restrict u0 = p[U0] + o, *restrict v0 = p[V0] + o;
+    float *restrict a11 = p[A11] + o, *restrict a12 = p[A12] + o, *restrict a22 = p[A22] + o;
+    float *restrict b1 = p[B1] + o, *restrict b2 = p[B2] + o;
+    for (int x = 0; x < n; x++) {
+        const float b0 = 1.0f / (ix[x] * ix[x] + iy[x] * iy[x] + ZETA2);
+        const float e0 = iz[x] + ix[x] * (u[x] - u0[x]) + iy[x] * (v[x] - v0[x]);
+        const float wd = ok[x] * delta * b0 / sqrtf(b0 * e0 * e0 + EPS_D * EPS_D);
+        a11[x] = wd * ix[x] * ix[x];
+        a12[x] = wd * ix[x] * iy[x];
+        a22[x] = wd * iy[x] * iy[x];
+        b1[x] = -wd * ix[x] * iz[x] + a11[x] * u0[x] + a12[x] * v0[x];
+        b2[x] = -wd * iy[x] * iz[x] + a12[x] * u0[x] + a22[x] * v0[x];
+    }
+}
+
+/* Gradient constancy of n pixels, added to the system (only when its weight γ is not 0). */
+static void gradient_term(int n, float gamma, float *const restrict p[N_PLANES], size_t o)
+{
+    for (int x = 0; x < n; x++) {
+        const size_t i = o + x;
+        const float du = p[U][i] - p[U0][i], dv = p[V][i] - p[V0][i];
+        const float ixx = p[IXX][i], ixy = p[IXY][i], iyy = p[IYY][i];
+        const float bx = 1.0f / (ixx * ixx + ixy * ixy + ZETA2), by = 1.0f / (ixy * ixy + iyy * iyy + ZETA2);
+        const float ex = p[IXZ][i] + ixx * du + ixy * dv, ey = p[IYZ][i] + ixy * du + iyy * dv;
+        const float wg = p[VALID][i] * gamma / sqrtf(bx * ex * ex + by * ey * ey + EPS_D * EPS_D);
+        const float gxw = wg * bx, gyw = wg * by;
+        const float c11 = gxw * ixx * ixx + gyw * ixy * ixy, c12 = gxw * ixx * ixy + gyw * ixy * iyy;
+        const float c22 = gxw * ixy * ixy + gyw * iyy * iyy;
+        p[A11][i] += c11;
+        p[A12][i] += c12;
+        p[A22][i] += c22;
+        p[B1][i] += -(gxw * ixx * p[IXZ][i] + gyw * ixy * p[IYZ][i]) + c11 * p[U0][i] + c12 * p[V0][i];
+        p[B2][i] += -(gxw * ixy * p[IXZ][i] + gyw * iyy * p[IYZ][i]) + c12 * p[U0][i] + c22 * p[V0][i];
+    }
+}
+
+/* Robust smoothness weight of n pixels from forward differences to the right (the last pixel of
+ * the row against itself) and to row `down` (the same row at the bottom). */
+static void smooth_weights(int n, const float *restrict u, const float *restrict v, const float *restrict ud,
+                           const float *restrict vd, float *restrict psi)
+{
+    for (int x = 0; x < n; x++) {
+        const int xr = x + 1 < n ? x + 1 : x;
+        const float ux = u[xr] - u[x], vx = v[xr] - v[x], uy = ud[x] - u[x], vy = vd[x] - v[x];
+        psi[x] = 1.0f / sqrtf(ux * ux + vx * vx + uy * uy + vy * vy + EPS_S * EPS_S);
+    }
+}
+
 /* Rows [y0, y1) of the lagged linear system: robust data weights at the current flow, the
- * right-hand side moved to total flow (B = b + A (U0, V0)), and the robust smoothness weight of
- * every pixel from forward differences. */
+ * right-hand side moved to total flow, and the robust smoothness weight of every pixel. */
 static void system_rows(Refine *r, int y0, int y1)
 {
     const DisLevel *l = r->l;
     const int w = l->w, h = l->h;
-    const float delta = l->p->var_delta, gamma = l->p->var_gamma;
-    float **p = r->pl;
+    float *const *p = r->pl;
     for (int y = y0; y < y1; y++) {
         const size_t o = (size_t)y * w, od = (size_t)VNI_MIN(y + 1, h - 1) * w;
-        for (int x = 0; x < w; x++) {
-            const size_t i = o + x, ir = o + VNI_MIN(x + 1, w - 1), id = od + x;
-            const float du = p[U][i] - p[U0][i], dv = p[V][i] - p[V0][i];
-            const float ix = p[IX][i], iy = p[IY][i], iz = p[IZ][i];
-            const float b0 = 1.0f / (ix * ix + iy * iy + ZETA2);
-            const float e0 = iz + ix * du + iy * dv;
-            const float wd = p[VALID][i] * delta * b0 / sqrtf(b0 * e0 * e0 + EPS_D * EPS_D);
-            float a11 = wd * ix * ix, a12 = wd * ix * iy, a22 = wd * iy * iy;
-            float b1 = -wd * ix * iz, b2 = -wd * iy * iz;
-            if (gamma > 0.0f) {
-                const float ixx = p[IXX][i], ixy = p[IXY][i], iyy = p[IYY][i];
-                const float bx = 1.0f / (ixx * ixx + ixy * ixy + ZETA2), by = 1.0f / (ixy * ixy + iyy * iyy + ZETA2);
-                const float ex = p[IXZ][i] + ixx * du + ixy * dv, ey = p[IYZ][i] + ixy * du + iyy * dv;
-                const float wg = p[VALID][i] * gamma / sqrtf(bx * ex * ex + by * ey * ey + EPS_D * EPS_D);
-                const float gxw = wg * bx, gyw = wg * by;
-                a11 += gxw * ixx * ixx + gyw * ixy * ixy;
-                a12 += gxw * ixx * ixy + gyw * ixy * iyy;
-                a22 += gxw * ixy * ixy + gyw * iyy * iyy;
-                b1 -= gxw * ixx * p[IXZ][i] + gyw * ixy * p[IYZ][i];
-                b2 -= gxw * ixy * p[IXZ][i] + gyw * iyy * p[IYZ][i];
-            }
-            p[A11][i] = a11;
-            p[A12][i] = a12;
-            p[A22][i] = a22;
-            p[B1][i] = b1 + a11 * p[U0][i] + a12 * p[V0][i];
-            p[B2][i] = b2 + a12 * p[U0][i] + a22 * p[V0][i];
-            const float ux = p[U][ir] - p[U][i], vx = p[V][ir] - p[V][i];
-            const float uy = p[U][id] - p[U][i], vy = p[V][id] - p[V][i];
-            p[PSI][i] = 1.0f / sqrtf(ux * ux + vx * vx + uy * uy + vy * vy + EPS_S * EPS_S);
-        }
+        data_term(w, l->p->var_delta, p, o);
+        if (l->p->var_gamma > 0.0f)
+            gradient_term(w, l->p->var_gamma, p, o);
+        smooth_weights(w, p[U] + o, p[V] + o, p[U] + od, p[V] + od, p[PSI] + o);
     }
 }
 
@@ -177,30 +216,66 @@ static void denominator_rows(Refine *r, int y0, int y1)
     }
 }
 
-/* One red-black SOR half-sweep (pixels with (x + y) % 2 == color) over rows [y0, y1). Links
- * past the border have weight 0, so the clamped neighbour indices there read harmless values. */
-static void sor_rows(Refine *r, int y0, int y1)
+/* One red-black SOR half-sweep (pixels with (x + y) % 2 == color) over rows [y0, y1), in the
+ * split layout: the pixels updated in row y are the half-row of parity p = (color + y) % 2; their
+ * left and right neighbours are in the other half-row (entries k - 1 + p and k + p), the ones
+ * above and below in half-rows of parity p. Links past the border have weight 0 and the padding
+ * holds zeros, so no pixel needs a test. */
+/* The update of one half-row: n pixels, unit stride. */
+static void sor_half_row(int n, float *restrict pu, float *restrict pv, const float *restrict ul,
+                         const float *restrict vl, const float *restrict uu, const float *restrict ud,
+                         const float *restrict vu, const float *restrict vd, const float *restrict wl,
+                         const float *restrict wr, const float *restrict wu, const float *restrict wd,
+                         const float *restrict c[5])
 {
-    const int w = r->l->w, h = r->l->h;
-    float *restrict pu = r->pl[U], *restrict pv = r->pl[V];
-    const float *ia11 = r->pl[A11], *a12 = r->pl[A12], *ia22 = r->pl[A22], *b1 = r->pl[B1], *b2 = r->pl[B2];
-    const float *wx = r->pl[WX], *wy = r->pl[WY];
-    for (int y = y0; y < y1; y++) {
-        const size_t o = (size_t)y * w;
-        const ptrdiff_t up = y > 0 ? -(ptrdiff_t)w : 0, dn = y + 1 < h ? (ptrdiff_t)w : 0;
-        for (int x = (y + r->color) & 1; x < w; x += 2) {
-            const size_t i = o + x;
-            const ptrdiff_t lf = x > 0 ? -1 : 0, rt = x + 1 < w ? 1 : 0;
-            const float wl = x > 0 ? wx[i - 1] : 0.0f, wr = wx[i], wu = wy[i + up] * (up != 0), wd = wy[i];
-            const float su = wl * pu[i + lf] + wr * pu[i + rt] + wu * pu[i + up] + wd * pu[i + dn];
-            const float sv = wl * pv[i + lf] + wr * pv[i + rt] + wu * pv[i + up] + wd * pv[i + dn];
-            pu[i] += OMEGA * ((b1[i] - a12[i] * pv[i] + su) * ia11[i] - pu[i]);
-            pv[i] += OMEGA * ((b2[i] - a12[i] * pu[i] + sv) * ia22[i] - pv[i]);
-        }
+    const float *restrict ia11 = c[0], *restrict a12 = c[1], *restrict ia22 = c[2], *restrict b1 = c[3];
+    const float *restrict b2 = c[4];
+    for (int k = 0; k < n; k++) {
+        const float su = wl[k] * ul[k] + wr[k] * ul[k + 1] + wu[k] * uu[k] + wd[k] * ud[k];
+        const float sv = wl[k] * vl[k] + wr[k] * vl[k + 1] + wu[k] * vu[k] + wd[k] * vd[k];
+        const float nu = pu[k] + OMEGA * ((b1[k] - a12[k] * pv[k] + su) * ia11[k] - pu[k]);
+        pu[k] = nu;
+        pv[k] += OMEGA * ((b2[k] - a12[k] * nu + sv) * ia22[k] - pv[k]);
     }
 }
 
-enum { PH_WARP, PH_DERIV, PH_SYSTEM, PH_LINK, PH_DENOM, PH_SOR, PH_APPLY };
+static void sor_rows(Refine *r, int y0, int y1)
+{
+    for (int y = y0; y < y1; y++) {
+        const int p = (r->color + y) & 1, q = 1 - p;
+        const float *c[5] = {split_at(r, S_IA11, y, p), split_at(r, S_A12, y, p), split_at(r, S_IA22, y, p),
+                             split_at(r, S_B1, y, p), split_at(r, S_B2, y, p)};
+        sor_half_row(r->hw - 2, split_at(r, S_U, y, p), split_at(r, S_V, y, p), split_at(r, S_U, y, q) - q,
+                     split_at(r, S_V, y, q) - q, split_at(r, S_U, y - 1, p), split_at(r, S_U, y + 1, p),
+                     split_at(r, S_V, y - 1, p), split_at(r, S_V, y + 1, p), split_at(r, S_WX, y, q) - q,
+                     split_at(r, S_WX, y, p), split_at(r, S_WY, y - 1, p), split_at(r, S_WY, y, p), c);
+    }
+}
+
+/* Rows [y0, y1) of the SOR planes into (to_split) or out of (U and V only) the split layout. */
+static void split_rows(Refine *r, int y0, int y1, int to_split)
+{
+    static const int from[N_SPLIT] = {U, V, A11, A12, A22, B1, B2, WX, WY};
+    const int w = r->l->w, ne = (w + 1) / 2, no = w / 2;
+    for (int k = 0; k < (to_split ? N_SPLIT : 2); k++)
+        for (int y = y0; y < y1; y++) {
+            float *restrict src = r->pl[from[k]] + (size_t)y * w;
+            float *restrict e = split_at(r, k, y, 0), *restrict o = split_at(r, k, y, 1);
+            if (to_split) {
+                for (int i = 0; i < ne; i++)
+                    e[i] = src[2 * i];
+                for (int i = 0; i < no; i++)
+                    o[i] = src[2 * i + 1];
+            } else {
+                for (int i = 0; i < ne; i++)
+                    src[2 * i] = e[i];
+                for (int i = 0; i < no; i++)
+                    src[2 * i + 1] = o[i];
+            }
+        }
+}
+
+enum { PH_WARP, PH_DERIV, PH_SYSTEM, PH_LINK, PH_DENOM, PH_SPLIT, PH_SOR, PH_UNSPLIT, PH_APPLY };
 
 typedef struct Job {
     Refine *r;
@@ -241,7 +316,9 @@ static void run_rows(void *opaque, int job, int n_jobs)
     case PH_SYSTEM: system_rows(r, y0, y1); break;
     case PH_LINK: link_rows(r, y0, y1); break;
     case PH_DENOM: denominator_rows(r, y0, y1); break;
+    case PH_SPLIT: split_rows(r, y0, y1, 1); break;
     case PH_SOR: sor_rows(r, y0, y1); break;
+    case PH_UNSPLIT: split_rows(r, y0, y1, 0); break;
     case PH_APPLY: copy_rows(r, y0, y1, 0); break;
     }
 }
@@ -257,11 +334,19 @@ int vni_dis_refine(const VnContext *ctx, DisLevel *l)
     const size_t n = (size_t)l->w * l->h;
     Refine r = {.l = l};
     Job j = {.r = &r};
+    const size_t split = (size_t)((l->w + 1) / 2 + 2) * 2 * (size_t)(l->h + 2);
     float *buf = vni_malloc_array(n, sizeof(float) * (N_PLANES + 1));
-    if (!buf)
+    float *sbuf = vni_calloc_array(split, sizeof(float) * N_SPLIT);
+    if (!buf || !sbuf) {
+        vni_free(buf);
+        vni_free(sbuf);
         return -ENOMEM;
+    }
     for (int k = 0; k < N_PLANES; k++)
         r.pl[k] = buf + k * n;
+    r.hw = (l->w + 1) / 2 + 2;
+    for (int k = 0; k < N_SPLIT; k++)
+        r.sp[k] = sbuf + k * split;
     j.w1 = buf + N_PLANES * n;
     /* warp into IZ, then move it aside: derivatives need the whole warped image */
     phase(ctx, &j, PH_WARP);
@@ -272,11 +357,14 @@ int vni_dis_refine(const VnContext *ctx, DisLevel *l)
         phase(ctx, &j, PH_SYSTEM);
         phase(ctx, &j, PH_LINK);
         phase(ctx, &j, PH_DENOM);
+        phase(ctx, &j, PH_SPLIT);
         for (int s = 0; s < l->p->sor_iters; s++)
             for (r.color = 0; r.color < 2; r.color++)
                 phase(ctx, &j, PH_SOR);
+        phase(ctx, &j, PH_UNSPLIT);
     }
     phase(ctx, &j, PH_APPLY);
     vni_free(buf);
+    vni_free(sbuf);
     return 0;
 }
