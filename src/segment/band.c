@@ -72,10 +72,16 @@ static int mark_band(VnSegmenter *s, const VnImage *m, int r, const Region *rg)
                 continue;
             for (int yy = VNI_MAX(rg->y0, y - r); yy <= VNI_MIN(rg->y1, y + r + 1); yy++)
                 for (int xx = VNI_MAX(rg->x0, x - r); xx <= VNI_MIN(rg->x1, x + r + 1); xx++)
-                    if (s->idx[(size_t)yy * W + xx] < 0)
-                        s->idx[(size_t)yy * W + xx] = n++;
+                    s->idx[(size_t)yy * W + xx] = 0;
         }
     }
+    /* numbered in raster order, so that neighbours in the graph lie close in memory */
+    for (int y = rg->y0; y <= rg->y1; y++)
+        for (int x = rg->x0; x <= rg->x1; x++)
+            if (s->idx[(size_t)y * W + x] == 0)
+                s->idx[(size_t)y * W + x] = n++;
+            else
+                s->idx[(size_t)y * W + x] = -1;
     return n;
 }
 
