@@ -61,6 +61,21 @@ else
     fail "inpaint to png frames"
 fi
 
+# Every method keeps frames, timestamps and sound, and the pixels outside the dilated mask.
+for m in fill auto; do
+    if "$VANISH" inpaint -q --method $m "$T/in.mp4" --masks "$T/logo.png" -o "$T/$m.mp4" &&
+       "$VANISH" inpaint -q --method $m "$T/in.mp4" --masks "$T/logo.png" -o "$T/$m/" 2>/dev/null; then
+        [ "$(pts "$T/$m.mp4")" = "$(pts "$T/in.mp4")" ] && ok "$m: timestamps" || fail "$m: timestamps"
+        [ "$(probe a:0 stream=codec_name "$T/$m.mp4")" = "aac" ] && ok "$m: audio" || fail "$m: audio"
+        box="drawbox=x=14:y=14:w=52:h=42:color=black:t=fill"
+        a=$(ff -i "$T/$m/%05d.png" -vf "$box" -pix_fmt rgb24 -f rawvideo - | md5sum)
+        b=$(ff -i "$T/ref/%05d.png" -vf "$box" -pix_fmt rgb24 -f rawvideo - | md5sum)
+        [ "$a" = "$b" ] && ok "$m: identical outside the mask" || fail "$m: differs outside the mask"
+    else
+        fail "inpaint --method $m"
+    fi
+done
+
 # Bad inputs: non-zero exit, one line naming the file, no output left.
 expect_error() { # NAME FILE-IN-MESSAGE OUTPUT ARGS...
     local name=$1 word=$2 out=$3 err rc
