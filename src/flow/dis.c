@@ -17,7 +17,7 @@ void vni_dis_preset(VniDisParams *p, int preset)
     p->iters = 16;
     p->finest = 1;
     p->var_iters = 3;
-    p->sor_iters = 5;
+    p->sor_iters = 4;
     p->var_alpha = 2.0f;
     p->var_delta = 1.0f;
     p->var_gamma = 0.0f;
@@ -109,26 +109,48 @@ static int grid(int len, int ps, int stride, int *o)
     return n;
 }
 
-/* dst = src resampled bilinearly to dst's size, vectors scaled with it (flow fields). */
-static void resample_flow(VnImage *dst, const VnImage *src)
+/* Source column pairs and weights of bilinear resampling from sw to dw samples (pixel centres
+ * aligned), positions clamped to the source. */
+static void resample_taps(int dw, int sw, int *i0, int *i1, float *a)
 {
-    const float sx = (float)src->width / dst->width, sy = (float)src->height / dst->height;
+    const float s = (float)sw / (float)dw;
+    for (int x = 0; x < dw; x++) {
+        float f = VNI_CLAMP((x + 0.5f) * s - 0.5f, 0.0f, (float)(sw - 1));
+        i0[x] = (int)f;
+        i1[x] = VNI_MIN(i0[x] + 1, sw - 1);
+        a[x] = f - (float)i0[x];
+    }
+}
+
+/* dst = src resampled bilinearly to dst's size, vectors scaled with it (flow fields). */
+static int resample_flow(VnImage *dst, const VnImage *src)
+{
+    const float kx = (float)dst->width / src->width, ky = (float)dst->height / src->height;
+    int *c0 = vni_malloc_array((size_t)dst->width, 2 * sizeof(int)), *c1 = c0 ? c0 + dst->width : NULL, r0, r1;
+    float *ax = vni_malloc_array((size_t)dst->width, sizeof(float)), ay;
+    if (!c0 || !ax) {
+        vni_free(c0);
+        vni_free(ax);
+        return -ENOMEM;
+    }
+    resample_taps(dst->width, src->width, c0, c1, ax);
     for (int y = 0; y < dst->height; y++) {
+        float fy = VNI_CLAMP((y + 0.5f) * src->height / (float)dst->height - 0.5f, 0.0f, (float)(src->height - 1));
+        r0 = (int)fy;
+        r1 = VNI_MIN(r0 + 1, src->height - 1);
+        ay = fy - (float)r0;
+        const float *s0 = dis_row(src, r0), *s1 = dis_row(src, r1);
         float *d = dis_row(dst, y);
-        float fy = VNI_CLAMP((y + 0.5f) * sy - 0.5f, 0.0f, (float)(src->height - 1));
-        int y0 = (int)fy, y1 = VNI_MIN(y0 + 1, src->height - 1);
-        float ay = fy - y0;
-        const float *r0 = dis_row(src, y0), *r1 = dis_row(src, y1);
         for (int x = 0; x < dst->width; x++) {
-            float fx = VNI_CLAMP((x + 0.5f) * sx - 0.5f, 0.0f, (float)(src->width - 1));
-            int x0 = (int)fx, x1 = VNI_MIN(x0 + 1, src->width - 1);
-            float ax = fx - x0;
-            d[2 * x] = ((1 - ay) * ((1 - ax) * r0[2 * x0] + ax * r0[2 * x1]) +
-                        ay * ((1 - ax) * r1[2 * x0] + ax * r1[2 * x1])) / sx;
-            d[2 * x + 1] = ((1 - ay) * ((1 - ax) * r0[2 * x0 + 1] + ax * r0[2 * x1 + 1]) +
-                            ay * ((1 - ax) * r1[2 * x0 + 1] + ax * r1[2 * x1 + 1])) / sy;
+            const float a = ax[x], w00 = (1 - a) * (1 - ay), w01 = a * (1 - ay), w10 = (1 - a) * ay, w11 = a * ay;
+            const int p = 2 * c0[x], q = 2 * c1[x];
+            d[2 * x] = kx * (w00 * s0[p] + w01 * s0[q] + w10 * s1[p] + w11 * s1[q]);
+            d[2 * x + 1] = ky * (w00 * s0[p + 1] + w01 * s0[q + 1] + w10 * s1[p + 1] + w11 * s1[q + 1]);
         }
     }
+    vni_free(c0);
+    vni_free(ax);
+    return 0;
 }
 
 /* Edge-aware link weights from the grey image: small across strong edges. */
@@ -275,10 +297,8 @@ int vni_dis_flow(const VnContext *ctx, const VniPyramid *p0, const VniPyramid *p
         memset(&l, 0, sizeof(l));
         if ((ret = vn_image_alloc(&next, i0->width, i0->height, 2, VN_F32)) < 0)
             goto fail;
-        if (cur)
-            resample_flow(next, cur);
-        else if (init)
-            resample_flow(next, flow);
+        if ((cur && (ret = resample_flow(next, cur)) < 0) || (!cur && init && (ret = resample_flow(next, flow)) < 0))
+            goto fail;
         vn_image_free(&cur);
         cur = next;
         next = NULL;
@@ -294,9 +314,11 @@ int vni_dis_flow(const VnContext *ctx, const VniPyramid *p0, const VniPyramid *p
             goto fail;
     }
     if (cur->width != flow->width || cur->height != flow->height)
-        resample_flow(flow, cur);
+        ret = resample_flow(flow, cur);
     else
-        vn_image_copy(flow, cur);
+        ret = vn_image_copy(flow, cur);
+    if (ret < 0)
+        goto fail;
     /* complete the flow in frame 0's hole at full resolution */
     if (m0 && (ret = fill_holes(ctx, flow, m0, p0->lv[0], p.edge_aware)) < 0)
         goto fail;

@@ -115,6 +115,8 @@ static void data_term(int n, float delta, float *const restrict p[N_PLANES], siz
     const float *restrict u0 = p[U0] + o, *restrict v0 = p[V0] + o;
     float *restrict a11 = p[A11] + o, *restrict a12 = p[A12] + o, *restrict a22 = p[A22] + o;
     float *restrict b1 = p[B1] + o, *restrict b2 = p[B2] + o;
+    /* the planes are distinct: no store feeds a later load of another pixel */
+#pragma GCC ivdep
     for (int x = 0; x < n; x++) {
         const float b0 = 1.0f / (ix[x] * ix[x] + iy[x] * iy[x] + ZETA2);
         const float e0 = iz[x] + ix[x] * (u[x] - u0[x]) + iy[x] * (v[x] - v0[x]);
