@@ -17,7 +17,8 @@
 /* Planes: derivatives, data validity, the flow at linearisation (U0, V0) and the current flow
  * (U, V), the lagged system (A, B: A (U, V) = B + smoothness) and link weights (WX: to x+1,
  * WY: to y+1; PSI: per-pixel robust smoothness weight). */
-enum { IX, IY, IZ, IXX, IXY, IYY, IXZ, IYZ, VALID, U0, V0, U, V, A11, A12, A22, B1, B2, WX, WY, PSI, N_PLANES };
+enum { IX, IY, IZ, VALID, U0, V0, U, V, A11, A12, A22, B1, B2, WX, WY, PSI, N_BASE,
+       IXX = N_BASE, IXY, IYY, IXZ, IYZ, N_PLANES }; /* the last five only with gradient constancy */
 
 /* The planes the SOR sweeps read, in red-black split layout: each row split into its even and
  * odd pixels (half-rows of hw entries, one zero entry on each side), one zero row above and
@@ -97,6 +98,8 @@ static void derivative_rows(Refine *r, const float *w1, int y0, int y1)
             r->pl[IX][o + x] = 0.5f * (ax + bx);
             r->pl[IY][o + x] = 0.5f * (ay + by);
             r->pl[IZ][o + x] = a[x] - b[x];
+            if (!r->pl[IXX])
+                continue;
             r->pl[IXZ][o + x] = ax - bx;
             r->pl[IYZ][o + x] = ay - by;
             r->pl[IXX][o + x] = 0.5f * sxx;
@@ -337,19 +340,20 @@ int vni_dis_refine(const VnContext *ctx, DisLevel *l)
     Refine r = {.l = l};
     Job j = {.r = &r};
     const size_t split = (size_t)((l->w + 1) / 2 + 2) * 2 * (size_t)(l->h + 2);
-    float *buf = vni_malloc_array(n, sizeof(float) * (N_PLANES + 1));
+    const int np = l->p->var_gamma > 0.0f ? N_PLANES : N_BASE;
+    float *buf = vni_malloc_array(n, sizeof(float) * (size_t)(np + 1));
     float *sbuf = vni_calloc_array(split, sizeof(float) * N_SPLIT);
     if (!buf || !sbuf) {
         vni_free(buf);
         vni_free(sbuf);
         return -ENOMEM;
     }
-    for (int k = 0; k < N_PLANES; k++)
+    for (int k = 0; k < np; k++)
         r.pl[k] = buf + k * n;
     r.hw = (l->w + 1) / 2 + 2;
     for (int k = 0; k < N_SPLIT; k++)
         r.sp[k] = sbuf + k * split;
-    j.w1 = buf + N_PLANES * n;
+    j.w1 = buf + np * n;
     /* warp into IZ, then move it aside: derivatives need the whole warped image */
     phase(ctx, &j, PH_WARP);
     for (size_t i = 0; i < n; i++)
