@@ -16,7 +16,7 @@ void vni_dis_preset(VniDisParams *p, int preset)
     p->stride = 4;
     p->iters = 16;
     p->finest = 1;
-    p->var_iters = 3;
+    p->var_iters = 4;
     p->sor_iters = 4;
     p->var_alpha = 2.0f;
     p->var_delta = 1.0f;
