@@ -18,7 +18,9 @@ logo) is compared with vanish's own on the pairs without the logo.
 Speed: milliseconds per pair at 432x240, 854x480 and 1920x1080 for each preset.
 
 vanish runs through bench/flow_bench.c (compiled here against BUILD/libvanish_algo.a), which
-times vn_flow_compute itself; OpenCV is timed around calc(). Results go to stdout and
+times vn_flow_compute itself; OpenCV is timed around calc(). Both wall-clock and CPU time (all
+threads of the process) are reported: on a shared, oversubscribed machine the CPU time is the
+steadier comparison. Results go to stdout and
 bench/out/flow.md.
 """
 import argparse
@@ -162,7 +164,7 @@ def logo_layer(w, h):
     return rgb, mask
 
 
-def run_vanish(exe, tmp, a, b, mask, preset, threads, reps):
+def run_vanish(exe, tmp, a, b, mask, preset, threads, reps, extra=()):
     h, w = a.shape[:2]
     pa, pb, pm, po = (os.path.join(tmp, n) for n in ('a.rgb', 'b.rgb', 'm.u8', 'o.f32'))
     a[..., ::-1].tofile(pa)
@@ -170,9 +172,9 @@ def run_vanish(exe, tmp, a, b, mask, preset, threads, reps):
     if mask is not None:
         mask.tofile(pm)
     out = subprocess.check_output([exe, str(w), str(h), pa, pb, pm if mask is not None else '-', preset,
-                                   str(threads), str(reps), po]).decode()
-    ms = float(out.split()[1])
-    return np.fromfile(po, np.float32).reshape(h, w, 2), ms
+                                   str(threads), str(reps), po] + list(extra)).decode()
+    words = out.split()
+    return np.fromfile(po, np.float32).reshape(h, w, 2), float(words[1]), float(words[3])
 
 
 DIS_PRESETS = {'ultrafast': cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST, 'fast': cv2.DISOPTICAL_FLOW_PRESET_FAST,
@@ -181,15 +183,16 @@ DIS_PRESETS = {'ultrafast': cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST, 'fast': cv2.DI
 
 def run_opencv(method, a, b, reps):
     ga, gb = cv2.cvtColor(a, cv2.COLOR_BGR2GRAY), cv2.cvtColor(b, cv2.COLOR_BGR2GRAY)
-    times, flow = [], None
+    times, cpu, flow = [], [], None
     for _ in range(reps):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         if method == 'farneback':
             flow = cv2.calcOpticalFlowFarneback(ga, gb, None, 0.5, 5, 15, 3, 5, 1.2, 0)
         else:
             flow = cv2.DISOpticalFlow_create(DIS_PRESETS[method]).calc(ga, gb, None)
         times.append((time.perf_counter() - t0) * 1e3)
-    return flow, float(np.median(times))
+        cpu.append((time.process_time() - c0) * 1e3)
+    return flow, float(np.median(times)), float(np.median(cpu))
 
 
 METHODS = [('vanish fast', 'v', 'fast'), ('vanish medium', 'v', 'medium'), ('vanish best', 'v', 'best'),
@@ -203,6 +206,7 @@ def epe(flow, gt, sel):
 
 
 def compute(exe, tmp, kind, arg, a, b, mask, threads, reps):
+    """(flow, wall ms, CPU ms): median over reps runs."""
     if kind == 'v':
         return run_vanish(exe, tmp, a, b, mask, arg, threads, reps)
     return run_opencv(arg, a, b, reps)
@@ -211,7 +215,7 @@ def compute(exe, tmp, kind, arg, a, b, mask, threads, reps):
 def accuracy(exe, tmp, pairs, threads, reps, lines):
     h, w = pairs[0][1].shape[:2]
     logo, lmask = logo_layer(w, h)
-    res = {m[0]: {'all': [], 'noc': [], 'ms': [], 'bg': [], 'bg_logo': []} for m in METHODS}
+    res = {m[0]: {'all': [], 'noc': [], 'ms': [], 'cpu': [], 'bg': [], 'bg_logo': []} for m in METHODS}
     for name, a, b, gt, occ in pairs:
         on = lmask > 0
         a2, b2 = a.copy(), b.copy()
@@ -225,32 +229,34 @@ def accuracy(exe, tmp, pairs, threads, reps, lines):
         ly = np.clip(np.rint(ys + gt[..., 1]), 0, hh - 1).astype(int)
         bg = ~occ & ~on & ~on[ly, lx]
         for label, kind, arg in METHODS:
-            flow, ms = compute(exe, tmp, kind, arg, a, b, None, threads, reps)
+            flow, ms, cpu = compute(exe, tmp, kind, arg, a, b, None, threads, reps)
             r = res[label]
             r['all'].append(epe(flow, gt, np.ones_like(occ)))
             r['noc'].append(epe(flow, gt, ~occ))
             r['bg'].append(epe(flow, gt, bg))
             r['ms'].append(ms)
+            r['cpu'].append(cpu)
             if kind == 'v' or arg in ('medium', 'fast', 'ultrafast'):
-                flow2, _ = compute(exe, tmp, kind, arg, a2, b2, lmask if kind == 'v' else None, threads, 1)
+                flow2 = compute(exe, tmp, kind, arg, a2, b2, lmask if kind == 'v' else None, threads, 1)[0]
                 r['bg_logo'].append(epe(flow2, gt, bg))
         print('  %s done' % name, file=sys.stderr)
     lines.append('## Accuracy: %d pairs of %dx%d (%s), %d thread(s)\n' % (len(pairs), w, h,
                  ', '.join(p[0] for p in pairs), threads))
-    lines.append('| method | EPE all | EPE non-occluded | ms per pair | background EPE | with static logo | logo / no logo |')
-    lines.append('|---|---|---|---|---|---|---|')
+    lines.append('| method | EPE all | EPE non-occluded | ms per pair | CPU ms per pair | background EPE | with static logo | logo / no logo |')
+    lines.append('|---|---|---|---|---|---|---|---|')
     for label, _, _ in METHODS:
         r = res[label]
         bgl = ('%.3f' % np.mean(r['bg_logo'])) if r['bg_logo'] else '-'
         ratio = ('%.2f' % (np.mean(r['bg_logo']) / np.mean(r['bg']))) if r['bg_logo'] else '-'
-        lines.append('| %s | %.3f | %.3f | %.1f | %.3f | %s | %s |' % (label, np.mean(r['all']), np.mean(r['noc']),
-                     np.mean(r['ms']), np.mean(r['bg']), bgl, ratio))
+        lines.append('| %s | %.3f | %.3f | %.1f | %.1f | %.3f | %s | %s |' % (label, np.mean(r['all']), np.mean(r['noc']),
+                     np.mean(r['ms']), np.mean(r['cpu']), np.mean(r['bg']), bgl, ratio))
     vm, dm = res['vanish medium'], res['DIS medium']
     lines.append('')
-    lines.append('vanish medium / DIS medium: EPE all %.2f, EPE non-occluded %.2f, time %.2f '
+    lines.append('vanish medium / DIS medium: EPE all %.2f, EPE non-occluded %.2f, wall time %.2f, CPU time %.2f '
                  '(bar: EPE < 1 and time <= 1)' % (np.mean(vm['all']) / np.mean(dm['all']),
                                                    np.mean(vm['noc']) / np.mean(dm['noc']),
-                                                   np.mean(vm['ms']) / np.mean(dm['ms'])))
+                                                   np.mean(vm['ms']) / np.mean(dm['ms']),
+                                                   np.mean(vm['cpu']) / np.mean(dm['cpu'])))
     lines.append('vanish with the logo masked: background EPE %.1f%% of its no-logo EPE (bar: <= 110%%); '
                  'DIS medium with the logo: %.1f%%' % (100 * np.mean(vm['bg_logo']) / np.mean(vm['bg']),
                                                        100 * np.mean(dm['bg_logo']) / np.mean(dm['bg'])))
@@ -260,7 +266,7 @@ def accuracy(exe, tmp, pairs, threads, reps, lines):
 def speed(exe, tmp, img, threads, reps, lines):
     rng = np.random.default_rng(7)
     sizes = [(432, 240), (854, 480), (1920, 1080)]
-    lines.append('## Speed: ms per pair (median of %d), %d thread(s)\n' % (reps, threads))
+    lines.append('## Speed: ms per pair, wall clock / CPU (median of %d), %d thread(s)\n' % (reps, threads))
     lines.append('| method | ' + ' | '.join('%dx%d' % s for s in sizes) + ' |')
     lines.append('|---|' + '---|' * len(sizes))
     rows = {m[0]: [] for m in METHODS if m[2] != 'farneback'}
@@ -271,9 +277,9 @@ def speed(exe, tmp, img, threads, reps, lines):
         b = cv2.remap(src, xs + g[..., 0], ys + g[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
         for label, kind, arg in METHODS:
             if label in rows:
-                rows[label].append(compute(exe, tmp, kind, arg, src, b, None, threads, reps)[1])
+                rows[label].append(compute(exe, tmp, kind, arg, src, b, None, threads, reps)[1:])
     for label, ms in rows.items():
-        lines.append('| %s | %s |' % (label, ' | '.join('%.1f' % m for m in ms)))
+        lines.append('| %s | %s |' % (label, ' | '.join('%.1f / %.1f' % m for m in ms)))
     lines.append('')
 
 
