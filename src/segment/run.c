@@ -334,7 +334,10 @@ static int larger_leads(const VnSegmenter *s, const Cand *l, const Cand *o)
         in += a[i] && b[i];
         la += a[i];
     }
-    return ob > 0 && in >= 0.9 * (double)ob && la <= 0.4 * n && l->score >= 0.93f * o->score;
+    /* an object of a few pixels is a detail of something larger: the larger one leads more
+     * readily */
+    const float ratio = ob < n / 100 ? 0.75f : 0.93f;
+    return ob > 0 && in >= 0.9 * (double)ob && la <= 0.4 * n && l->score >= ratio * o->score;
 }
 
 /* Best first by score. With more than one point the prompts are no longer ambiguous (as in
