@@ -56,7 +56,7 @@ enum VnSegmentKind { VN_SEGMENT_PART = 0, VN_SEGMENT_OBJECT = 1, VN_SEGMENT_LARG
 typedef struct VnSegmentCandidate {
     VnImage *mask; /* frame size, 1 channel, VN_U8, 255 = object, 0 = background; owned by the
                       result */
-    float score;   /* confidence in [0, 1]: boundary contrast and stability; higher is better */
+    float score;   /* confidence in [0, 1]: mean contrast across its boundary; higher is better */
     int kind;      /* enum VnSegmentKind: scale of the shape prior that made it */
 } VnSegmentCandidate;
 
