@@ -5,8 +5,9 @@
  *
  * Protocol, one command per line:
  *   open FILE.ppm              → "open MS"            (binary P6 image; ms to open the session)
- *   run OUT.raw N X Y T ...    → "run MS K S1 S2 S3"  (T: 0 positive, 1 negative; the best mask
- *                                                      written to OUT.raw as W*H bytes 0/255)
+ *   run OUT.raw N X Y T ...    → "run MS CPU K S1 S2 S3" (T: 0 positive, 1 negative; MS wall
+ *                                 and CPU milliseconds; the best mask written to OUT.raw as
+ *                                 W*H bytes 0/255)
  *   quit
  * SEGBENCH_CANDIDATES=K in the environment opens sessions with settings.candidates = K.
  * With SEGBENCH_ALL set in the environment, candidate k >= 1 is also written to OUT.raw.k.
@@ -22,6 +23,15 @@ static double now_ms(void)
 {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
+}
+
+/* CPU time of the process (all its threads): on a loaded machine, a steadier figure than wall
+ * time. */
+static double cpu_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
     return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
 }
 
@@ -58,9 +68,9 @@ static int do_run(VnSegmenter *seg, char *args)
         p[k].type = t ? VN_PROMPT_NEGATIVE : VN_PROMPT_POSITIVE;
         p[k].x1 = p[k].y1 = 0;
     }
-    double t0 = now_ms();
+    double t0 = now_ms(), c0 = cpu_ms();
     int ret = vn_segmenter_run(seg, p, n, NULL, &r);
-    double t1 = now_ms();
+    double t1 = now_ms(), c1 = cpu_ms();
     if (ret < 1)
         return -1;
     FILE *f = fopen(out, "wb");
@@ -78,7 +88,7 @@ static int do_run(VnSegmenter *seg, char *args)
             fclose(f);
         }
     }
-    printf("run %.2f %d", t1 - t0, r.n);
+    printf("run %.2f %.2f %d", t1 - t0, c1 - c0, r.n);
     for (int k = 0; k < r.n; k++)
         printf(" %.3f:%d", r.c[k].score, r.c[k].kind);
     printf("\n");

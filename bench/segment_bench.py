@@ -3,7 +3,7 @@
 
 Run from the repository root after building (any build dir holding libvanish_algo.a):
     /usr/bin/python3 bench/segment_bench.py [--build build-seg] [--jobs N] [--quick] [--verbose]
-        [--only vanish|grabCut] [--filter NAME-PART]
+        [--only vanish|grabCut] [--filter NAME-PART] [--timing-only]
 --jobs N runs the cases in N worker processes (default 2: the machine's cores); each worker
 keeps its own vanish driver, and grabCut runs single-threaded in each, so the figures are those
 of a full, unshortened run; the per-click latencies at 854x480 and 1920x1080 are measured
@@ -186,6 +186,7 @@ class Vanish:
         args = " ".join("%d %d %d" % (x, y, 0 if pos else 1) for x, y, pos in clicks)
         r = self.cmd("run %s %d %s" % (out, len(clicks), args))
         m = np.fromfile(out, np.uint8).reshape(img.shape[:2])
+        self.cpu = float(r[2])
         return m, float(r[1])
 
 
@@ -287,15 +288,28 @@ def timing(vn, size, reps=5):
     bg = back("building.jpg", *size)
     img = np.where(gt[..., None] > 0, img, bg)
     t_open = vn.open(img)
-    pred, clicks, ts = np.zeros_like(gt), [], []
+    pred, clicks, ts, cpu = np.zeros_like(gt), [], [], []
     for _ in range(reps):
         clicks.append(next_click(gt, pred))
         pred, ms = vn.run(img, clicks)
         ts.append(ms)
+        cpu.append(vn.cpu)
     gc = GrabCut()
     gc.open(img)
+    t0 = time.process_time()
     _, gms = gc.run(img, clicks[:1])
-    return t_open, ts, gms
+    return t_open, ts, cpu, gms, (time.process_time() - t0) * 1e3
+
+
+def print_timing(exe):
+    """Click latency (wall and CPU) at 854x480 and 1920x1080, one process alone."""
+    vn = Vanish(exe)
+    for size in [(854, 480), (1920, 1080)]:
+        t_open, ts, cpu, gms, gcpu = timing(vn, size)
+        print("%dx%d: open %.1f ms; clicks 1..5 wall %s ms (median %.1f), CPU %s ms (median %.1f); "
+              "grabCut 1 click wall %.1f ms, CPU %.1f ms" % (
+                  size[0], size[1], t_open, " ".join("%.1f" % t for t in ts), np.median(ts),
+                  " ".join("%.1f" % t for t in cpu), np.median(cpu), gms, gcpu))
 
 
 def main():
@@ -304,6 +318,7 @@ def main():
     ap.add_argument("--quick", action="store_true", help="vanish only, no timing")
     ap.add_argument("--verbose", action="store_true")
     ap.add_argument("--only", choices=["vanish", "grabCut"], help="one method, no timing")
+    ap.add_argument("--timing-only", action="store_true", help="only the click latencies")
     ap.add_argument("--filter", default="", help="only the cases whose name holds this")
     ap.add_argument("--jobs", type=int, default=2, help="worker processes for the cases")
     a = ap.parse_args()
@@ -312,6 +327,9 @@ def main():
     lib = os.path.join(a.build, "libvanish_algo.a")
     subprocess.check_call(["gcc", "-O2", "-Iinclude", "bench/segment_bench.c", lib, "-lm",
                            "-lpthread", "-o", exe])
+    if a.timing_only:
+        print_timing(exe)
+        return
     cases = [c for c in make_cases() if a.filter in c[0]]
     mnames = [a.only] if a.only else ["vanish"] + ([] if a.quick else ["grabCut"])
     methods = [(m, None) for m in mnames]
@@ -350,11 +368,7 @@ def main():
         print("vanish NoC@90 is %.0f%% lower than grabCut's (bar: 30%%)" % (100 * r))
     print("(*) measured while the cases run in %d processes at once" % a.jobs)
     if not a.quick and not a.only:
-        vn = Vanish(exe)
-        for size in [(854, 480), (1920, 1080)]:
-            t_open, ts, gms = timing(vn, size)
-            print("%dx%d: open %.1f ms, clicks 1..5 %s ms (median %.1f); grabCut 1 click %.1f ms" % (
-                size[0], size[1], t_open, " ".join("%.1f" % t for t in ts), np.median(ts), gms))
+        print_timing(exe)
 
 
 if __name__ == "__main__":
