@@ -308,6 +308,23 @@ static void test_point(void **state)
     vn_image_free(&gt);
 }
 
+/* A click one pixel inside the object's edge, solved at a quarter of the size (where the
+ * clicked working pixel blends object and background), still gives the object. */
+static void test_point_edge(void **state)
+{
+    const int cx[1] = {80}, cy[1] = {60};
+    VnImage *gt = NULL, *img = make_image(cx, cy, 1, 30, &gt);
+    VnPrompt p = {VN_PROMPT_POSITIVE, 80 + 28, 60, 0, 0};
+    VnSegmentSettings s;
+    (void)state;
+    vn_segment_default_settings(&s);
+    s.working_size = 64;
+    assert_int_equal(vn_image_row(gt, 60)[80 + 28], 255);
+    assert_true(run_iou(img, &s, &p, 1, NULL, gt) >= 0.85);
+    vn_image_free(&img);
+    vn_image_free(&gt);
+}
+
 /* Solved at a quarter of the size, refined at full resolution in a band. */
 static void test_point_reduced(void **state)
 {
@@ -405,6 +422,7 @@ int main(void)
         cmocka_unit_test(test_maxflow_random), cmocka_unit_test(test_maxflow_grid),
         cmocka_unit_test(test_maxflow_dynamic),
         cmocka_unit_test(test_point),          cmocka_unit_test(test_point_reduced),
+        cmocka_unit_test(test_point_edge),
         cmocka_unit_test(test_negative),       cmocka_unit_test(test_box),
         cmocka_unit_test(test_refine),         cmocka_unit_test(test_errors),
     };
