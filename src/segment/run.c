@@ -265,8 +265,9 @@ static int solve_larger(VnSegmenter *s, const VniSegPrompts *p, Cand *c)
 {
     uint8_t *lab = s->lab[VN_SEGMENT_LARGER];
     VniSegBox ob, rb;
+    memset(lab, 0, (size_t)s->f.w * s->f.h);
     if (label_box(s, s->lab[VN_SEGMENT_OBJECT], &ob) == 0)
-        return 0;
+        return 0; /* empty: scores 0 and is dropped */
     int m = VNI_MAX(ob.x1 - ob.x0, ob.y1 - ob.y0) + 4;
     VniSegBox b = grow_box(s, ob, m);
     for (int round = 0; round < 2; round++) {
