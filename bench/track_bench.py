@@ -5,6 +5,7 @@ Run from the repository root after building (any build directory):
 
     /usr/bin/python3 bench/track_bench.py [--vanish build-track/tools/vanish/vanish] [--frames 60]
                                           [--rigid-frames 300] [--work /tmp/vanish-track-bench]
+                                          [--vanish-args "--motion flow"] [--no-rigid]
 
 Ground truth: real objects with exact masks (shape regions cut from opencv-doc's fruits.jpg and
 butterfly.jpg, the alpha of opencv-logo.png) composited onto real moving clips from opencv-doc
@@ -204,6 +205,9 @@ def score(preds, gts):
 
 # ---- methods ----
 
+VANISH_ARGS = []
+
+
 def run_vanish(exe, frames, mask0, work, name, rigid=False):
     d = os.path.join(work, name)
     fdir, odir = os.path.join(d, 'clip.mkv'), os.path.join(d, 'out')
@@ -217,6 +221,7 @@ def run_vanish(exe, frames, mask0, work, name, rigid=False):
     cmd = [exe, 'track', fdir, '--mask', '0:' + os.path.join(d, 'key.png'), '-o', odir + '/', '-q']
     if rigid:
         cmd.append('--rigid')
+    cmd += VANISH_ARGS
     t0, c0 = time.time(), os.times()
     r = subprocess.run(cmd, capture_output=True, text=True)
     dt, c1 = time.time() - t0, os.times()
@@ -225,6 +230,20 @@ def run_vanish(exe, frames, mask0, work, name, rigid=False):
         sys.exit('vanish failed: ' + r.stderr.strip())
     preds = [cv2.imread(os.path.join(odir, '%05d.png' % i), cv2.IMREAD_GRAYSCALE) > 0 for i in range(len(frames))]
     return preds, (dt, cpu)
+
+
+def time_h264(exe, work, name, reps=1):
+    """vanish track on an H.264 copy of a benchmark clip (the usual input): wall and CPU seconds."""
+    d = os.path.join(work, name)
+    src, mp4, odir = os.path.join(d, 'clip.mkv'), os.path.join(d, 'clip.mp4'), os.path.join(d, 'out-h264')
+    subprocess.run(['ffmpeg', '-v', 'error', '-y', '-i', src, '-c:v', 'libx264', '-crf', '18', '-pix_fmt', 'yuv420p',
+                    mp4], check=True)
+    shutil.rmtree(odir, ignore_errors=True)
+    cmd = [exe, 'track', mp4, '--mask', '0:' + os.path.join(d, 'key.png'), '-o', odir + '/', '-q'] + VANISH_ARGS
+    t0, c0 = time.time(), os.times()
+    subprocess.run(cmd, check=True, capture_output=True)
+    c1 = os.times()
+    return time.time() - t0, (c1.children_user - c0.children_user) + (c1.children_system - c0.children_system)
 
 
 def run_copy(frames, mask0):
@@ -253,7 +272,10 @@ def main():
     ap.add_argument('--frames', type=int, default=60)
     ap.add_argument('--rigid-frames', type=int, default=300)
     ap.add_argument('--work', default='/tmp/vanish-track-bench')
+    ap.add_argument('--vanish-args', default='', help='extra flags for vanish track, e.g. "--motion flow"')
+    ap.add_argument('--no-rigid', action='store_true', help='skip the rigid-logo sequences')
     a = ap.parse_args()
+    VANISH_ARGS[:] = a.vanish_args.split()
     os.makedirs(a.work, exist_ok=True)
     n = a.frames
     fruit = shape_object('fruits.jpg', blob(260, 250, 110, 11, 1))
@@ -291,10 +313,13 @@ def main():
     jf = {k: float(np.mean([(j + f) / 2 for j, f in tot[k]])) for k in tot}
     print('%-22s        | J&F %.3f         | J&F %.3f         | J&F %.3f' % ('mean (deforming)', jf['v'], jf['c'], jf['d']))
     print('vanish J&F - DIS warp J&F = %+.3f (bar: >= +0.15)' % (jf['v'] - jf['d']))
-    print('speed: %.1f frames/s wall-clock, %.1f frames per CPU-second (all threads summed), at %dx%d, one object, '
-          'whole command: FFV1 in, PNG masks out (bar: >= 25; wall-clock depends on the machine\'s load: %.1f)' % (
-              speed_frames / speed_time, speed_frames / speed_cpu, W, H, os.getloadavg()[0]))
-    for name, make in rigid:
+    print('speed, FFV1 (lossless) input: %.1f frames/s wall-clock, %.1f frames per CPU-second (all threads summed), '
+          '%dx%d, one object, whole command (decode, track, PNG masks out)' % (
+              speed_frames / speed_time, speed_frames / speed_cpu, W, H))
+    wall, cpu = time_h264(a.vanish, a.work, seqs[0][0].replace('/', '_').replace('+', '_'))
+    print('speed, H.264 input (%s): %.1f frames/s wall-clock, %.1f frames per CPU-second; machine load %.1f '
+          '(bar: >= 25)' % (seqs[0][0], n / wall, n / cpu, os.getloadavg()[0]))
+    for name, make in ([] if a.no_rigid else rigid):
         frames, gts, floor = make()
         pv, dt = run_vanish(a.vanish, frames, gts[0], a.work, name.replace('/', '_'))
         pr, _ = run_vanish(a.vanish, frames, gts[0], a.work, name.replace('/', '_') + '_r', rigid=True)

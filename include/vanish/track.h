@@ -28,8 +28,16 @@ enum VnTrackMode {
     VN_TRACK_DEFORM = 2, /* never the homography */
 };
 
+enum VnTrackMotion {
+    VN_TRACK_SPARSE = 0, /* KLT tracks guided by block matching: a homography plus a smooth
+                            residual field */
+    VN_TRACK_FLOW = 1,   /* dense optical flow (vanish/flow.h, fast preset) around the object */
+};
+
 typedef struct VnTrackSettings {
     int mode;           /* enum VnTrackMode (default VN_TRACK_AUTO) */
+    int motion;         /* enum VnTrackMotion: how a deforming object's mask is carried
+                           (default VN_TRACK_SPARSE) */
     int working_size;   /* long side of the resolution tracked at; masks are scaled back to the
                            frame size (default 960; 64 to 4096) */
     float smoothness;   /* weight of the contrast-sensitive boundary term of the cut (default 2;

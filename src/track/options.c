@@ -6,10 +6,13 @@
 #include <string.h>
 
 static const char *const mode_names[] = {"auto", "rigid", "deform", NULL};
+static const char *const motion_names[] = {"sparse", "flow", NULL};
 
 static const VnOption track_options[] = {
     {"mode", "motion model: auto (rigid while a homography fits), rigid, deform", VN_OPT_CHOICE,
      offsetof(VnTrackSettings, mode), VN_TRACK_AUTO, 0, 2, mode_names},
+    {"motion", "how a deforming object's mask is carried: sparse (KLT + block matching) or flow (dense)",
+     VN_OPT_CHOICE, offsetof(VnTrackSettings, motion), VN_TRACK_SPARSE, 0, 1, motion_names},
     {"working-size", "long side of the resolution tracked at", VN_OPT_INT,
      offsetof(VnTrackSettings, working_size), 960, 64, 4096, NULL},
     {"smoothness", "weight of the contrast-sensitive boundary term of the cut", VN_OPT_FLOAT,

@@ -8,9 +8,11 @@
 #include "core/maskops.h"
 #include "core/pyramid.h"
 #include "core/resample.h"
+#include "vanish/flow.h"
 
 #include <errno.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define MAX_KEY_PTS 150
@@ -33,7 +35,7 @@ struct VnTracker {
     VnContext *ctx;
     VnTrackSettings s;
     int fw, fh, w, h;
-    VnImage *rgb, *grey, *key_grey;
+    VnImage *rgb, *grey, *key_grey, *prev_rgb;
     VniPyramid prev, cur;
     VnImage *warped, *region, *cut, *ids;
     Obj *obj;
@@ -255,7 +257,7 @@ static int rigid_step(VnTracker *t, Obj *o, const double Hpc[9])
         memcpy(o->rig.H, Hkeep, sizeof(Hkeep));
         return 0;
     }
-    if (vni_homography_near_identity(o->rig.H, kb, 0.3))
+    if (vni_homography_near_identity(o->rig.H, kb, 0.5))
         vni_homography_identity(o->rig.H);
     if ((ret = warp_key_mask(t, o)) < 0)
         return ret;
@@ -278,6 +280,29 @@ static void object_velocity(Obj *o, VniRect b, const double H[9])
     vni_homography_apply(H, &c, &q, 1);
     o->vx = isfinite(q.x) ? (int)lrintf(q.x - c.x) : 0;
     o->vy = isfinite(q.y) ? (int)lrintf(q.y - c.y) : 0;
+}
+
+/* t->warped = the previous mask carried by dense flow from the current frame back to the
+ * previous one, computed over a box around the object grown by its speed. */
+static int flow_carry(VnTracker *t, Obj *o, int R)
+{
+    VnFlowSettings fs;
+    VnImage *flow = NULL;
+    int ret, g = R + 24 + VNI_MAX(abs(o->vx), abs(o->vy));
+    VniRect b = grown_box(o->prev, g);
+    memset_mask(t->warped);
+    if (b.x1 - b.x0 < 16 || b.y1 - b.y0 < 16)
+        return 0;
+    int w = b.x1 - b.x0, h = b.y1 - b.y0;
+    VnImage cur = vni_image_view(t->rgb, b.x0, b.y0, w, h), prev = vni_image_view(t->prev_rgb, b.x0, b.y0, w, h);
+    VnImage src = vni_image_view(o->prev, b.x0, b.y0, w, h), dst = vni_image_view(t->warped, b.x0, b.y0, w, h);
+    vn_flow_default_settings(&fs);
+    fs.preset = VN_FLOW_FAST;
+    if ((ret = vn_flow_compute(t->ctx, &cur, &prev, NULL, NULL, &fs, &flow, NULL)) < 0)
+        return ret;
+    ret = vn_flow_warp_mask(t->ctx, &dst, &src, flow);
+    vn_image_free(&flow);
+    return ret;
 }
 
 /* Track one object into the current frame; its mask is left in o->prev. */
@@ -314,6 +339,8 @@ static int obj_step(VnTracker *t, Obj *o)
     } else {
         VniCutParams cp = {R, t->s.shape, t->s.smoothness};
         o->rigid_on = 0;
+        if (t->s.motion == VN_TRACK_FLOW && (ret = flow_carry(t, o, R)) < 0)
+            return ret;
         if ((area = vni_cut_correct(t->rgb, t->warped, &o->lt, &o->st, &cp, &t->g, &t->g_nodes, t->cut)) < 0)
             return (int)area;
     }
@@ -372,6 +399,7 @@ static int alloc_buffers(VnTracker *t)
     if ((ret = vn_image_alloc(&t->rgb, t->w, t->h, 3, VN_U8)) < 0 ||
         (ret = vn_image_alloc(&t->grey, t->w, t->h, 1, VN_F32)) < 0 ||
         (ret = vn_image_alloc(&t->key_grey, t->w, t->h, 1, VN_F32)) < 0 ||
+        (ret = vn_image_alloc(&t->prev_rgb, t->w, t->h, 3, VN_U8)) < 0 ||
         (ret = vn_image_alloc(&t->warped, t->w, t->h, 1, VN_U8)) < 0 ||
         (ret = vn_image_alloc(&t->region, t->w, t->h, 1, VN_U8)) < 0 ||
         (ret = vn_image_alloc(&t->cut, t->w, t->h, 1, VN_U8)) < 0 ||
@@ -429,6 +457,7 @@ int vn_tracker_open(VnContext *ctx, VnTracker **out, const VnImage *rgb, const V
     vn_image_copy(t->key_grey, t->grey);
     if ((ret = init_objects(t)) < 0)
         goto fail;
+    vn_image_copy(t->prev_rgb, t->rgb);
     VniPyramid sw = t->prev;
     t->prev = t->cur, t->cur = sw;
     *out = t;
@@ -451,6 +480,7 @@ int vn_tracker_step(VnTracker *t, const VnImage *rgb, VnImage *mask)
             return ret;
     compose_ids(t);
     ids_up(mask, t->ids);
+    vn_image_copy(t->prev_rgb, t->rgb);
     VniPyramid sw = t->prev;
     t->prev = t->cur, t->cur = sw;
     return 0;
@@ -475,6 +505,7 @@ void vn_tracker_close(VnTracker **pt)
     vn_image_free(&t->rgb);
     vn_image_free(&t->grey);
     vn_image_free(&t->key_grey);
+    vn_image_free(&t->prev_rgb);
     vn_image_free(&t->warped);
     vn_image_free(&t->region);
     vn_image_free(&t->cut);
