@@ -102,7 +102,6 @@ int vni_motion_matches(const VnContext *ctx, const VniPyramid *prev, const VniPy
     kp.use_guess = 1;
     kp.win = 5;        /* the guess is within a few pixels: a smaller window, fewer iterations */
     kp.max_iters = 10;
-    kp.fb_max = 0;     /* no backward check: the robust fits below reject the strays */
     if ((ret = vni_klt_track(ctx, prev, cur, a, b, st, NULL, nt, &kp)) < 0)
         goto fail;
     for (int i = 0; i < nt; i++)
