@@ -3,9 +3,7 @@
  * object. Masks made by an earlier run are replaced; keyframes are kept, so correcting a frame
  * and tracking again refines the result.
  *
- * With the tracking module (include/vanish/track.h, SRV_HAVE_TRACK) every object is tracked by
- * vn_track_video from its keyframes; without it each frame takes the mask of its nearest
- * keyframe (the right answer for a static logo or watermark, the usual case).
+ * Every object is tracked by vn_track_video (include/vanish/track.h) from its keyframes.
  */
 #include "srv.h"
 
@@ -14,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#ifdef SRV_HAVE_TRACK
 #include "vanish/track.h"
 
 int srv_track_available(void)
@@ -34,74 +31,8 @@ int srv_track_check(const cJSON *params, char *err, size_t err_size)
     return srv_json_options(vn_track_options(), &st,
                             cJSON_GetObjectItemCaseSensitive(params, "options"), err, err_size);
 }
-#else
-int srv_track_available(void)
-{
-    return 0;
-}
 
-cJSON *srv_track_options_json(void)
-{
-    return cJSON_CreateArray();
-}
 
-int srv_track_check(const cJSON *params, char *err, size_t err_size)
-{
-    const cJSON *o = cJSON_GetObjectItemCaseSensitive(params, "options");
-    if (o && !cJSON_IsNull(o) && (!cJSON_IsObject(o) || o->child)) {
-        snprintf(err, err_size, "this build has no tracker options");
-        return -EINVAL;
-    }
-    return 0;
-}
-#endif
-
-#ifndef SRV_HAVE_TRACK
-/* The keyframe nearest to frame n (the earlier one on a tie), or -1. */
-static int64_t nearest_key(const SrvObject *o, int64_t n, int64_t n_frames)
-{
-    for (int64_t d = 0; d < n_frames; d++) {
-        if (n - d >= 0 && n - d < o->cap && o->masks[n - d] && o->masks[n - d]->key)
-            return n - d;
-        if (n + d < n_frames && n + d < o->cap && o->masks[n + d] && o->masks[n + d]->key)
-            return n + d;
-        if (n - d < 0 && n + d >= n_frames)
-            break;
-    }
-    return -1;
-}
-
-/* Give every frame of object `id` that has no keyframe the mask of its nearest keyframe.
- * Works in slices of frames under the video lock, reporting progress between them. */
-static int propagate_object(SrvJob *j, int id, int64_t n_frames, int index, int count)
-{
-    SrvVideo *v = j->video;
-    int ret = 0;
-    for (int64_t f0 = 0; f0 < n_frames && ret >= 0; f0 += 64) {
-        pthread_mutex_lock(&v->lock);
-        SrvObject *o = srv_object_find(v, id);
-        for (int64_t f = f0; o && f < f0 + 64 && f < n_frames && ret >= 0; f++) {
-            int64_t k;
-            if (f < o->cap && o->masks[f] && o->masks[f]->key)
-                continue;
-            k = nearest_key(o, f, n_frames);
-            if (k < 0)
-                ret = srv_object_set(v, o, f, NULL);
-            else {
-                SrvMask *m = srv_mask_dup(o->masks[k], 0);
-                ret = m ? srv_object_set(v, o, f, m) : -ENOMEM;
-            }
-        }
-        pthread_mutex_unlock(&v->lock);
-        if (srv_job_progress(j, "track", ((double)index + (double)(f0 + 64) / (double)n_frames) / count))
-            return VN_ERR_CANCELLED;
-        srv_job_status(j, NULL, -1, f0 + 64 < n_frames ? f0 + 64 : n_frames);
-    }
-    return ret;
-}
-#endif
-
-#ifdef SRV_HAVE_TRACK
 typedef struct Sink {
     SrvJob *job;
     int id;
@@ -195,16 +126,6 @@ static int track_all(SrvJob *j, const int *ids, int n)
     vn_close(&ctx);
     return ret;
 }
-#else
-/* Without the tracker: nearest-keyframe propagation. */
-static int track_all(SrvJob *j, const int *ids, int n)
-{
-    int ret = 0;
-    for (int i = 0; i < n && ret >= 0; i++)
-        ret = propagate_object(j, ids[i], j->n_frames, i, n);
-    return ret;
-}
-#endif
 
 int srv_track_run(SrvJob *j)
 {
