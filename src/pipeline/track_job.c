@@ -91,8 +91,8 @@ static int load_chunk(Job *j, int64_t s, int64_t e)
     }
     while (j->bwd_next <= e) {
         if ((ret = vn_video_read(j->bwd, &f)) <= 0)
-            return ret ? ret : vni_error(j->ctx, -EINVAL, "%s: no frame %lld (keyframe past the end?)",
-                                         j->input, (long long)j->bwd_next);
+            return ret ? ret : vni_error(j->ctx, -EINVAL, "%s: has only %lld frames, no frame %lld",
+                                         j->input, (long long)j->bwd_next, (long long)e);
         VnImage *rgb = vn_frame_rgb(f);
         if (j->bwd_next >= s) {
             VnImage **slot = &j->chunk[j->bwd_next - s];
