@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "core/maskops.h"
+#include "core/select.h"
 
 #define RING 8            /* pixels of picture kept around the region */
 #define NOISE_E 0.5f      /* temporal-difference energy of 8-bit rounding over 3 channels */
@@ -145,34 +146,6 @@ static void temporal_stats(const VniOverlayEst *e, float *mean, float *energy)
         energy[i] /= (float)(K - 1);
 }
 
-/* k-th smallest of v[0..n) (partially reorders v). */
-static float select_kth(float *v, int n, int k)
-{
-    int lo = 0, hi = n - 1;
-    while (lo < hi) {
-        float pivot = v[(lo + hi) / 2];
-        int i = lo, j = hi;
-        while (i <= j) {
-            while (v[i] < pivot)
-                i++;
-            while (v[j] > pivot)
-                j--;
-            if (i <= j) {
-                float t = v[i];
-                v[i++] = v[j];
-                v[j--] = t;
-            }
-        }
-        if (k <= j)
-            hi = j;
-        else if (k >= i)
-            lo = i;
-        else
-            break;
-    }
-    return v[k];
-}
-
 /* Link weights from the temporal median of the differences between pixel p and p+off: the
  * overlay's edges, which stay while the picture's gradients come and go, cut the links. */
 static void edge_links(const VniOverlayEst *e, float *g, int dx, int dy, float *tmp)
@@ -190,7 +163,7 @@ static void edge_links(const VniOverlayEst *e, float *g, int dx, int dy, float *
                     const uint8_t *f = e->frames + t * n3;
                     tmp[t] = (float)f[q * 3 + c] - (float)f[p * 3 + c];
                 }
-                m = VNI_MAX(m, fabsf(select_kth(tmp, e->n_kept, e->n_kept / 2)));
+                m = VNI_MAX(m, fabsf(vni_select_f32(tmp, e->n_kept, e->n_kept / 2)));
             }
             m = (m / EDGE_SIGMA) * (m / EDGE_SIGMA);
             g[p] = 1.0f / (1.0f + m * m);
@@ -228,7 +201,7 @@ static int mark_unseen(VniOverlayEst *e, const float *w, const float *gx, const 
 static float noise_floor(const float *energy, size_t n, float *tmp)
 {
     memcpy(tmp, energy, n * sizeof(float));
-    return VNI_CLAMP(select_kth(tmp, (int)n, (int)(n / 10)), NOISE_E, NOISE_MAX);
+    return VNI_CLAMP(vni_select_f32(tmp, (int)n, (int)(n / 10)), NOISE_E, NOISE_MAX);
 }
 
 /* c = 1 − α from the ratio of temporal energies, with its confidence, then smoothed. */

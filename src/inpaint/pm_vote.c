@@ -10,45 +10,19 @@
 #include <errno.h>
 #include <math.h>
 
-/* The k-th smallest of a[0..n) (a is reordered): Hoare's selection. */
-static int32_t select_kth(int32_t *a, int n, int k)
-{
-    int lo = 0, hi = n - 1;
-    while (lo < hi) {
-        int32_t pivot = a[lo + (hi - lo) / 2];
-        int i = lo, j = hi;
-        while (i <= j) {
-            while (a[i] < pivot)
-                i++;
-            while (a[j] > pivot)
-                j--;
-            if (i <= j) {
-                int32_t t = a[i];
-                a[i++] = a[j];
-                a[j--] = t;
-            }
-        }
-        if (k <= j)
-            hi = j;
-        else if (k >= i)
-            lo = i;
-        else
-            break;
-    }
-    return a[k];
-}
+#include "core/select.h"
 
 int vni_pm_weights(PmPass *ps)
 {
     PmLevel *L = ps->L;
     const int side = 2 * L->r + 1;
-    int32_t *tmp = vni_malloc_array((size_t)L->ntarget, sizeof(*tmp));
+    float *tmp = vni_malloc_array((size_t)L->ntarget, sizeof(*tmp));
     float sigma2, floor2 = 4.0f * side * side * L->nch;
     if (!tmp)
         return -ENOMEM;
     for (int i = 0; i < L->ntarget; i++)
-        tmp[i] = L->cost[L->tlist[i]];
-    sigma2 = (float)select_kth(tmp, L->ntarget, (L->ntarget * 3) / 4);
+        tmp[i] = (float)L->cost[L->tlist[i]];
+    sigma2 = vni_select_f32(tmp, L->ntarget, (L->ntarget * 3) / 4);
     vni_free(tmp);
     sigma2 = VNI_MAX(sigma2, floor2);
     for (int i = 0; i < L->ntarget; i++) {
