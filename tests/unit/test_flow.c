@@ -14,23 +14,7 @@
 
 #include "vanish/flow.h"
 
-static VnContext *ctx;
-
-static int setup(void **state)
-{
-    VnSettings s;
-    (void)state;
-    vn_default_settings(&s);
-    s.n_threads = 2;
-    return vn_open(&ctx, &s);
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    vn_close(&ctx);
-    return 0;
-}
+#include "test_ctx.h"
 
 /* A smooth texture with detail at several scales, defined everywhere so that shifted copies
  * are exact (no resampling). */

@@ -14,23 +14,7 @@
 #include "core/resample.h"
 #include "vanish/inpaint.h"
 
-static VnContext *ctx;
-
-static int setup(void **state)
-{
-    VnSettings s;
-    (void)state;
-    vn_default_settings(&s);
-    s.n_threads = 2;
-    return vn_open(&ctx, &s);
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    vn_close(&ctx);
-    return 0;
-}
+#include "test_ctx.h"
 
 /* A single pixel dilated by r becomes the digital disc of radius r. */
 static void dilate_disc(void **state)

@@ -11,23 +11,7 @@
 
 #include "inpaint/multigrid.h"
 
-static VnContext *ctx;
-
-static int setup(void **state)
-{
-    VnSettings s;
-    (void)state;
-    vn_default_settings(&s);
-    s.n_threads = 2;
-    return vn_open(&ctx, &s);
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    vn_close(&ctx);
-    return 0;
-}
+#include "test_ctx.h"
 
 static float *px(VnImage *img, int x, int y)
 {

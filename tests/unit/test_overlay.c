@@ -19,23 +19,7 @@
 #define FH 120
 #define NF 50
 
-static VnContext *ctx;
-
-static int setup(void **state)
-{
-    VnSettings s;
-    (void)state;
-    vn_default_settings(&s);
-    s.n_threads = 2;
-    return vn_open(&ctx, &s);
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    vn_close(&ctx);
-    return 0;
-}
+#include "test_ctx.h"
 
 /* A textured picture that moves: a sum of plane waves of many orientations, each travelling at
  * its own speed, so that every pixel sees the picture change and its gradients turn. Channel c

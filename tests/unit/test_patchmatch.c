@@ -13,23 +13,7 @@
 #include "inpaint/patchmatch.h"
 #include "inpaint/spatial.h"
 
-static VnContext *ctx;
-
-static int setup(void **state)
-{
-    VnSettings s;
-    (void)state;
-    vn_default_settings(&s);
-    s.n_threads = 2;
-    return vn_open(&ctx, &s);
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    vn_close(&ctx);
-    return 0;
-}
+#include "test_ctx.h"
 
 enum { CHECKER, STRIPES, NOISE };
 

@@ -16,23 +16,7 @@
 #include "track/tracker.h"
 #include "vanish/track.h"
 
-static VnContext *ctx;
-
-static int setup(void **state)
-{
-    VnSettings s;
-    (void)state;
-    vn_default_settings(&s);
-    s.n_threads = 2;
-    return vn_open(&ctx, &s);
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    vn_close(&ctx);
-    return 0;
-}
+#include "test_ctx.h"
 
 /* Smooth value noise in [0, 1) at (u, v), lattice cell `cell`. */
 static float hash2(int x, int y, uint32_t seed)
