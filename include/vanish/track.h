@@ -122,6 +122,56 @@ VN_API int64_t vn_track_video(VnContext *ctx, const char *input, const VnTrackKe
 VN_API int64_t vn_track_to_dir(VnContext *ctx, const char *input, const VnTrackKey *keys, int n_keys,
                                const char *outdir, int overwrite, const VnTrackSettings *s);
 
+/* ---- editing a tracked output ------------------------------------------------------------ */
+
+/*
+ * vn_track_to_dir and vn_track_update_dir record, beside the masks, how they were made:
+ * `outdir`/keyframes.json holds the number of frames, the frame size, the keyframes (ascending)
+ * and the settings (by option name), e.g.
+ *
+ *   {"format": "vanish-track", "version": 1, "frames": 300, "width": 854, "height": 480,
+ *    "keyframes": [0, 150], "settings": {"mode": "auto", "smoothness": "2", ...}}
+ *
+ * The mask of each keyframe is the directory's own PNG of that frame.
+ */
+#define VN_TRACK_MAX_KEYS 1024
+
+typedef struct VnTrackRecord {
+    int64_t n_frames;                 /* masks in the directory: 00000.png ... */
+    int width, height;                /* the video's frame size */
+    int n_keys;                       /* 1 to VN_TRACK_MAX_KEYS */
+    int64_t keys[VN_TRACK_MAX_KEYS];  /* keyframe indices, ascending */
+    VnTrackSettings settings;         /* the settings the masks were tracked with */
+} VnTrackRecord;
+
+/* Read `outdir`/keyframes.json into *rec (owned by the caller). 0, or a negative error with a
+ * one-line message (missing directory or file, malformed or inconsistent record). */
+VN_API int vn_track_record_load(VnContext *ctx, const char *outdir, VnTrackRecord *rec);
+
+/* What vn_track_update_dir did. */
+typedef struct VnTrackUpdateStats {
+    int64_t n_frames;    /* frames of the video */
+    int64_t first, last; /* the first and last frame rewritten; -1 when none */
+    int64_t n_written;   /* masks rewritten; every other file is left as it was */
+    int64_t n_steps;     /* frames tracked (tracker steps, both directions) */
+} VnTrackUpdateStats;
+
+/*
+ * Re-track an output of vn_track_to_dir after masks were edited: `edits` (n_edits >= 1, frame
+ * size, distinct frames) become keyframes, replacing any keyframe on the same frame; the other
+ * keyframes keep the masks of their PNGs in `outdir`. Only the frames whose mask depends on an
+ * edited keyframe are tracked again and rewritten: with the nearer-keyframe-wins hand-over,
+ * those between the keyframes before and after each edit, less the thirds next to those
+ * keyframes that they alone decide. Every other file is left untouched, and the result equals
+ * vn_track_to_dir with all the keyframes. `s` NULL: the settings recorded in keyframes.json.
+ * The new masks are written to a temporary directory beside `outdir` and moved in when all are
+ * done, with the updated keyframes.json; on failure `outdir` is left as it was. Progress
+ * stages "load" (keyframe masks) and "track". `stats` (optional) receives the figures. Returns
+ * the number of masks rewritten, or a negative error (vn_last_error names the problem).
+ */
+VN_API int64_t vn_track_update_dir(VnContext *ctx, const char *input, const VnTrackKey *edits, int n_edits,
+                                   const char *outdir, const VnTrackSettings *s, VnTrackUpdateStats *stats);
+
 #ifdef __cplusplus
 }
 #endif

@@ -14,23 +14,26 @@
 #include <unistd.h>
 
 #include "core/internal.h"
+#include "pipeline/track_dir.h"
+#include "pipeline/track_record.h"
 
-typedef struct DirSink {
-    VnContext *ctx;
-    char dir[4096];
-    int binary;
-} DirSink;
-
-static int write_mask(void *cookie, int64_t frame, const VnImage *mask)
+/* The sink: one PNG per frame, counting what it wrote. */
+int vni_dir_sink_write(void *cookie, int64_t frame, const VnImage *mask)
 {
-    DirSink *d = cookie;
+    VniDirSink *d = cookie;
     char path[4200];
     snprintf(path, sizeof(path), "%s/%05lld.png", d->dir, (long long)frame);
-    return vn_mask_save_png(d->ctx, path, mask, d->binary);
+    int ret = vn_mask_save_png(d->ctx, path, mask, d->binary);
+    if (ret >= 0) {
+        d->first = d->n_written ? d->first : frame;
+        d->last = frame;
+        d->n_written++;
+    }
+    return ret;
 }
 
 /* 1 when every keyframe mask holds only ids 0 and 1. */
-static int only_id_one(const VnTrackKey *keys, int n)
+int vni_only_id_one(const VnTrackKey *keys, int n)
 {
     for (int k = 0; k < n; k++)
         for (int y = 0; keys[k].mask && y < keys[k].mask->height; y++) {
@@ -42,8 +45,8 @@ static int only_id_one(const VnTrackKey *keys, int n)
     return 1;
 }
 
-/* Remove the files of directory `dir` named `prefix`... and the directory. */
-static void remove_dir(const char *dir)
+/* Remove the files of directory `dir` (one level) and the directory. */
+void vni_dir_remove(const char *dir)
 {
     DIR *d = opendir(dir);
     struct dirent *e;
@@ -78,7 +81,7 @@ static int dir_state(const char *path)
 }
 
 /* Move every file of src into dst (replacing), then remove src. */
-static int move_files(const char *src, const char *dst)
+int vni_dir_move_files(const char *src, const char *dst)
 {
     DIR *d = opendir(src);
     struct dirent *e;
@@ -108,14 +111,15 @@ static int publish(VnContext *ctx, const char *tmp, const char *out)
             return vni_error(ctx, -errno, "%s: cannot rename %s to it: %s", out, tmp, strerror(errno));
         return 0;
     }
-    int ret = move_files(tmp, out);
+    int ret = vni_dir_move_files(tmp, out);
     return ret < 0 ? vni_error(ctx, ret, "%s: cannot move the masks into it: %s", out, strerror(-ret)) : 0;
 }
 
 int64_t vn_track_to_dir(VnContext *ctx, const char *input, const VnTrackKey *keys, int n_keys,
                         const char *outdir, int overwrite, const VnTrackSettings *s)
 {
-    DirSink d = {ctx, "", 1};
+    VniDirSink d = {ctx, "", 1, 0, -1, -1};
+    VnTrackRecord *rec = NULL;
     char out[4096];
     int64_t ret;
     if (!ctx || !outdir || !*outdir || strlen(outdir) >= sizeof(out) - 16)
@@ -131,14 +135,24 @@ int64_t vn_track_to_dir(VnContext *ctx, const char *input, const VnTrackKey *key
     snprintf(d.dir, sizeof(d.dir), "%s.tmp-XXXXXX", out);
     if (!mkdtemp(d.dir))
         return vni_error(ctx, -errno, "%s: cannot make a temporary directory beside it: %s", out, strerror(errno));
-    d.binary = only_id_one(keys, n_keys);
-    ret = vn_track_video(ctx, input, keys, n_keys, s, write_mask, &d);
+    d.binary = vni_only_id_one(keys, n_keys);
+    ret = vn_track_video(ctx, input, keys, n_keys, s, vni_dir_sink_write, &d);
+    if (ret >= 0 && !(rec = vni_malloc_array(1, sizeof(*rec))))
+        ret = vni_error(ctx, -ENOMEM, "%s: out of memory", out);
+    if (ret >= 0) {
+        int r = vni_track_record_make(ctx, rec, keys, n_keys, ret, s);
+        if (r >= 0)
+            r = vni_track_record_write(ctx, d.dir, rec);
+        if (r < 0)
+            ret = r;
+    }
+    vni_free(rec);
     if (ret >= 0) {
         int r = publish(ctx, d.dir, out);
         if (r < 0)
             ret = r;
     }
     if (ret < 0)
-        remove_dir(d.dir);
+        vni_dir_remove(d.dir);
     return ret;
 }

@@ -5,7 +5,10 @@
  * the last keyframe one forward propagation. Forward passes stream from one reader; backward
  * passes decode with a second reader in chunks of s->chunk frames, last chunk first (rewinding
  * and decoding forward to each chunk's start), so that at most a chunk of frames is held.
- * Masks come out in frame order through the sink.
+ * Masks come out in frame order through the sink. A propagation runs only as far as its masks
+ * are used: the forward one up to the last frame where its weight is above 0, the backward one
+ * down to the first. With a plan (vn_track_update_dir), only the frames whose mask the plan
+ * changes come out, and the propagations run only as far as those frames need.
  */
 #include "vanish/track.h"
 #include "vanish/video.h"
@@ -16,6 +19,7 @@
 
 #include "core/internal.h"
 #include "pipeline/mask_spool.h"
+#include "pipeline/track_job.h"
 #include "track/tracker.h"
 
 typedef struct Job {
@@ -33,8 +37,17 @@ typedef struct Job {
     VnImage *m0, *m1;        /* frame-size masks */
     VnImage **chunk;         /* the backward chunk's frames */
     int w, h;
-    int64_t n_header, n_done;
+    const VniTrackPlan *plan; /* NULL: every frame */
+    int64_t n_total, n_done;  /* frames to emit (0 if unknown), emitted */
+    int64_t n_steps;          /* tracker steps */
 } Job;
+
+/* The frames after keyframe a up to the next keyframe (or the end) that a job handles: the
+ * last frame to emit (hi), the last one that needs the forward propagation (fwd_hi) and the
+ * first one that needs the backward propagation from the next keyframe (bwd_lo); -1 for none. */
+typedef struct Span {
+    int64_t hi, fwd_hi, bwd_lo;
+} Span;
 
 static int key_cmp(const void *a, const void *b)
 {
@@ -63,7 +76,39 @@ static int emit(Job *j, int64_t frame, const VnImage *mask)
     if (ret < 0)
         return ret;
     j->n_done++;
-    return j->n_header > 0 ? vni_progress(j->ctx, "track", VNI_MIN(1.0, (double)j->n_done / j->n_header)) : 0;
+    return j->n_total > 0 ? vni_progress(j->ctx, "track", VNI_MIN(1.0, (double)j->n_done / j->n_total)) : 0;
+}
+
+/* 1 if frame i's mask is to be emitted. */
+static int need(const Job *j, int64_t i)
+{
+    return !j->plan || vni_track_plan_need(j->plan, i);
+}
+
+/* Weight of the backward propagation from `next` at frame i after keyframe k. */
+static float weight(const VnTrackKey *k, const VnTrackKey *next, int64_t i)
+{
+    return next ? vni_handover_weight(k->frame, next->frame, i) : 0.0f;
+}
+
+/* What the job does between keyframe k and `next` (NULL: to the end). */
+static Span span(const Job *j, const VnTrackKey *k, const VnTrackKey *next)
+{
+    Span r = {-1, -1, -1};
+    int64_t end = next ? next->frame : j->plan ? j->plan->n_frames : INT64_MAX;
+    if (!next && !j->plan)
+        return (Span){INT64_MAX, INT64_MAX, -1};
+    for (int64_t i = k->frame + 1; i < end; i++) {
+        if (!need(j, i))
+            continue;
+        float w = weight(k, next, i);
+        r.hi = i;
+        if (w < 1)
+            r.fwd_hi = i;
+        if (w > 0 && r.bwd_lo < 0)
+            r.bwd_lo = i;
+    }
+    return r;
 }
 
 /* The forward reader's next frame (the read-ahead one first); 0 at the end. */
@@ -124,8 +169,10 @@ static int backward(Job *j, const VnTrackKey *k, int64_t stop)
             VnImage *rgb = j->chunk[i - s];
             if (!t)
                 ret = vn_tracker_open(j->ctx, &t, rgb, k->mask, &j->s);
-            else if ((ret = vn_tracker_step(t, rgb, j->m0)) >= 0)
+            else if ((ret = vn_tracker_step(t, rgb, j->m0)) >= 0) {
+                j->n_steps++;
                 ret = vni_spool_put(j->spool, i, j->m0);
+            }
         }
         e = s - 1;
     }
@@ -134,14 +181,6 @@ static int backward(Job *j, const VnTrackKey *k, int64_t stop)
 }
 
 /* ---- forward ---- */
-
-/* Weight of the keyframe ahead at frame i between keyframes a < i < b: 0 in the first third,
- * 1 in the last, a smooth step between. */
-static float handover_weight(int64_t a, int64_t b, int64_t i)
-{
-    float s = (float)(i - a) / (float)(b - a), w = VNI_CLAMP((s - 1.0f / 3) * 3, 0.0f, 1.0f);
-    return w * w * (3 - 2 * w);
-}
 
 /* Read forward frames up to key k; returns its frame in *f. */
 static int seek_key(Job *j, const VnTrackKey *k, VnFrame **f)
@@ -157,14 +196,11 @@ static int seek_key(Job *j, const VnTrackKey *k, VnFrame **f)
     }
 }
 
-/* The mask of frame i from the forward tracker (in m0), blended with the spooled backward one
- * when there is a next keyframe. */
-static int forward_mask(Job *j, const VnTrackKey *k, const VnTrackKey *next, int64_t i)
+/* The mask of frame i into m0: the forward tracker's (already in m0 when w < 1), blended with
+ * the spooled backward one by the hand-over weight w. */
+static int frame_mask(Job *j, float w, int64_t i)
 {
     int ret;
-    if (!next)
-        return 0;
-    float w = handover_weight(k->frame, next->frame, i);
     if (w <= 0)
         return 0;
     if ((ret = vni_spool_get(j->spool, i, j->m1)) < 0)
@@ -174,28 +210,49 @@ static int forward_mask(Job *j, const VnTrackKey *k, const VnTrackKey *next, int
     return vni_mask_handover(j->m0, j->m1, w, j->m0);
 }
 
-/* Track forward from key k to the frame before `next` (or the end), emitting masks. */
-static int forward(Job *j, const VnTrackKey *k, const VnTrackKey *next)
+/* One frame after keyframe k: step the forward tracker while its mask is needed, emit the
+ * frame's mask if it is to be emitted. */
+static int forward_frame(Job *j, VnTracker *t, const VnTrackKey *k, const VnTrackKey *next, const Span *r,
+                         VnFrame *f)
+{
+    int64_t i = vn_frame_index(f);
+    float w = weight(k, next, i);
+    int ret;
+    if (i <= r->fwd_hi) {
+        if ((ret = vn_tracker_step(t, vn_frame_rgb(f), j->m0)) < 0)
+            return ret;
+        j->n_steps++;
+    }
+    if (!need(j, i))
+        return 0;
+    if ((ret = frame_mask(j, w, i)) < 0)
+        return ret;
+    return emit(j, i, j->m0);
+}
+
+/* Track forward from key k over the span r (up to `next` or the end), emitting masks. */
+static int forward(Job *j, const VnTrackKey *k, const VnTrackKey *next, const Span *r)
 {
     VnTracker *t = NULL;
     VnFrame *f = NULL;
     int ret;
+    if (r->hi < 0 && !need(j, k->frame))
+        return 0;
     if ((ret = seek_key(j, k, &f)) < 0)
         goto done;
-    if ((ret = vn_tracker_open(j->ctx, &t, vn_frame_rgb(f), k->mask, &j->s)) < 0 ||
-        (ret = emit(j, k->frame, k->mask)) < 0)
+    if (r->fwd_hi > k->frame && (ret = vn_tracker_open(j->ctx, &t, vn_frame_rgb(f), k->mask, &j->s)) < 0)
+        goto done;
+    if (need(j, k->frame) && (ret = emit(j, k->frame, k->mask)) < 0)
         goto done;
     for (;;) {
         vn_frame_free(&f);
         if ((ret = fwd_read(j, &f)) <= 0)
             break;
-        int64_t i = vn_frame_index(f);
-        if (next && i >= next->frame) {
+        if (vn_frame_index(f) > r->hi || (next && vn_frame_index(f) >= next->frame)) {
             j->pending = f, f = NULL;
             break;
         }
-        if ((ret = vn_tracker_step(t, vn_frame_rgb(f), j->m0)) < 0 ||
-            (ret = forward_mask(j, k, next, i)) < 0 || (ret = emit(j, i, j->m0)) < 0)
+        if ((ret = forward_frame(j, t, k, next, r, f)) < 0)
             break;
     }
 done:
@@ -223,7 +280,12 @@ static int job_open(Job *j, const VnTrackKey *keys, int n_keys)
     if ((ret = vn_video_open(j->ctx, &j->fwd, j->input)) < 0 || (ret = vn_video_open(j->ctx, &j->bwd, j->input)) < 0)
         return ret;
     info = vn_video_info(j->fwd);
-    j->w = info->width, j->h = info->height, j->n_header = info->n_frames_header;
+    j->w = info->width, j->h = info->height, j->n_total = info->n_frames_header;
+    if (j->plan) {
+        j->n_total = 0;
+        for (int64_t i = 0; i < j->plan->n_frames; i++)
+            j->n_total += need(j, i);
+    }
     for (int i = 0; i < n_keys; i++) {
         const VnImage *m = j->keys[i].mask;
         if (m->width != j->w || m->height != j->h || m->channels != 1 || m->type != VN_U8)
@@ -241,41 +303,57 @@ static int job_open(Job *j, const VnTrackKey *keys, int n_keys)
 static int before_first(Job *j)
 {
     int ret;
-    int64_t k0 = j->keys[0].frame;
-    if (k0 == 0)
+    int64_t k0 = j->keys[0].frame, lo = 0;
+    while (lo < k0 && !need(j, lo))
+        lo++;
+    if (lo == k0)
         return 0;
-    if ((ret = backward(j, &j->keys[0], 0)) < 0)
+    if ((ret = backward(j, &j->keys[0], lo)) < 0)
         return ret;
-    for (int64_t i = 0; i < k0; i++)
-        if ((ret = vni_spool_get(j->spool, i, j->m0)) < 0 || (ret = emit(j, i, j->m0)) < 0)
+    for (int64_t i = lo; i < k0; i++)
+        if (need(j, i) && ((ret = vni_spool_get(j->spool, i, j->m0)) < 0 || (ret = emit(j, i, j->m0)) < 0))
             return ret;
     return 0;
 }
 
-int64_t vn_track_video(VnContext *ctx, const char *input, const VnTrackKey *keys, int n_keys,
-                       const VnTrackSettings *s, VnMaskSinkFn sink, void *cookie)
+/* Every keyframe's span: the backward propagation from the next keyframe, then the forward one. */
+static int run_keys(Job *j)
+{
+    int ret;
+    for (int i = 0; i < j->n_keys; i++) {
+        const VnTrackKey *next = i + 1 < j->n_keys ? &j->keys[i + 1] : NULL;
+        Span r = span(j, &j->keys[i], next);
+        if (next && r.bwd_lo >= 0 && (ret = backward(j, next, r.bwd_lo)) < 0)
+            return ret;
+        if ((ret = forward(j, &j->keys[i], next, &r)) < 0)
+            return ret;
+    }
+    if (j->plan && j->n_done < j->n_total)
+        return vni_error(j->ctx, VN_ERR_MISMATCH, "%s: ends before frame %lld of the tracked masks", j->input,
+                         (long long)(j->plan->n_frames - 1));
+    return 0;
+}
+
+int64_t vni_track_run(VnContext *ctx, const char *input, const VnTrackKey *keys, int n_keys,
+                      const VnTrackSettings *s, const VniTrackPlan *plan, VnMaskSinkFn sink, void *cookie,
+                      int64_t *n_steps)
 {
     Job j = {0};
     int ret;
     if (!ctx || !input || !keys || n_keys < 1 || !sink)
         return ctx ? vni_error(ctx, -EINVAL, "track: an input, at least one keyframe and a sink are needed") : -EINVAL;
-    j.ctx = ctx, j.input = input, j.sink = sink, j.cookie = cookie, j.n_keys = n_keys;
+    j.ctx = ctx, j.input = input, j.sink = sink, j.cookie = cookie, j.n_keys = n_keys, j.plan = plan;
     if (s)
         j.s = *s;
     else
         vn_track_default_settings(&j.s);
     if (j.s.chunk < 2 || j.s.chunk > 1000)
         return vni_error(ctx, -EINVAL, "track: chunk = %d is outside 2..1000", j.s.chunk);
-    if ((ret = job_open(&j, keys, n_keys)) < 0 || (ret = before_first(&j)) < 0)
+    if ((ret = job_open(&j, keys, n_keys)) < 0 || (ret = before_first(&j)) < 0 || (ret = run_keys(&j)) < 0)
         goto fail;
-    for (int i = 0; i < n_keys; i++) {
-        const VnTrackKey *next = i + 1 < n_keys ? &j.keys[i + 1] : NULL;
-        if (next && next->frame > j.keys[i].frame + 1 && (ret = backward(&j, next, j.keys[i].frame + 1)) < 0)
-            goto fail;
-        if ((ret = forward(&j, &j.keys[i], next)) < 0)
-            goto fail;
-    }
     job_close(&j);
+    if (n_steps)
+        *n_steps = j.n_steps;
     return j.n_done;
 fail:
     job_close(&j);
@@ -284,4 +362,10 @@ fail:
     else if (ret == -EIO)
         vni_error(ctx, ret, "track: cannot write the temporary mask spool");
     return ret;
+}
+
+int64_t vn_track_video(VnContext *ctx, const char *input, const VnTrackKey *keys, int n_keys,
+                       const VnTrackSettings *s, VnMaskSinkFn sink, void *cookie)
+{
+    return vni_track_run(ctx, input, keys, n_keys, s, NULL, sink, cookie, NULL);
 }

@@ -12,13 +12,19 @@
 
 static void help(FILE *f, const VnTrackSettings *s)
 {
-    fputs("usage: vanish track INPUT --mask N:MASK.png [--mask M:MASK.png ...] -o OUTDIR/ [--rigid]\n\n"
+    fputs("usage: vanish track INPUT --mask N:MASK.png [--mask M:MASK.png ...] -o OUTDIR/ [--rigid]\n"
+          "       vanish track INPUT --mask N:EDITED.png [...] --update OUTDIR/\n\n"
           "Follow the objects of the keyframe masks through every frame of INPUT and write\n"
           "OUTDIR/00000.png, 00001.png, ... (DAVIS convention: grey 0/255 for one object, palette\n"
           "ids for several). Between two keyframes the nearer one wins, handing over smoothly.\n\n"
           "  --mask N:MASK.png   the mask of frame N (from 0): grey, 0/255, or palette ids\n"
           "                      (repeatable, one per keyframe)\n"
-          "  -o, --output DIR    the output directory (-y replaces the masks of a non-empty one)\n"
+          "  -o, --output DIR    the output directory (-y replaces the masks of a non-empty one);\n"
+          "                      OUTDIR/keyframes.json records the keyframes and settings\n"
+          "  --update DIR        DIR holds masks tracked before: the --mask files are edits that\n"
+          "                      become keyframes; only the frames they affect (up to the\n"
+          "                      keyframes before and after) are tracked again and rewritten,\n"
+          "                      with the recorded settings unless options are given\n"
           "  --rigid             follow a homography only (logos, flat surfaces); same as\n"
           "                      --mode rigid\n\n"
           "Tracking options:\n", f);
@@ -72,9 +78,51 @@ static int load_keys(VnContext *ctx, const char *input, Keys *k)
     return 0;
 }
 
+/* With --update DIR, start from the settings recorded in DIR (flags then override them). */
+static int recorded_settings(int argc, char **argv, VnTrackSettings *s)
+{
+    const char *dir = NULL;
+    VnContext *ctx = NULL;
+    for (int i = 1; i + 1 < argc; i++)
+        if (!strcmp(argv[i], "--update"))
+            dir = argv[i + 1];
+    if (!dir)
+        return 0;
+    VnSettings cs;
+    vn_default_settings(&cs);
+    cs.n_threads = 1;
+    VnTrackRecord *rec = calloc(1, sizeof(*rec));
+    int ret = rec ? vn_open(&ctx, &cs) : -1;
+    if (ret >= 0 && (ret = vn_track_record_load(ctx, dir, rec)) < 0)
+        cli_fail(ctx, ret, dir);
+    else if (ret >= 0)
+        *s = rec->settings;
+    else
+        cli_error("track: out of memory");
+    vn_close(&ctx);
+    free(rec);
+    return ret < 0;
+}
+
+/* Re-track the frames that the edited keyframes affect in `dir`. */
+static int run_update(VnContext *ctx, const char *input, const Keys *k, const char *dir, const VnTrackSettings *s,
+                      int quiet)
+{
+    VnTrackUpdateStats st;
+    int64_t n = vn_track_update_dir(ctx, input, k->k, k->n, dir, s, &st);
+    cli_progress_done();
+    if (n < 0)
+        return cli_fail(ctx, (int)n, input);
+    if (!quiet)
+        fprintf(stderr, "vanish: %lld of %lld masks rewritten in %s (frames %lld to %lld, %lld frames tracked)\n",
+                (long long)st.n_written, (long long)st.n_frames, dir, (long long)st.first, (long long)st.last,
+                (long long)st.n_steps);
+    return 0;
+}
+
 int cmd_track(int argc, char **argv)
 {
-    const char *input = NULL, *output = NULL, *v;
+    const char *input = NULL, *output = NULL, *update = NULL, *v;
     VnTrackSettings s;
     CliCommon common = {0};
     VnContext *ctx = NULL;
@@ -83,6 +131,8 @@ int cmd_track(int argc, char **argv)
     if (!k)
         return cli_error("track: out of memory");
     vn_track_default_settings(&s);
+    if (recorded_settings(argc, argv, &s))
+        goto done;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
@@ -103,6 +153,8 @@ int cmd_track(int argc, char **argv)
             status = 1;
         } else if ((v = cli_flag_value("-o", argc, argv, &i, &bad)) || (v = cli_flag_value("--output", argc, argv, &i, &bad)))
             output = v;
+        else if ((v = cli_flag_value("--update", argc, argv, &i, &bad)))
+            update = v;
         else if (!strcmp(a, "--rigid"))
             s.mode = VN_TRACK_RIGID;
         else if (bad)
@@ -119,6 +171,19 @@ int cmd_track(int argc, char **argv)
     }
     if (bad) {
         status = 2;
+        goto done;
+    }
+    if (update && output) {
+        status = cli_error("track: --update DIR rewrites DIR in place; -o is not used with it") + 1;
+        goto done;
+    }
+    if (update) {
+        if (!input || k->n == 0) {
+            status = cli_error("track: --update needs INPUT and at least one --mask N:EDITED.png") + 1;
+            goto done;
+        }
+        if (!cli_open_context(&ctx, &common) && !load_keys(ctx, input, k))
+            status = run_update(ctx, input, k, update, &s, common.quiet) ? 1 : 0;
         goto done;
     }
     if (!input || !output || k->n == 0) {
