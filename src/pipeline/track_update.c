@@ -170,8 +170,8 @@ static int64_t update(Update *u, const VnTrackKey *edits, int n_edits, const VnT
 {
     int64_t ret;
     VnTrackSettings set;
-    if ((ret = vn_track_record_load(u->ctx, u->outdir, u->rec)) < 0 || (ret = check_edits(u, edits, n_edits)) < 0 ||
-        (ret = check_files(u)) < 0 || (ret = check_input(u)) < 0)
+    if ((ret = vn_track_record_load(u->ctx, u->outdir, u->rec)) < 0 || (ret = check_files(u)) < 0 ||
+        (ret = check_input(u)) < 0 || (ret = check_edits(u, edits, n_edits)) < 0)
         return ret;
     set = s ? *s : u->rec->settings;
     u->n_old = u->rec->n_keys;

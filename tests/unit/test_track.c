@@ -13,6 +13,7 @@
 #include "core/pyramid.h"
 #include "track/features.h"
 #include "track/homography.h"
+#include "pipeline/track_plan.h"
 
 #include "test_ctx.h"
 
@@ -288,12 +289,53 @@ static void warps(void **state)
     vn_image_free(&valid);
 }
 
+/* The frames of [0, n) that the plan rewrites must be exactly [lo, hi]. */
+static void expect_need(const VniTrackPlan *p, int64_t lo, int64_t hi)
+{
+    for (int64_t i = -2; i < p->n_frames + 2; i++)
+        if (vni_track_plan_need(p, i) != (i >= lo && i <= hi && i < p->n_frames)) {
+            fail_msg("frame %lld: need %d, expected range %lld..%lld", (long long)i, vni_track_plan_need(p, i),
+                     (long long)lo, (long long)hi);
+        }
+}
+
+/* An edit re-tracks from the end of the first third after the keyframe before it to the start
+ * of the last third before the keyframe after it; the rest keeps its source. */
+static void update_plan(void **state)
+{
+    (void)state;
+    /* a keyframe added after the only one: 1..10 stay frame 0's forward propagation */
+    int64_t k0[] = {0}, k0_30[] = {0, 30}, e30[] = {30};
+    VniTrackPlan p = {k0, 1, k0_30, 2, e30, 1, 40};
+    expect_need(&p, 11, 39);
+    /* one between two: 0..5 and 25..39 keep their source */
+    int64_t k0_15_30[] = {0, 15, 30}, e15[] = {15};
+    p = (VniTrackPlan){k0_30, 2, k0_15_30, 3, e15, 1, 40};
+    expect_need(&p, 6, 24);
+    /* a keyframe edited in place between two others */
+    int64_t k3[] = {0, 30, 60};
+    p = (VniTrackPlan){k3, 3, k3, 3, e30, 1, 100};
+    expect_need(&p, 11, 49);
+    /* one before the first: 15..19 stay frame 20's backward propagation */
+    int64_t k20[] = {20}, k5_20[] = {5, 20}, e5[] = {5};
+    p = (VniTrackPlan){k20, 1, k5_20, 2, e5, 1, 40};
+    expect_need(&p, 0, 14);
+    /* the hand-over weight rises from 0 to 1 through the middle third */
+    float prev = 0;
+    for (int64_t i = 1; i < 30; i++) {
+        float w = vni_handover_weight(0, 30, i);
+        assert_true(w >= prev && w >= 0 && w <= 1);
+        assert_true((i <= 10) == (w == 0) && (i >= 20) == (w == 1));
+        prev = w;
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(pyramid), cmocka_unit_test(corners_checkerboard), cmocka_unit_test(klt_translation),
         cmocka_unit_test(ransac), cmocka_unit_test(dlt_and_algebra), cmocka_unit_test(degenerate),
-        cmocka_unit_test(warps),
+        cmocka_unit_test(warps), cmocka_unit_test(update_plan),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

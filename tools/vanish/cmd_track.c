@@ -54,16 +54,19 @@ static int add_key(Keys *k, const char *v)
     return 0;
 }
 
-/* Load every keyframe mask at the video's size. */
-static int load_keys(VnContext *ctx, const char *input, Keys *k)
+/* Load every keyframe mask at the video's size (at w x h if w > 0: the size of the masks
+ * being updated). */
+static int load_keys(VnContext *ctx, const char *input, Keys *k, int w, int h)
 {
     VnVideoReader *r = NULL;
     VnMaskReader *m = NULL;
     int ret;
-    if ((ret = vn_video_open(ctx, &r, input)) < 0)
-        return cli_fail(ctx, ret, input);
-    int w = vn_video_info(r)->width, h = vn_video_info(r)->height;
-    vn_video_close(&r);
+    if (w <= 0) {
+        if ((ret = vn_video_open(ctx, &r, input)) < 0)
+            return cli_fail(ctx, ret, input);
+        w = vn_video_info(r)->width, h = vn_video_info(r)->height;
+        vn_video_close(&r);
+    }
     for (int i = 0; i < k->n; i++) {
         if ((ret = vn_image_alloc(&k->img[i], w, h, 1, VN_U8)) < 0)
             return cli_fail(ctx, ret, k->path[i]);
@@ -78,8 +81,9 @@ static int load_keys(VnContext *ctx, const char *input, Keys *k)
     return 0;
 }
 
-/* With --update DIR, start from the settings recorded in DIR (flags then override them). */
-static int recorded_settings(int argc, char **argv, VnTrackSettings *s)
+/* With --update DIR, start from the settings recorded in DIR (flags then override them) and
+ * take the size of its masks into size[2]. */
+static int recorded_settings(int argc, char **argv, VnTrackSettings *s, int size[2])
 {
     const char *dir = NULL;
     VnContext *ctx = NULL;
@@ -95,8 +99,10 @@ static int recorded_settings(int argc, char **argv, VnTrackSettings *s)
     int ret = rec ? vn_open(&ctx, &cs) : -1;
     if (ret >= 0 && (ret = vn_track_record_load(ctx, dir, rec)) < 0)
         cli_fail(ctx, ret, dir);
-    else if (ret >= 0)
+    else if (ret >= 0) {
         *s = rec->settings;
+        size[0] = rec->width, size[1] = rec->height;
+    }
     else
         cli_error("track: out of memory");
     vn_close(&ctx);
@@ -127,11 +133,11 @@ int cmd_track(int argc, char **argv)
     CliCommon common = {0};
     VnContext *ctx = NULL;
     Keys *k = calloc(1, sizeof(*k));
-    int ret, bad = 0, status = 1;
+    int ret, bad = 0, status = 1, size[2] = {0, 0};
     if (!k)
         return cli_error("track: out of memory");
     vn_track_default_settings(&s);
-    if (recorded_settings(argc, argv, &s))
+    if (recorded_settings(argc, argv, &s, size))
         goto done;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -182,7 +188,7 @@ int cmd_track(int argc, char **argv)
             status = cli_error("track: --update needs INPUT and at least one --mask N:EDITED.png") + 1;
             goto done;
         }
-        if (!cli_open_context(&ctx, &common) && !load_keys(ctx, input, k))
+        if (!cli_open_context(&ctx, &common) && !load_keys(ctx, input, k, size[0], size[1]))
             status = run_update(ctx, input, k, update, &s, common.quiet) ? 1 : 0;
         goto done;
     }
@@ -190,7 +196,7 @@ int cmd_track(int argc, char **argv)
         status = cli_error("track: needs INPUT, at least one --mask N:MASK.png and -o OUTDIR/ (see 'vanish track --help')") + 1;
         goto done;
     }
-    if (cli_open_context(&ctx, &common) || load_keys(ctx, input, k))
+    if (cli_open_context(&ctx, &common) || load_keys(ctx, input, k, 0, 0))
         goto done;
     int64_t n = vn_track_to_dir(ctx, input, k->k, k->n, output, common.overwrite, &s);
     cli_progress_done();
