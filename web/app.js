@@ -25,7 +25,7 @@ const state = {
 };
 
 // Figures the browser test reads.
-window.vanishStats = { clickToMaskMs: [], masksShown: 0 };
+window.vanishStats = { clickToMaskMs: [], masksShown: 0, liveFrames: [] };
 
 const view = new FrameView($('frame-canvas'), onPrompt);
 const compare = new CompareView($('compare-canvas'), $('split'));
@@ -486,16 +486,32 @@ function optionValues() {
   return out;
 }
 
+// During Remove: the newest finished frame the server keeps, shown as it comes.
+async function showLiveFrame(job) {
+  if (job.latest_frame === undefined || job.latest_frame === state.liveShown) return;
+  const n = job.latest_frame;
+  const img = await loadImage(api.url(`/api/jobs/${job.id}/frames/${n}`)).catch(() => null);
+  if (!img || state.jobs.remove !== job.id) return; // dropped by the server meanwhile: next tick
+  state.liveShown = n;
+  $('live-frame').src = img.src;
+  $('live-caption').textContent = `frame ${n} filled`;
+  $('live-box').hidden = false;
+  window.vanishStats.liveFrames.push({ frame: n, running: job.state === 'running' });
+  $('live-frame').dataset.frame = String(n);
+}
+
 $('remove-button').addEventListener('click', async () => {
   clearError();
   stopPlay();
   const vid = state.video.id;
   const job = await guard(() => api.post(`/api/videos/${vid}/remove`, { options: optionValues() }));
   if (!job) return;
-  state.jobs.remove = job;
+  state.jobs.remove = job.id;
+  state.liveShown = -1;
+  $('live-box').hidden = true;
   $('remove-button').disabled = true;
   $('cancel-button').hidden = false;
-  const done = await follow(job);
+  const done = await follow(job, showLiveFrame);
   $('remove-button').disabled = false;
   $('cancel-button').hidden = true;
   ended(done);
@@ -503,8 +519,8 @@ $('remove-button').addEventListener('click', async () => {
 });
 
 $('cancel-button').addEventListener('click', () => {
-  const j = state.jobs.remove;
-  if (j) guard(() => api.post(`/api/jobs/${j.id}/cancel`));
+  const id = state.jobs.remove;
+  if (id) guard(() => api.post(`/api/jobs/${id}/cancel`));
 });
 
 function showResult(job, vid) {

@@ -63,6 +63,21 @@ VN_API int vn_inpaint_file(VnContext *ctx, const char *input, const char *masks,
                            const char *output, const VnInpaintSettings *s,
                            const VnWriterSettings *ws);
 
+/* Receives each finished frame, in frame order: its index and its RGB24 picture as it is
+ * written (filled inside the dilated mask, as decoded outside it). The image belongs to the
+ * job; the sink may read it only during the call. Return 0 to go on, a negative error to stop
+ * the job (vn_inpaint_file_sink then fails with that error and leaves no output). */
+typedef int (*VnFrameSinkFn)(void *cookie, int64_t frame, const VnImage *rgb);
+
+/*
+ * vn_inpaint_file that also hands every finished frame to `sink` (with `cookie`) on the calling
+ * thread, after it went to the writer, so that a caller can show the result as it comes.
+ * `sink` NULL: exactly vn_inpaint_file.
+ */
+VN_API int vn_inpaint_file_sink(VnContext *ctx, const char *input, const char *masks,
+                                const char *output, const VnInpaintSettings *s,
+                                const VnWriterSettings *ws, VnFrameSinkFn sink, void *cookie);
+
 #ifdef __cplusplus
 }
 #endif

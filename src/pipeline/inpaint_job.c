@@ -21,6 +21,8 @@ typedef struct Job {
     VniWindow *window;
     VniOverlayJob *overlay; /* methods auto/unblend on a static mask */
     int64_t n_frames, n_written;
+    VnFrameSinkFn sink;     /* optional: each finished frame */
+    void *sink_cookie;
 } Job;
 
 static void job_close(Job *j)
@@ -72,6 +74,8 @@ static int emit(void *opaque, void *user, const VnImage *mask)
         mask = vni_overlay_job_written(j->overlay, mask);
     ret = vn_video_write(j->out, f, mask);
     if (ret < 0)
+        return ret;
+    if (j->sink && (ret = j->sink(j->sink_cookie, vn_frame_index(f), vn_frame_rgb(f))) < 0)
         return ret;
     j->n_written++;
     if (j->n_frames > 0 && (ret = vni_progress(j->ctx, "inpaint", (double)j->n_written / j->n_frames)) < 0)
@@ -166,7 +170,14 @@ static int open_overlay(Job *j, const char *input, const char *masks, const VnIn
 int vn_inpaint_file(VnContext *ctx, const char *input, const char *masks, const char *output,
                     const VnInpaintSettings *s, const VnWriterSettings *ws)
 {
-    Job j = {ctx, NULL, NULL, NULL, NULL, NULL, NULL, NULL, -1, 0};
+    return vn_inpaint_file_sink(ctx, input, masks, output, s, ws, NULL, NULL);
+}
+
+int vn_inpaint_file_sink(VnContext *ctx, const char *input, const char *masks, const char *output,
+                         const VnInpaintSettings *s, const VnWriterSettings *ws, VnFrameSinkFn sink,
+                         void *cookie)
+{
+    Job j = {ctx, NULL, NULL, NULL, NULL, NULL, NULL, NULL, -1, 0, sink, cookie};
     const VnVideoInfo *info;
     int ret;
     if (!ctx || !input || !output || !s || !ws)

@@ -177,7 +177,15 @@ async function mainFlow(browser, url, clips, dir) {
     await page.locator('[data-testid=option-method]').selectOption(process.env.E2E_METHOD || 'spatial');
   await page.click('[data-testid=remove-button]');
   await page.waitForSelector('[data-testid=progress]', { state: 'visible' });
+  // Finished frames appear while the job runs (the server keeps the latest few).
+  const live = await page.waitForFunction(() => window.vanishStats.liveFrames.length > 0, null, { timeout: 300000 })
+    .then(() => true, () => false);
+  if (live) await shot(page, '04a-removing.png');
   await waitJob(page);
+  const lf = await page.evaluate(() => ({ shown: window.vanishStats.liveFrames,
+    width: document.querySelector('[data-testid=live-frame]').naturalWidth }));
+  check(lf.shown.length > 0 && lf.width === 854, `finished frames shown during Remove (${lf.shown.map((f) => f.frame).join(', ')})`);
+  check(lf.shown.some((f) => f.running), 'a filled frame was on the page before the job ended');
   const err = await page.locator('[data-testid=error]').isVisible();
   check(!err, `no error after Remove${err ? ': ' + await page.locator('[data-testid=error]').textContent() : ''}`);
   await page.waitForSelector('[data-testid=result-video]', { state: 'visible', timeout: 20000 });

@@ -115,6 +115,11 @@ job=$(grep -o '"id":"[0-9a-f]*"' "$work/body" | cut -d'"' -f4)
 for _ in $(seq 300); do code "$base/api/jobs/$job" >/dev/null; grep -q '"running"' "$work/body" || break; sleep 0.1; done
 grep -q '"done"' "$work/body"; check "remove job done" 0 $?
 check "result" 200 "$(code "$base/api/jobs/$job/result")"
+check "remove job names its latest finished frame" 1 "$(code "$base/api/jobs/$job" >/dev/null; grep -c '"latest_frame":9' "$work/body")"
+check "latest finished frame" 200 "$(code "$base/api/jobs/$job/frames/9")"
+check "finished frame is a JPEG" ffd8 "$(head -c 2 "$work/body" | od -An -tx1 | tr -d ' \n')"
+check "finished frame not kept" 404 "$(code "$base/api/jobs/$job/frames/500")"
+check "finished frame: not a number" 400 "$(code "$base/api/jobs/$job/frames/x")"
 check "result range" 206 "$(code -H 'Range: bytes=10-19' "$base/api/jobs/$job/result")"
 check "range length" 10 "$(stat -c %s "$work/body")"
 check "unsatisfiable range" 416 "$(code -H 'Range: bytes=999999999-' "$base/api/jobs/$job/result")"

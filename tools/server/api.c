@@ -472,6 +472,23 @@ static enum MHD_Result video_route(SrvServer *s, struct MHD_Connection *c, const
 
 /* ---- jobs ---------------------------------------------------------------------------------- */
 
+/* GET /api/jobs/{job}/frames/{n}: a finished frame of a removal job, while it is kept. */
+static enum MHD_Result get_job_frame(struct MHD_Connection *c, SrvJob *j, const char *arg)
+{
+    int64_t n = number(arg);
+    uint8_t *jpeg = NULL;
+    size_t size = 0;
+    int ret;
+    if (n < 0)
+        return srv_send_error(c, 400, "frame number '%.20s' is not a number from 0", arg);
+    if ((ret = srv_remove_frame(j, n, &jpeg, &size)) == -ENOMEM)
+        return srv_send_error(c, 500, "out of memory");
+    if (ret < 0)
+        return srv_send_error(c, 404, "frame %lld is not kept (only the latest few finished frames are)",
+                              (long long)n);
+    return srv_send_buffer(c, 200, "image/jpeg", jpeg, size, 1);
+}
+
 static enum MHD_Result job_route(struct MHD_Connection *c, const Route *rt, const char *method,
                                  SrvJob *j)
 {
@@ -480,6 +497,8 @@ static enum MHD_Result job_route(struct MHD_Connection *c, const Route *rt, cons
     int state;
     if (rt->n == 3 && get)
         return srv_send_json(c, 200, srv_job_json(j));
+    if (rt->n == 5 && get && !strcmp(rt->p[3], "frames"))
+        return get_job_frame(c, j, rt->p[4]);
     if (rt->n == 4 && !strcmp(method, "POST") && !strcmp(rt->p[3], "cancel")) {
         atomic_store(&j->cancel, 1);
         return srv_send_json(c, 200, srv_job_json(j));

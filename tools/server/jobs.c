@@ -41,6 +41,7 @@ void srv_job_status(SrvJob *j, const char *stage, double progress, int64_t frame
 
 static void job_free(SrvJob *j)
 {
+    srv_remove_free(j);
     srv_video_unref(&j->video);
     cJSON_Delete(j->params);
     pthread_mutex_destroy(&j->lock);
@@ -162,6 +163,9 @@ int srv_job_start(SrvServer *s, SrvVideo *v, const char *kind, const cJSON *para
     j->run = is_track ? srv_track_run : srv_remove_run;
     j->srv = s;
     j->p_span = 1;
+    j->live_latest = -1;
+    for (int i = 0; i < SRV_LIVE_FRAMES; i++)
+        j->live[i].frame = -1;
     snprintf(j->stage, sizeof(j->stage), "starting");
     srv_random_hex(j->id, SRV_ID_HEX);
     if ((ret = claim(v, kind, err, err_size)) < 0) {
@@ -233,6 +237,8 @@ cJSON *srv_job_json(SrvJob *j)
     cJSON_AddNumberToObject(o, "n_frames", (double)j->n_frames);
     if (j->state == SRV_JOB_FAILED)
         cJSON_AddStringToObject(o, "error", j->error);
+    if (j->live_latest >= 0)
+        cJSON_AddNumberToObject(o, "latest_frame", (double)j->live_latest);
     if (j->result_video[0])
         cJSON_AddStringToObject(o, "result_video", j->result_video);
     pthread_mutex_unlock(&j->lock);

@@ -1,7 +1,8 @@
 /*
  * The removal job: the masks of every object on every frame are written as a directory of PNGs
- * (the union, one per frame), vn_inpaint_file fills the video, and the result is opened as a
- * video of its own so that the page can show and compare its frames.
+ * (the union, one per frame), vn_inpaint_file_sink fills the video, handing each finished frame
+ * to the job (the latest few are kept, small, for the page to show as they come), and the result
+ * is opened as a video of its own so that the page can show and compare its frames.
  */
 #include "srv.h"
 
@@ -10,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "vanish/inpaint.h"
 
@@ -32,6 +34,75 @@ static int write_masks(SrvJob *j, VnContext *ctx, const char *dir, int64_t n_fra
             ret = VN_ERR_CANCELLED;
     }
     vn_image_free(&img);
+    return ret;
+}
+
+static int64_t now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* The state of the frame sink: the job and a context of its own for the JPEG encoder. */
+typedef struct LiveSink {
+    SrvJob *job;
+    VnContext *ctx;
+} LiveSink;
+
+/*
+ * Receives each finished frame from vn_inpaint_file_sink: keeps it, as a preview-size JPEG, in
+ * the job's ring of SRV_LIVE_FRAMES, at most one per SRV_LIVE_INTERVAL_MS (and always the last),
+ * so that memory stays small and the encoder costs little next to the fill.
+ */
+static int live_sink(void *cookie, int64_t frame, const VnImage *rgb)
+{
+    LiveSink *k = cookie;
+    SrvJob *j = k->job;
+    SrvLiveFrame *slot;
+    uint8_t *buf = NULL;
+    size_t size = 0;
+    int64_t t = now_ms();
+    int ret;
+    if (frame != j->n_frames - 1 && j->live_latest >= 0 && t - j->live_ms < SRV_LIVE_INTERVAL_MS)
+        return 0;
+    if ((ret = vn_image_encode(k->ctx, rgb, VN_ENCODE_JPEG, 80, j->video->pw, j->video->ph, &buf, &size)) < 0)
+        return 0; /* a frame the page does not see is no reason to stop the job */
+    pthread_mutex_lock(&j->lock);
+    slot = &j->live[frame % SRV_LIVE_FRAMES];
+    vn_buffer_free(&slot->jpeg);
+    *slot = (SrvLiveFrame){frame, buf, size};
+    j->live_latest = frame;
+    j->live_ms = t;
+    pthread_mutex_unlock(&j->lock);
+    return 0;
+}
+
+void srv_remove_free(SrvJob *j)
+{
+    for (int i = 0; i < SRV_LIVE_FRAMES; i++) {
+        vn_buffer_free(&j->live[i].jpeg);
+        j->live[i].frame = -1;
+    }
+}
+
+int srv_remove_frame(SrvJob *j, int64_t n, uint8_t **jpeg, size_t *size)
+{
+    int ret = -ENOENT;
+    *jpeg = NULL;
+    pthread_mutex_lock(&j->lock);
+    for (int i = 0; i < SRV_LIVE_FRAMES; i++) {
+        const SrvLiveFrame *f = &j->live[i];
+        if (f->jpeg && f->frame == n) {
+            ret = (*jpeg = malloc(f->size)) ? 0 : -ENOMEM;
+            if (*jpeg) {
+                memcpy(*jpeg, f->jpeg, f->size);
+                *size = f->size;
+            }
+            break;
+        }
+    }
+    pthread_mutex_unlock(&j->lock);
     return ret;
 }
 
@@ -83,6 +154,7 @@ int srv_remove_run(SrvJob *j)
 {
     SrvVideo *v = j->video;
     VnContext *ctx = NULL;
+    LiveSink live = {j, NULL};
     VnInpaintSettings st;
     VnWriterSettings ws;
     char dir[PATH_MAX + 64], masks[PATH_MAX + 128], out[PATH_MAX + 128];
@@ -104,14 +176,15 @@ int srv_remove_run(SrvJob *j)
         snprintf(j->error, sizeof(j->error), "cannot make the job's directory: %s", strerror(errno));
         return -errno;
     }
-    if ((ret = srv_open_context(j->srv, &ctx, j->srv->cfg.threads, srv_job_progress, j)) < 0)
-        return ret;
+    if ((ret = srv_open_context(j->srv, &ctx, j->srv->cfg.threads, srv_job_progress, j)) < 0 ||
+        (ret = srv_open_context(j->srv, &live.ctx, 1, NULL, NULL)) < 0)
+        goto done;
     j->p_span = 0.05;
     if ((ret = write_masks(j, ctx, masks, n_frames)) < 0)
         goto done;
     j->p_base = 0.05;
     j->p_span = 0.95;
-    if ((ret = vn_inpaint_file(ctx, v->path, masks, out, &st, &ws)) < 0) {
+    if ((ret = vn_inpaint_file_sink(ctx, v->path, masks, out, &st, &ws, live_sink, &live)) < 0) {
         snprintf(j->error, sizeof(j->error), "%s", *vn_last_error(ctx) ? vn_last_error(ctx) : vn_strerror(ret));
         goto done;
     }
@@ -119,6 +192,7 @@ int srv_remove_run(SrvJob *j)
     srv_job_status(j, "done", 1, n_frames);
     ret = open_result(j, out);
 done:
+    vn_close(&live.ctx);
     vn_close(&ctx);
     return ret;
 }

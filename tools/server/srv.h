@@ -23,6 +23,8 @@
 #define SRV_MAX_JSON (4 << 20)        /* largest JSON request body */
 #define SRV_MAX_PROMPTS 64
 #define SRV_MAX_FRAMES 10000000
+#define SRV_LIVE_FRAMES 8             /* finished frames a removal job keeps for the page */
+#define SRV_LIVE_INTERVAL_MS 100      /* at most one finished frame kept per interval */
 
 /* ---- masks: run lengths (rle.c) ------------------------------------------------------------ */
 
@@ -103,6 +105,13 @@ enum SrvJobState { SRV_JOB_RUNNING = 0, SRV_JOB_DONE, SRV_JOB_FAILED, SRV_JOB_CA
 
 typedef struct SrvJob SrvJob;
 
+/* A finished frame of a removal job, as a preview-size JPEG. */
+typedef struct SrvLiveFrame {
+    int64_t frame;                 /* -1: empty slot */
+    uint8_t *jpeg;                 /* vn_image_encode's buffer */
+    size_t size;
+} SrvLiveFrame;
+
 struct SrvJob {
     char id[SRV_ID_HEX + 1];
     const char *kind;              /* "track" or "remove" */
@@ -120,7 +129,9 @@ struct SrvJob {
     char error[512];
     char result[PATH_MAX + 128];   /* remove: the output video */
     char result_video[SRV_ID_HEX + 1]; /* remove: the output opened as a video */
-    char frames_dir[PATH_MAX];     /* remove: where filled frames appear as they come */
+    SrvLiveFrame live[SRV_LIVE_FRAMES]; /* remove: the latest finished frames (a ring) */
+    int64_t live_latest;           /* the newest of them, -1 before the first */
+    int64_t live_ms;               /* when it was kept (monotonic ms) */
     cJSON *params;                 /* the request's options */
     int (*run)(SrvJob *job);
 };
@@ -284,6 +295,13 @@ int srv_track_run(SrvJob *j);
 int srv_track_check(const cJSON *params, char *err, size_t err_size);
 int srv_remove_check(const cJSON *params, char *err, size_t err_size);
 int srv_remove_run(SrvJob *j);
+
+/* Free a removal job's kept frames. */
+void srv_remove_free(SrvJob *j);
+
+/* A copy of finished frame n of a removal job as JPEG (free()), if it is still kept: 0, or
+ * -ENOENT. Takes the job's lock. */
+int srv_remove_frame(SrvJob *j, int64_t n, uint8_t **jpeg, size_t *size);
 int srv_track_available(void);
 
 /* The tracker's option table as JSON (empty without the tracker). */
