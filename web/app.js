@@ -264,6 +264,7 @@ function renderObjects() {
       e.stopPropagation();
       clearError();
       if (await guard(() => api.del(`/api/videos/${state.video.id}/objects/${o.id}`))) {
+        for (const key of [...state.prompts.keys()]) if (key.startsWith(`${o.id}:`)) state.prompts.delete(key);
         await refreshObjects();
         await refreshMasks();
       }
@@ -362,14 +363,31 @@ function renderCandidates() {
   });
 }
 
+// Undo the last prompt of the active object on this frame: segment again with the prompts
+// before it; past the first, back to what the frame had before the clicks (the tracked mask,
+// or none).
 async function undo() {
   const pr = currentPrompts();
   if (!pr.list.length) return;
   clearError();
   pr.list.pop();
   view.setPrompts(pr.list);
-  if (pr.list.length || pr.base) await segment(pr, performance.now());
+  if (pr.list.length) await segment(pr, performance.now());
+  else if (pr.base) await restoreTracked(pr);
   else await clearFrame(false);
+  renderObjects();
+}
+
+// Put back the tracked mask that the first click on this frame replaced.
+async function restoreTracked(pr) {
+  const object = state.active, frame = state.frame, vid = state.video.id, base = pr.base;
+  ++state.seq;
+  state.candidates = null;
+  pr.base = null;
+  const ok = await guard(() => api.post(`/api/videos/${vid}/objects/${object}/masks/${frame}`, { rle: base, key: false }));
+  if (!ok) { pr.base = base; return; }
+  await refreshObjects();
+  if (state.frame === frame && state.video.id === vid) await refreshMasks();
 }
 
 async function clearFrame(all) {
@@ -424,7 +442,8 @@ $('track-button').addEventListener('click', async () => {
   ended(done);
   if (done.state === 'done')
     $('track-note').textContent = 'Tracked: scrub to check the masks; click to correct any frame, then track again.';
-  state.prompts.clear();
+  // The keyframes keep their masks and prompts; a tracked frame's next click starts afresh.
+  for (const [key, pr] of state.prompts) if (!pr.list.length) state.prompts.delete(key);
   await refreshObjects();
   await refreshMasks();
 });

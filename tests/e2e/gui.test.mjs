@@ -118,8 +118,50 @@ async function masksOf(page, n) {
     const q = new URLSearchParams(location.search);
     const r = await fetch(`/api/videos/${q.get('video')}/masks/${frame}`);
     const m = await r.json();
-    return m.masks.map((k) => ({ object: k.object, key: k.key, area: k.rle.filter((_, i) => i % 2).reduce((a, b) => a + b, 0) }));
+    // area and centroid (full-resolution pixels) from the run lengths
+    const stats = (rle) => {
+      let pos = 0, area = 0, sx = 0, sy = 0;
+      rle.forEach((run, i) => {
+        if (i % 2) for (let p = pos; p < pos + run; p++) { area++; sx += p % m.width; sy += Math.floor(p / m.width); }
+        pos += run;
+      });
+      return { area, cx: area ? Math.round(sx / area) : -1, cy: area ? Math.round(sy / area) : -1, rle: rle.join(',') };
+    };
+    return m.masks.map((k) => ({ object: k.object, key: k.key, ...stats(k.rle) }));
   }, n);
+}
+
+// Poll the masks of frame n until test(masks) holds; the last masks seen.
+async function masksUntil(page, n, test) {
+  let m = [];
+  for (let i = 0; i < 50; i++) {
+    m = await masksOf(page, n);
+    if (test(m)) break;
+    await page.waitForTimeout(100);
+  }
+  return m;
+}
+
+// Correct the tracked mask of frame n with two clicks, then undo both: each undo steps back one
+// click, and the last one puts the tracked mask back.
+async function undoOnTracked(page, n, info) {
+  const tracked = await masksOf(page, n);
+  if (!tracked.length) return check(false, `frame ${n} has a tracked mask to correct`);
+  const t = tracked[0];
+  await clickFrame(page, t.cx, t.cy, info);
+  const one = await masksOf(page, n);
+  await clickFrame(page, Math.min(info.w - 1, t.cx + 40), Math.max(0, t.cy - 60), info, { modifiers: ['Shift'] });
+  const two = await masksOf(page, n);
+  check(one[0].key && two[0].key, `clicks on tracked frame ${n} make it a keyframe (${one[0].area}, ${two[0].area} pixels)`);
+  await page.click('#undo');
+  const back1 = await masksUntil(page, n, (m) => m.length && m[0].rle === one[0].rle);
+  check(back1.length === 1 && back1[0].key && back1[0].rle === one[0].rle, 'undo steps back to the mask of the first click');
+  await page.click('#undo');
+  const back0 = await masksUntil(page, n, (m) => m.length && !m[0].key);
+  check(back0.length === 1 && !back0[0].key && back0[0].rle === t.rle,
+    `undo past the first click puts the tracked mask back (${back0.length ? back0[0].area : 0} of ${t.area} pixels)`);
+  const err = await page.locator('[data-testid=error]').isVisible();
+  check(!err, 'no error after the undos');
 }
 
 async function waitJob(page) {
@@ -170,6 +212,7 @@ async function mainFlow(browser, url, clips, dir) {
   m = await masksOf(page, 55);
   check(m.length === 1 && !m[0].key && m[0].area > 200, 'frame 55 has a tracked mask after Track');
   await shot(page, '03-tracked.png');
+  await undoOnTracked(page, 55, info);
 
   // Remove with a small dilation (the control comes from the option table).
   await page.locator('[data-testid=option-dilate]').fill('4');

@@ -103,6 +103,19 @@ check "select: no such candidate" 409 "$(code "${W[@]}" -d '{"frame":0,"object":
 check "masks of frame 2" 200 "$(code "$base/api/videos/$vid/masks/2")"
 grep -q '"rle"' "$work/body"; check "frame 2 has a mask" 0 $?
 
+# Setting a mask (the page's undo back to a tracked mask).
+setm() { code "${W[@]}" -d "$2" "$base/api/videos/$vid/objects/$1"; }
+check "set mask" 200 "$(setm 1/masks/4 '{"rle":[100,50,19050],"key":false}')"
+code "$base/api/videos/$vid/masks/4" >/dev/null
+grep -q '"key":false,"rle":\[100,50,19050\]' "$work/body"; check "the mask set is served back" 0 $?
+check "set mask: runs short of the frame" 400 "$(setm 1/masks/4 '{"rle":[100,50]}')"
+check "set mask: negative run" 400 "$(setm 1/masks/4 '{"rle":[-1,19201]}')"
+check "set mask: not a list" 400 "$(setm 1/masks/4 '{"rle":"x"}')"
+check "set mask: key not a bool" 400 "$(setm 1/masks/4 '{"rle":[19200],"key":3}')"
+check "set mask: unknown object" 404 "$(setm 6/masks/4 '{"rle":[19200]}')"
+check "set mask: frame past the end" 404 "$(setm 1/masks/400 '{"rle":[19200]}')"
+check "set mask: bad frame" 400 "$(setm 1/masks/x '{"rle":[19200]}')"
+
 # Jobs.
 check "remove: unknown option" 400 "$(code "${W[@]}" -d '{"options":{"dilate":-5}}' "$base/api/videos/$vid/remove")"
 check "track" 202 "$(code "${W[@]}" -X POST "$base/api/videos/$vid/track")"

@@ -410,6 +410,54 @@ static enum MHD_Result delete_object(struct MHD_Connection *c, SrvVideo *v, cons
     return srv_send_json(c, 200, cJSON_CreateObject());
 }
 
+/* POST /objects/{k}/masks/{n} {"rle": [...], "key": false}: set the object's mask on frame n
+ * (the page's undo puts back the tracked mask that its clicks replaced). */
+static enum MHD_Result set_mask(struct MHD_Connection *c, SrvVideo *v, const char *arg_id,
+                                const char *arg_n, SrvRequest *r)
+{
+    enum MHD_Result res;
+    cJSON *j = body_json(c, r, &res);
+    const cJSON *key;
+    int64_t id = number(arg_id), n = number(arg_n);
+    SrvMask *m;
+    SrvObject *o;
+    int ret;
+    if (!j)
+        return res;
+    key = cJSON_GetObjectItemCaseSensitive(j, "key");
+    m = srv_mask_from_json(cJSON_GetObjectItemCaseSensitive(j, "rle"), v->info.width, v->info.height,
+                           cJSON_IsTrue(key));
+    cJSON_Delete(j);
+    if (id < 1 || id > SRV_MAX_OBJECTS || n < 0 || !m || (key && !cJSON_IsBool(key))) {
+        free(m);
+        return srv_send_error(c, 400, "give an object from 1 to %d, a frame from 0, 'rle': run lengths that "
+                              "cover the %dx%d frame and 'key': true or false", SRV_MAX_OBJECTS,
+                              v->info.width, v->info.height);
+    }
+    if ((ret = srv_video_wait_frame(v, n, 10000)) < 0) {
+        free(m);
+        return srv_send_error(c, ret == -ENOENT ? 404 : 503, "frame %lld: %s", (long long)n,
+                              ret == -ENOENT ? "past the end of the video" : "not decoded yet");
+    }
+    pthread_mutex_lock(&v->lock);
+    if (v->busy)
+        ret = -EBUSY;
+    else if (!(o = srv_object_find(v, (int)id)))
+        ret = -ENOENT;
+    else {
+        ret = srv_object_set(v, o, n, m); /* takes m over */
+        m = NULL;
+    }
+    pthread_mutex_unlock(&v->lock);
+    free(m);
+    if (ret == -EBUSY)
+        return srv_send_error(c, 409, "a tracking job is running on this video");
+    if (ret < 0)
+        return srv_send_error(c, ret == -ENOENT ? 404 : 500, "object %lld: %s", (long long)id,
+                              ret == -ENOENT ? "does not exist" : vn_strerror(ret));
+    return srv_send_json(c, 200, cJSON_CreateObject());
+}
+
 /* POST /segment, /select, /track, /remove. */
 static enum MHD_Result post_action(SrvServer *s, struct MHD_Connection *c, SrvVideo *v,
                                    const char *what, SrvRequest *r)
@@ -464,6 +512,8 @@ static enum MHD_Result video_route(SrvServer *s, struct MHD_Connection *c, const
     if ((rt->n == 5 || rt->n == 6) && del && !strcmp(what, "objects") &&
         (rt->n == 5 || !strcmp(rt->p[5], "masks")))
         return delete_object(c, v, rt->p[4], rt->n == 6);
+    if (rt->n == 7 && post && !strcmp(what, "objects") && !strcmp(rt->p[5], "masks"))
+        return set_mask(c, v, rt->p[4], rt->p[6], r);
     if (rt->n == 4 && post && (!strcmp(what, "segment") || !strcmp(what, "select") || !strcmp(what, "prepare") ||
                                !strcmp(what, "track") || !strcmp(what, "remove")))
         return post_action(s, c, v, what, r);

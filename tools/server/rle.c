@@ -81,6 +81,30 @@ cJSON *srv_mask_json(const SrvMask *m)
     return a;
 }
 
+SrvMask *srv_mask_from_json(const cJSON *a, int w, int h, int key)
+{
+    int64_t total = (int64_t)w * h, pos = 0;
+    int count = cJSON_IsArray(a) ? cJSON_GetArraySize(a) : -1;
+    const cJSON *it;
+    SrvMask *m;
+    size_t i = 0;
+    if (count < 1 || count > total + 1 || !(m = malloc(sizeof(*m) + (size_t)count * sizeof(uint32_t))))
+        return NULL;
+    m->key = key;
+    m->n = (size_t)count;
+    cJSON_ArrayForEach(it, a) {
+        double d = it->valuedouble;
+        if (!cJSON_IsNumber(it) || !(d >= 0) || d > (double)(total - pos) || d != (double)(int64_t)d)
+            break;
+        m->runs[i++] = (uint32_t)d;
+        pos += (int64_t)d;
+    }
+    if (i == m->n && pos == total)
+        return m;
+    free(m);
+    return NULL;
+}
+
 SrvMask *srv_mask_dup(const SrvMask *m, int key)
 {
     size_t bytes = sizeof(*m) + m->n * sizeof(uint32_t);

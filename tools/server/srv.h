@@ -48,6 +48,10 @@ int64_t srv_mask_area(const SrvMask *m);
 /* The runs as a JSON array of numbers. */
 cJSON *srv_mask_json(const SrvMask *m);
 
+/* A mask from run lengths in JSON (as srv_mask_json writes them), checked to be whole numbers
+ * that cover the w x h frame exactly; NULL when they do not (or out of memory). */
+SrvMask *srv_mask_from_json(const cJSON *a, int w, int h, int key);
+
 /* Copy of a mask with another key flag. */
 SrvMask *srv_mask_dup(const SrvMask *m, int key);
 
