@@ -25,7 +25,7 @@ const state = {
 };
 
 // Figures the browser test reads.
-window.vanishStats = { clickToMaskMs: [], masksShown: 0, liveFrames: [] };
+window.vanishStats = { clickToMaskMs: [], solveMs: [], solveCpuMs: [], masksShown: 0, liveFrames: [], prepared: null };
 
 const view = new FrameView($('frame-canvas'), onPrompt);
 const compare = new CompareView($('compare-canvas'), $('split'));
@@ -162,8 +162,11 @@ function prepareSoon() {
   clearTimeout(prepareTimer);
   if (state.playing) return;
   prepareTimer = setTimeout(() => {
-    if (state.video && !state.playing)
-      api.post(`/api/videos/${state.video.id}/prepare`, { frame: state.frame }).catch(() => {});
+    if (!state.video || state.playing) return;
+    const frame = state.frame, t0 = performance.now();
+    api.post(`/api/videos/${state.video.id}/prepare`, { frame })
+      .then(() => { window.vanishStats.prepared = { frame, ms: performance.now() - t0 }; })
+      .catch(() => {});
   }, 150);
 }
 
@@ -325,6 +328,8 @@ async function segment(pr, t0) {
   renderObjects();
   requestAnimationFrame(() => {
     window.vanishStats.clickToMaskMs.push(performance.now() - t0);
+    window.vanishStats.solveMs.push(r.solve_ms);
+    window.vanishStats.solveCpuMs.push(r.solve_cpu_ms);
     window.vanishStats.masksShown++;
     $('frame-canvas').dataset.masksShown = String(window.vanishStats.masksShown);
   });

@@ -7,6 +7,8 @@
 set -u
 vanish=$1
 work=$(mktemp -d)
+export TMPDIR=$work/tmp   # the servers' working directories: checked to be gone at the end
+mkdir -p "$TMPDIR"
 pids=()
 fails=0
 cleanup() {
@@ -21,7 +23,7 @@ check() { # check WHAT EXPECTED ACTUAL
 
 # Start a server with extra flags; sets $base (and $token when one was printed).
 start() {
-    local log=$work/server$#.log
+    local log=$work/server${#pids[@]}.log
     "$vanish" gui --port 0 --threads 1 "$@" >"$log" 2>&1 &
     pids+=($!)
     for _ in $(seq 50); do
@@ -38,6 +40,8 @@ W=(-H 'X-Vanish: 1')
 mkdir -p "$work/allowed" "$work/secret"
 ffmpeg -v error -f lavfi -i testsrc=size=160x120:rate=10 -f lavfi -i sine=frequency=440 -t 1 \
     -c:v libx264 -pix_fmt yuv420p -c:a aac -shortest "$work/allowed/clip.mp4" || exit 1
+ffmpeg -v error -f lavfi -i testsrc=size=1280x720:rate=5 -t 1 -c:v libx264 -pix_fmt yuv420p \
+    "$work/allowed/big.mp4" || exit 1
 cp "$work/allowed/clip.mp4" "$work/secret/clip.mp4"
 ln -s "$work/secret/clip.mp4" "$work/allowed/link.mp4"
 head -c 1500000 /dev/urandom >"$work/big.bin"
@@ -140,6 +144,31 @@ check "masks zip" 200 "$(code "$base/api/videos/$vid/masks.zip")"
 check "cancel a finished job" 200 "$(code "${W[@]}" -X POST "$base/api/jobs/$job/cancel")"
 check "still alive after all that" 200 "$(code "$base/api/health")"
 
+# A frame cache of 0 MB keeps only the frame in use: evicted frames are decoded again, in any
+# order, at any size, and the cache stays at one frame.
+start --allow "$work/allowed" --cache-mb 0
+check "open with a 0 MB cache" 201 "$(code "${W[@]}" -d "{\"path\":\"$work/allowed/clip.mp4\"}" "$base/api/videos/open")"
+cid=$(grep -o '"id":"[0-9a-f]*"' "$work/body" | cut -d'"' -f4)
+for _ in $(seq 50); do code "$base/api/videos/$cid" >/dev/null; grep -q '"decoded":true' "$work/body" && break; sleep 0.1; done
+frames_ok=0
+for n in 7 2 9 0 5 5 1; do
+    code "$base/api/videos/$cid/frames/$n" >/dev/null && head -c 2 "$work/body" | od -An -tx1 | grep -q 'ff d8' && frames_ok=$((frames_ok + 1))
+done
+check "evicted frames decoded again, forward and back" 7 "$frames_ok"
+check "evicted frame at another size" 200 "$(code "$base/api/videos/$cid/frames/3?max=64")"
+code "$base/api/videos/$cid" >/dev/null
+check "the cache holds one frame" 1 "$(grep -o '"previews":[0-9]*' "$work/body" | cut -d: -f2)"
+check "evicted frames past the end" 404 "$(code "$base/api/videos/$cid/frames/10")"
+check "open a video larger than the preview" 201 "$(code "${W[@]}" -d "{\"path\":\"$work/allowed/big.mp4\"}" "$base/api/videos/open")"
+bid=$(grep -o '"id":"[0-9a-f]*"' "$work/body" | cut -d'"' -f4)
+for _ in $(seq 50); do code "$base/api/videos/$bid" >/dev/null; grep -q '"decoded":true' "$work/body" && break; sleep 0.1; done
+check "evicted full-size frame" 200 "$(code "$base/api/videos/$bid/frames/1?max=1280")"
+check "its size" "1280x720" "$(ffprobe -v error -show_entries stream=width,height -of csv=p=0:s=x "$work/body")"
+check "add object (large video)" 201 "$(code "${W[@]}" -X POST "$base/api/videos/$bid/objects")"
+check "segment an evicted full-size frame" 200 "$(code "${W[@]}" -d '{"frame":2,"object":1,"prompts":[{"type":"box","x0":100,"y0":100,"x1":600,"y1":400}]}' "$base/api/videos/$bid/segment")"
+code "$base/api/videos/$bid" >/dev/null
+check "the cache holds one frame (both sizes)" '"previews":1,"full":1' "$(grep -o '"previews":[0-9]*,"full":[0-9]*' "$work/body")"
+
 # A non-loopback address needs a token (generated and printed when none is given).
 start --host 0.0.0.0
 case "$base" in http://0.0.0.0:*) base=http://127.0.0.1:${base##*:} ;; esac
@@ -150,9 +179,18 @@ check "token in a header" 200 "$(code -H "X-Vanish-Token: $token" "$base/api/hea
 check "token in the query" 200 "$(code "$base/?token=$token")"
 check "token as bearer" 200 "$(code -H "Authorization: Bearer $token" "$base/api/health")"
 
+# A server that was killed leaves its cache; the next one to start removes it.
+start --port 0
+dead=${pids[-1]}
+kill -KILL "$dead"; wait "$dead" 2>/dev/null
+check "a killed server leaves its directory" 1 "$(ls "$TMPDIR" | grep -c "^vanish-gui-$dead-")"
+start --port 0
+check "the next server removes it" 0 "$(ls "$TMPDIR" | grep -c "^vanish-gui-$dead-")"
+
 # Stop the servers cleanly; a sanitizer build must have reported nothing (leaks included).
 for p in "${pids[@]}"; do kill -INT "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
 pids=()
+check "stopped servers leave nothing in TMPDIR" "" "$(ls "$TMPDIR")"
 if grep -l "Sanitizer\|runtime error" "$work"/server*.log; then
     cat "$work"/server*.log
     fails=$((fails + 1))

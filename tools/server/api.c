@@ -242,6 +242,17 @@ static void scaled(int w, int h, int64_t max, int *ow, int *oh)
     *oh += *oh == 0;
 }
 
+/* The answer for a frame that cannot be had: past the end, not decoded yet, or why not. */
+static enum MHD_Result frame_error(struct MHD_Connection *c, const SrvVideo *v, int64_t n, int ret)
+{
+    if (ret == -ENOENT)
+        return srv_send_error(c, 404, "frame %lld is past the end of the video", (long long)n);
+    if (ret == -ETIMEDOUT)
+        return srv_send_error(c, 503, "frame %lld is not decoded yet", (long long)n);
+    return srv_send_error(c, 500, "frame %lld: %s", (long long)n,
+                          v->decode_state < 0 ? v->decode_error : vn_strerror(ret));
+}
+
 /* Frame n at another size than the cache's: decode the full-resolution JPEG and re-encode. */
 static enum MHD_Result frame_resized(SrvServer *s, struct MHD_Connection *c, SrvVideo *v,
                                      int64_t n, int w, int h)
@@ -252,7 +263,8 @@ static enum MHD_Result frame_resized(SrvServer *s, struct MHD_Connection *c, Srv
     uint8_t *buf = NULL;
     size_t size = 0;
     int ret;
-    srv_frame_path(v, n, 1, path, sizeof(path));
+    if ((ret = srv_frame_file(s, v, n, 1, path, sizeof(path))) < 0)
+        return frame_error(c, v, n, ret);
     if ((ret = srv_open_context(s, &ctx, 1, NULL, NULL)) >= 0 && (ret = vn_image_load(ctx, path, &img)) >= 0)
         ret = vn_image_encode(ctx, img, VN_ENCODE_JPEG, 85, w, h, &buf, &size);
     vn_image_free(&img);
@@ -267,27 +279,19 @@ static enum MHD_Result get_frame(SrvServer *s, struct MHD_Connection *c, SrvVide
     const char *m = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "max");
     int64_t n = number(arg), max = m ? number(m) : 0;
     char path[PATH_MAX + 32];
-    int ret, w, h;
+    int ret, w, h, full;
     if (n < 0)
         return srv_send_error(c, 400, "frame number '%.20s' is not a number from 0", arg);
     if (m && (max < 16 || max > 16384))
         return srv_send_error(c, 400, "'max' must be a number from 16 to 16384");
-    if ((ret = srv_video_wait_frame(v, n, 10000)) < 0) {
-        if (ret == -ENOENT)
-            return srv_send_error(c, 404, "frame %lld is past the end of the video", (long long)n);
-        if (ret == -ETIMEDOUT)
-            return srv_send_error(c, 503, "frame %lld is not decoded yet", (long long)n);
-        return srv_send_error(c, 500, "the video could not be decoded: %s", v->decode_error);
-    }
-    if (!m || (scaled(v->info.width, v->info.height, max, &w, &h), w == v->pw && h == v->ph)) {
-        srv_frame_path(v, n, 0, path, sizeof(path));
-        return srv_send_file(c, path, "image/jpeg", NULL);
-    }
-    if (w == v->info.width && h == v->info.height) {
-        srv_frame_path(v, n, 1, path, sizeof(path));
-        return srv_send_file(c, path, "image/jpeg", NULL);
-    }
-    return frame_resized(s, c, v, n, w, h);
+    if (m)
+        scaled(v->info.width, v->info.height, max, &w, &h);
+    full = m && w == v->info.width && h == v->info.height;
+    if (m && !full && (w != v->pw || h != v->ph))
+        return frame_resized(s, c, v, n, w, h);
+    if ((ret = srv_frame_file(s, v, n, full, path, sizeof(path))) < 0)
+        return frame_error(c, v, n, ret);
+    return srv_send_file(c, path, "image/jpeg", NULL);
 }
 
 static enum MHD_Result get_masks(struct MHD_Connection *c, SrvVideo *v, const char *arg)

@@ -7,12 +7,15 @@
 #include "srv.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 void srv_default_config(SrvConfig *c)
@@ -20,6 +23,7 @@ void srv_default_config(SrvConfig *c)
     memset(c, 0, sizeof(*c));
     c->host = "127.0.0.1";
     c->max_upload = (int64_t)2 << 30;
+    c->cache_bytes = (int64_t)512 << 20;
 }
 
 int srv_port(const SrvServer *s)
@@ -265,10 +269,36 @@ static int open_input(SrvServer *s, const char *input, char *err, size_t err_siz
     return srv_video_add(s, v);
 }
 
+/*
+ * Remove what servers that did not stop cleanly (killed, crashed) left in tmp: the directories
+ * vanish-gui-PID-XXXXXX of this user whose process no longer exists. A clean stop removes its
+ * own (srv_stop).
+ */
+static void remove_stale(const char *tmp)
+{
+    DIR *d = opendir(tmp);
+    struct dirent *e;
+    char path[PATH_MAX];
+    if (!d)
+        return;
+    while ((e = readdir(d))) {
+        struct stat st;
+        int pid = 0, end = 0;
+        if (sscanf(e->d_name, "vanish-gui-%d-%*6[A-Za-z0-9]%n", &pid, &end) != 1 || e->d_name[end] ||
+            pid <= 0 || pid == getpid() || kill(pid, 0) == 0 || errno != ESRCH)
+            continue;
+        snprintf(path, sizeof(path), "%s/%s", tmp, e->d_name);
+        if (!lstat(path, &st) && S_ISDIR(st.st_mode) && st.st_uid == getuid())
+            srv_remove_tree(path);
+    }
+    closedir(d);
+}
+
 /* The temporary root, the token and the allowed directories. */
 static int prepare(SrvServer *s, const SrvConfig *c, int loopback, char *err, size_t err_size)
 {
     const char *tmp = getenv("TMPDIR");
+    char prefix[40];
     int ret;
     if (c->token) {
         if (strlen(c->token) < 8 || strlen(c->token) >= sizeof(s->token)) {
@@ -280,7 +310,10 @@ static int prepare(SrvServer *s, const SrvConfig *c, int loopback, char *err, si
         snprintf(err, err_size, "cannot make a token");
         return ret;
     }
-    if ((ret = srv_make_dir(tmp && *tmp ? tmp : "/tmp", "vanish-gui-", s->tmp_root, sizeof(s->tmp_root))) < 0) {
+    tmp = tmp && *tmp ? tmp : "/tmp";
+    remove_stale(tmp);
+    snprintf(prefix, sizeof(prefix), "vanish-gui-%d-", (int)getpid());
+    if ((ret = srv_make_dir(tmp, prefix, s->tmp_root, sizeof(s->tmp_root))) < 0) {
         s->tmp_root[0] = '\0';
         snprintf(err, err_size, "cannot make a temporary directory: %s", strerror(-ret));
         return ret;

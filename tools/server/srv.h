@@ -94,6 +94,17 @@ typedef struct SrvVideo {
     int busy;                      /* a tracking job is writing masks */
     uint64_t mask_version;         /* bumped on every mask change */
 
+    /* the frame cache (cache.c), guarded by lock */
+    uint32_t *cached[2];           /* bytes on disk of frame n's preview [0] and full-size [1]
+                                      JPEG; 0 = not on disk */
+    uint8_t *recent;               /* per frame: used since the clock hands passed (2 bits) */
+    int64_t cache_cap;             /* length of the three tables */
+    int64_t cache_bytes, cache_budget, n_cached[2], hand[2];
+    pthread_mutex_t fetch_lock;    /* the on-demand reader of evicted frames */
+    VnContext *fetch_ctx;
+    VnVideoReader *fetch;
+    int64_t fetch_next;            /* the index of the frame it reads next */
+
     pthread_mutex_t seg_lock;      /* the segmenter session and its context */
     VnContext *seg_ctx;
     void *seg;                     /* VnSegmenter *, when segment.h exists */
@@ -225,8 +236,25 @@ int srv_video_wait_frame(SrvVideo *v, int64_t n, int timeout_ms);
 /* Wait until the whole video is cached; returns the frame count or a negative error. */
 int64_t srv_video_wait_all(SrvVideo *v, atomic_int *cancel);
 
-/* Path of cached frame n: preview (full = 0) or full resolution. */
+/* ---- the frame cache (cache.c) ---------------------------------------------------------- */
+
+/* Path of cached frame n: preview (full = 0) or full resolution (the preview when that is the
+ * full size). The file may not be on disk: see srv_frame_file. */
 void srv_frame_path(const SrvVideo *v, int64_t n, int full, char *out, size_t size);
+
+/* Encode decoded frame n (RGB, full size) into the cache with ctx (one per thread), then evict
+ * what the budget no longer holds. */
+int srv_cache_put(SrvVideo *v, VnContext *ctx, int64_t n, const VnImage *rgb);
+
+/* Wait until frame n is decoded (as srv_video_wait_frame), make sure its file (preview or full)
+ * is on disk, decoding it again if it was evicted, and put its path in out: 0 or an error. */
+int srv_frame_file(SrvServer *s, SrvVideo *v, int64_t n, int full, char *out, size_t size);
+
+/* The cache's figures as JSON {bytes, budget, previews, full}. Caller holds v->lock. */
+cJSON *srv_cache_json(SrvVideo *v);
+
+/* Close the on-demand reader and free the tables (the files go with the directory). */
+void srv_cache_free(SrvVideo *v);
 
 /* ---- objects and masks (objects.c) ------------------------------------------------------- */
 

@@ -1,7 +1,6 @@
 /*
- * Videos the page works on: the source, its description, and a cache of every frame decoded
- * once by a background thread — a preview JPEG (long side at most SRV_PREVIEW_MAX) for the frame
- * view and a full-resolution JPEG for segmentation — in the video's working directory.
+ * Videos the page works on: the source, its description, and its frame cache (cache.c), which a
+ * background thread fills by decoding every frame once.
  */
 #include "srv.h"
 
@@ -14,44 +13,6 @@
 #include <unistd.h>
 
 #include "vanish/inpaint.h"
-
-void srv_frame_path(const SrvVideo *v, int64_t n, int full, char *out, size_t size)
-{
-    int same = v->pw == v->info.width && v->ph == v->info.height;
-    snprintf(out, size, "%s/%s/%06lld.jpg", v->dir, full && !same ? "full" : "prev", (long long)n);
-}
-
-/* Write a buffer to path through a temporary name. */
-static int write_file(const char *path, const uint8_t *buf, size_t size)
-{
-    char tmp[PATH_MAX + 8];
-    FILE *f;
-    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-    if (!(f = fopen(tmp, "wb")))
-        return -errno;
-    if (fwrite(buf, 1, size, f) != size) {
-        fclose(f);
-        unlink(tmp);
-        return -EIO;
-    }
-    if (fclose(f) || rename(tmp, path)) {
-        unlink(tmp);
-        return -EIO;
-    }
-    return 0;
-}
-
-/* Encode frame rgb as JPEG at w x h into path. */
-static int cache_one(VnContext *ctx, const VnImage *rgb, int w, int h, int quality, const char *path)
-{
-    uint8_t *buf = NULL;
-    size_t size = 0;
-    int ret = vn_image_encode(ctx, rgb, VN_ENCODE_JPEG, quality, w, h, &buf, &size);
-    if (ret >= 0)
-        ret = write_file(path, buf, size);
-    vn_buffer_free(&buf);
-    return ret;
-}
 
 /* Record the end of the decode (state 1 or a negative error) and wake the waiters. */
 static void decode_end(SrvVideo *v, int state, const char *msg)
@@ -71,8 +32,7 @@ static void *decode_main(void *arg)
     VnContext *ctx = NULL;
     VnVideoReader *r = NULL;
     VnFrame *f = NULL;
-    char path[PATH_MAX + 32];
-    int ret, full = v->pw != v->info.width || v->ph != v->info.height;
+    int ret;
     VnSettings st;
     vn_default_settings(&st);
     st.n_threads = 1;
@@ -80,12 +40,7 @@ static void *decode_main(void *arg)
         goto fail;
     while ((ret = vn_video_read(r, &f)) > 0) {
         int64_t n = vn_frame_index(f);
-        VnImage *rgb = vn_frame_rgb(f);
-        srv_frame_path(v, n, 0, path, sizeof(path));
-        if ((ret = cache_one(ctx, rgb, v->pw, v->ph, 85, path)) < 0)
-            goto fail;
-        srv_frame_path(v, n, 1, path, sizeof(path));
-        if (full && (ret = cache_one(ctx, rgb, 0, 0, 92, path)) < 0)
+        if ((ret = srv_cache_put(v, ctx, n, vn_frame_rgb(f))) < 0)
             goto fail;
         vn_frame_free(&f);
         pthread_mutex_lock(&v->lock);
@@ -140,6 +95,8 @@ static void video_free(SrvVideo *v)
     }
     srv_segment_free(v);
     srv_objects_free(v);
+    srv_cache_free(v);
+    pthread_mutex_destroy(&v->fetch_lock);
     pthread_mutex_destroy(&v->lock);
     pthread_mutex_destroy(&v->seg_lock);
     pthread_cond_destroy(&v->cond);
@@ -192,7 +149,9 @@ int srv_video_open(SrvServer *s, const char *path, const char *name, const char 
     atomic_init(&v->refs, 1);
     pthread_mutex_init(&v->lock, NULL);
     pthread_mutex_init(&v->seg_lock, NULL);
+    pthread_mutex_init(&v->fetch_lock, NULL);
     pthread_cond_init(&v->cond, NULL);
+    v->cache_budget = s->cfg.cache_bytes;
     v->seg_frame = -1;
     v->is_result = is_result;
     snprintf(v->path, sizeof(v->path), "%s", path);
@@ -319,6 +278,7 @@ cJSON *srv_video_json(SrvVideo *v)
         cJSON_AddStringToObject(j, "error", v->decode_error);
     cJSON_AddItemToObject(j, "objects", srv_objects_json(v));
     cJSON_AddBoolToObject(j, "busy", v->busy);
+    cJSON_AddItemToObject(j, "cache", srv_cache_json(v));
     pthread_mutex_unlock(&v->lock);
     return j;
 }

@@ -14,7 +14,7 @@
 static void help(FILE *f)
 {
     fputs("usage: vanish gui [INPUT] [--port P] [--host H] [--token T] [--max-upload MB]\n"
-          "                  [--allow DIR ...]\n\n"
+          "                  [--cache-mb MB] [--allow DIR ...]\n\n"
           "Serve a page that does the whole job in a browser: open a video, click the object,\n"
           "track it, remove it, compare and download. Prints the URL to open.\n\n"
           "  INPUT              a video to open at start\n"
@@ -24,6 +24,9 @@ static void help(FILE *f)
           "  --token T          secret every request must carry (header X-Vanish-Token or\n"
           "                     ?token=); generated and printed for a non-loopback host\n"
           "  --max-upload MB    largest video the page may upload (default 2048)\n"
+          "  --cache-mb MB      disk each open video's frame cache may hold (default 512); frames\n"
+          "                     evicted past it are decoded again when needed; 0 keeps only the\n"
+          "                     frame in use. The cache is removed when the server stops\n"
           "  --allow DIR        the page may open videos by path inside DIR (repeatable)\n\n", f);
     cli_print_common(f);
 }
@@ -62,6 +65,10 @@ static int parse(int argc, char **argv, SrvConfig *c, CliCommon *common, const c
             if (whole("--max-upload", v, 1, 1 << 20, &x))
                 return 2;
             c->max_upload = (int64_t)x << 20;
+        } else if ((v = cli_flag_value("--cache-mb", argc, argv, &i, &bad))) {
+            if (whole("--cache-mb", v, 0, 1 << 24, &x))
+                return 2;
+            c->cache_bytes = (int64_t)x << 20;
         } else if ((v = cli_flag_value("--allow", argc, argv, &i, &bad))) {
             if (c->n_allow == MAX_ALLOW)
                 return cli_error("--allow: at most %d directories", MAX_ALLOW) + 1;
