@@ -124,6 +124,27 @@ VN_API int64_t vn_track_to_dir(VnContext *ctx, const char *input, const VnTrackK
 
 /* ---- editing a tracked output ------------------------------------------------------------ */
 
+/* An edit of the keyframes of masks tracked before (for vn_track_video_edit). */
+typedef struct VnTrackEdit {
+    const int64_t *old_keys;  /* the keyframes the existing masks were tracked from (any order) */
+    int n_old;
+    const int64_t *edited;    /* the frames of the new keyframes whose mask is new or changed */
+    int n_edited;
+    int64_t n_frames;         /* frames of the video (the existing masks) */
+} VnTrackEdit;
+
+/*
+ * vn_track_video after an edit, for callers that keep the masks themselves (the HTTP server):
+ * `keys` are all the keyframes now. Only the masks that the edit changes go to the sink, in
+ * frame order: those whose mask depends on an edited keyframe, or whose source keyframes moved
+ * (see vn_track_update_dir); every other frame keeps its existing mask, and the masks given
+ * equal those of vn_track_video with `keys`. The propagations run only as far as those frames
+ * need. Returns the number of masks given to the sink, or a negative error.
+ */
+VN_API int64_t vn_track_video_edit(VnContext *ctx, const char *input, const VnTrackKey *keys, int n_keys,
+                                   const VnTrackEdit *edit, const VnTrackSettings *s, VnMaskSinkFn sink,
+                                   void *cookie);
+
 /*
  * vn_track_to_dir and vn_track_update_dir record, beside the masks, how they were made:
  * `outdir`/keyframes.json holds the number of frames, the frame size, the keyframes (ascending)

@@ -23,6 +23,12 @@ float vni_handover_weight(int64_t a, int64_t b, int64_t i)
     return w * w * (3 - 2 * w);
 }
 
+int vni_cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
 /* Index of the first of keys[0..n) >= i (n if none). */
 static int lower_bound(const int64_t *keys, int n, int64_t i)
 {

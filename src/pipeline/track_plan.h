@@ -9,6 +9,9 @@
  * 1 in the last, a smooth step between. */
 float vni_handover_weight(int64_t a, int64_t b, int64_t i);
 
+/* qsort/bsearch order of int64_t frame indices. */
+int vni_cmp_i64(const void *a, const void *b);
+
 /* An update of a tracked output: the keyframes it was tracked from, those it is tracked from
  * now, and the frames whose keyframe mask is new or was edited (all ascending). */
 typedef struct VniTrackPlan {

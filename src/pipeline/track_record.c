@@ -13,16 +13,11 @@
 #include <unistd.h>
 
 #include "core/internal.h"
+#include "pipeline/track_plan.h"
 
 #define MAX_BYTES (1 << 20)
 
 /* ---- writing ---- */
-
-static int cmp_i64(const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return (x > y) - (x < y);
-}
 
 int vni_track_record_make(VnContext *ctx, VnTrackRecord *rec, const VnTrackKey *keys, int n_keys,
                           int64_t n_frames, const VnTrackSettings *s)
@@ -34,7 +29,7 @@ int vni_track_record_make(VnContext *ctx, VnTrackRecord *rec, const VnTrackKey *
     rec->width = keys[0].mask->width, rec->height = keys[0].mask->height;
     for (int i = 0; i < n_keys; i++)
         rec->keys[i] = keys[i].frame;
-    qsort(rec->keys, (size_t)n_keys, sizeof(int64_t), cmp_i64);
+    qsort(rec->keys, (size_t)n_keys, sizeof(int64_t), vni_cmp_i64);
     if (s)
         rec->settings = *s;
     else

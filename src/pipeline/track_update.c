@@ -30,15 +30,9 @@ typedef struct Update {
     VniDirSink sink;
 } Update;
 
-static int cmp_i64(const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return (x > y) - (x < y);
-}
-
 static int cmp_key(const void *a, const void *b)
 {
-    return cmp_i64(&((const VnTrackKey *)a)->frame, &((const VnTrackKey *)b)->frame);
+    return vni_cmp_i64(&((const VnTrackKey *)a)->frame, &((const VnTrackKey *)b)->frame);
 }
 
 /* Every edit is a frame of the record's video, of its size, once. */
@@ -55,7 +49,7 @@ static int check_edits(Update *u, const VnTrackKey *edits, int n)
                              (long long)edits[i].frame, m ? m->width : 0, m ? m->height : 0, r->width, r->height);
         u->edited[i] = edits[i].frame;
     }
-    qsort(u->edited, (size_t)n, sizeof(int64_t), cmp_i64);
+    qsort(u->edited, (size_t)n, sizeof(int64_t), vni_cmp_i64);
     for (int i = 1; i < n; i++)
         if (u->edited[i] == u->edited[i - 1])
             return vni_error(u->ctx, -EINVAL, "track: two masks for frame %lld", (long long)u->edited[i]);
@@ -66,7 +60,7 @@ static int check_edits(Update *u, const VnTrackKey *edits, int n)
 /* 1 if frame is one of the edits. */
 static int is_edited(const Update *u, int64_t frame)
 {
-    return bsearch(&frame, u->edited, (size_t)u->n_edited, sizeof(int64_t), cmp_i64) != NULL;
+    return bsearch(&frame, u->edited, (size_t)u->n_edited, sizeof(int64_t), vni_cmp_i64) != NULL;
 }
 
 /* The mask of a kept keyframe, from its PNG in outdir. */

@@ -1,6 +1,7 @@
-/* vn_track_update_dir and keyframes.json through the library: a directory of PNG frames (a disc
- * moving over a textured background) is tracked, edited on one frame and updated; the update
- * equals a full track from all keyframes, uses the recorded settings, and rejects bad edits. */
+/* vn_track_update_dir, vn_track_video_edit and keyframes.json through the library: a directory
+ * of PNG frames (a disc moving over a textured background) is tracked, edited on one frame and
+ * updated; the update equals a full track from all keyframes, uses the recorded settings, and
+ * rejects bad edits. */
 #include <errno.h>
 #include <math.h>
 #include <setjmp.h>
@@ -58,11 +59,15 @@ static void write_frame(int t)
 {
     VnImage *img, *m = disc(t, 18);
     char name[64];
+    float cx, cy;
+    centre(t, &cx, &cy);
     assert_int_equal(vn_image_alloc(&img, W, H, 3, VN_U8), 0);
     for (int y = 0; y < H; y++)
         for (int x = 0; x < W; x++) {
             uint8_t *p = (uint8_t *)vn_image_row(img, y) + 3 * x;
-            int in = ((uint8_t *)vn_image_row(m, y))[x], v = (int)(30 * sinf(x * 0.4f) * cosf(y * 0.3f));
+            int in = ((uint8_t *)vn_image_row(m, y))[x];
+            float u = in ? x - cx : x, w = in ? y - cy : y; /* the disc's texture moves with it */
+            int v = (int)(30 * sinf(u * 0.4f) * cosf(w * 0.3f));
             p[0] = (uint8_t)(in ? 200 + v / 2 : 80 + v);
             p[1] = (uint8_t)(in ? 60 : 120 + v);
             p[2] = (uint8_t)(in ? 50 - v / 3 : 90);
@@ -181,11 +186,64 @@ static void bad_updates(void **state)
     vn_image_free(&small);
 }
 
+/* Masks kept in memory by frame. */
+typedef struct Store {
+    VnImage *m[N];
+    int n;
+} Store;
+
+static int store(void *cookie, int64_t frame, const VnImage *mask)
+{
+    Store *st = cookie;
+    assert_true(frame >= 0 && frame < N && !st->m[frame]);
+    assert_int_equal(vn_image_alloc(&st->m[frame], W, H, 1, VN_U8), 0);
+    st->n++;
+    return vn_image_copy(st->m[frame], mask);
+}
+
+static void store_free(Store *st)
+{
+    for (int i = 0; i < N; i++)
+        vn_image_free(&st->m[i]);
+}
+
+/* In memory: the edit gives frames 6..23 only, equal to vn_track_video's from both keyframes. */
+static void edit_in_memory(void **state)
+{
+    VnImage *k0 = disc(0, 18), *k16 = disc(16, 20);
+    VnTrackKey both[] = {{0, k0}, {16, k16}};
+    int64_t old[] = {0}, edited[] = {16};
+    VnTrackEdit e = {old, 1, edited, 1, N};
+    Store full = {0}, part = {0};
+    (void)state;
+    assert_int_equal(vn_track_video(ctx, at("frames"), both, 2, NULL, store, &full), N);
+    assert_int_equal(vn_track_video_edit(ctx, at("frames"), both, 2, &e, NULL, store, &part), N - 6);
+    float cx, cy;
+    centre(22, &cx, &cy); /* the disc was followed */
+    assert_int_equal(((uint8_t *)vn_image_row(full.m[22], (int)cy))[(int)cx], 1);
+    assert_int_equal(((uint8_t *)vn_image_row(full.m[22], (int)cy))[(int)cx - 30], 0);
+    for (int i = 0; i < N; i++) {
+        assert_true((part.m[i] != NULL) == (i >= 6));
+        for (int y = 0; part.m[i] && y < H; y++)
+            assert_memory_equal(vn_image_row(part.m[i], y), vn_image_row(full.m[i], y), W);
+    }
+    e.n_frames = 0;
+    assert_int_equal(vn_track_video_edit(ctx, at("frames"), both, 2, &e, NULL, store, &part), -EINVAL);
+    e.n_frames = 10;
+    assert_int_equal(vn_track_video_edit(ctx, at("frames"), both, 2, &e, NULL, store, &part), -EINVAL);
+    assert_non_null(strstr(vn_last_error(ctx), "out of range"));
+    store_free(&full);
+    store_free(&part);
+    vn_image_free(&k0);
+    vn_image_free(&k16);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(update_equals_full),
         cmocka_unit_test(bad_updates),
+        cmocka_unit_test(edit_in_memory),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
