@@ -445,8 +445,12 @@ $('track-button').addEventListener('click', async () => {
   const done = await follow(job);
   $('track-button').disabled = false;
   ended(done);
-  if (done.state === 'done')
-    $('track-note').textContent = 'Tracked: scrub to check the masks; click to correct any frame, then track again.';
+  if (done.state === 'done') {
+    const n = done.masks_written, all = done.n_frames * state.objects.length;
+    $('track-note').dataset.masksWritten = String(n);
+    $('track-note').textContent = (n < all ? `Re-tracked ${n} masks: only the frames your corrections affect. ` : 'Tracked. ') +
+      'Scrub to check the masks; click to correct any frame, then track again.';
+  }
   // The keyframes keep their masks and prompts; a tracked frame's next click starts afresh.
   for (const [key, pr] of state.prompts) if (!pr.list.length) state.prompts.delete(key);
   await refreshObjects();
@@ -555,6 +559,7 @@ function showResult(job, vid) {
   $('download-masks').href = api.url(`/api/videos/${vid}/masks.zip`);
   $('compare-box').hidden = !job.result_video;
   status('done: compare below, or download');
+  $('live-box').hidden = true;
   showFrame(state.frame);
 }
 

@@ -221,6 +221,22 @@ async function mainFlow(browser, url, clips, dir) {
   await shot(page, '03-tracked.png');
   await undoOnTracked(page, 55, info);
 
+  // Correct frame 45 and track again: only the frames that the correction affects are
+  // re-tracked; frames before the hand-over keep their masks.
+  const before10 = await masksOf(page, 10);
+  await page.locator('[data-testid=frame-slider]').fill('45');
+  await page.waitForFunction(() => document.querySelector('[data-testid=frame-number]').textContent.startsWith('45 /'));
+  await page.waitForTimeout(300);
+  const t45 = (await masksOf(page, 45))[0];
+  await clickFrame(page, t45.cx, t45.cy, info);
+  await page.click('[data-testid=track-button]');
+  await waitJob(page);
+  const written = Number(await page.locator('#track-note').getAttribute('data-masks-written'));
+  const after10 = await masksOf(page, 10);
+  check(written > 0 && written < 59, `re-track after correcting frame 45 wrote ${written} of 58 tracked masks`);
+  check(after10.length === 1 && after10[0].rle === before10[0].rle, 'frame 10 (before the hand-over) kept its mask');
+  await shot(page, '03b-retracked.png');
+
   // Remove with a small dilation (the control comes from the option table).
   await page.locator('[data-testid=option-dilate]').fill('4');
   if (process.env.E2E_METHOD !== 'default')

@@ -235,6 +235,8 @@ cJSON *srv_job_json(SrvJob *j)
     cJSON_AddNumberToObject(o, "progress", j->progress);
     cJSON_AddNumberToObject(o, "frames_done", (double)j->frames_done);
     cJSON_AddNumberToObject(o, "n_frames", (double)j->n_frames);
+    if (!strcmp(j->kind, "track"))
+        cJSON_AddNumberToObject(o, "masks_written", (double)j->masks_written);
     if (j->state == SRV_JOB_FAILED)
         cJSON_AddStringToObject(o, "error", j->error);
     if (j->live_latest >= 0)

@@ -35,6 +35,17 @@ int srv_object_add(SrvVideo *v)
     return -ENOSPC;
 }
 
+/* Forget the last track: the next one tracks every frame. */
+static void forget_track(SrvObject *o)
+{
+    free(o->track_keys);
+    free(o->track_opts);
+    free(o->edited);
+    o->track_keys = o->edited = NULL;
+    o->track_opts = NULL;
+    o->n_track_keys = o->n_edited = o->cap_edited = 0;
+}
+
 /* Drop every mask of an object. */
 static void free_masks(SrvObject *o)
 {
@@ -43,6 +54,41 @@ static void free_masks(SrvObject *o)
     free(o->masks);
     o->masks = NULL;
     o->cap = 0;
+    forget_track(o);
+}
+
+/* Note that the keyframe mask of frame n changed since the last track; when that cannot be
+ * noted (out of memory), forget the track so that the next one redoes every frame. */
+static void note_edit(SrvObject *o, int64_t n)
+{
+    int64_t *e;
+    if (!o->track_keys)
+        return;
+    for (int i = 0; i < o->n_edited; i++)
+        if (o->edited[i] == n)
+            return;
+    if (o->n_edited == o->cap_edited) {
+        int cap = o->cap_edited ? 2 * o->cap_edited : 16;
+        if (!(e = realloc(o->edited, (size_t)cap * sizeof(*e)))) {
+            forget_track(o);
+            return;
+        }
+        o->edited = e;
+        o->cap_edited = cap;
+    }
+    o->edited[o->n_edited++] = n;
+}
+
+int srv_object_tracked(SrvObject *o, const int64_t *keys, int n, const char *opts)
+{
+    forget_track(o);
+    if (!(o->track_keys = malloc((size_t)(n > 0 ? n : 1) * sizeof(*keys))) || !(o->track_opts = strdup(opts))) {
+        forget_track(o);
+        return -ENOMEM;
+    }
+    memcpy(o->track_keys, keys, (size_t)n * sizeof(*keys));
+    o->n_track_keys = n;
+    return 0;
 }
 
 int srv_object_remove(SrvVideo *v, int id)
@@ -84,6 +130,8 @@ int srv_object_set(SrvVideo *v, SrvObject *o, int64_t n, SrvMask *m)
         free(m);
         return ret;
     }
+    if ((m && m->key) || (o->masks[n] && o->masks[n]->key))
+        note_edit(o, n);
     free(o->masks[n]);
     o->masks[n] = m;
     v->mask_version++;
@@ -98,6 +146,10 @@ int srv_object_clear(SrvVideo *v, int id, int64_t n)
     if (n < 0)
         free_masks(o);
     else if (n < o->cap) {
+        if (o->masks[n] && o->masks[n]->key)
+            note_edit(o, n);
+        else if (o->masks[n])
+            forget_track(o); /* a tracked mask gone: the next track redoes every frame */
         free(o->masks[n]);
         o->masks[n] = NULL;
     }

@@ -61,6 +61,13 @@ typedef struct SrvObject {
     int id;                  /* 1..SRV_MAX_OBJECTS; 0 = slot free */
     SrvMask **masks;         /* per frame, NULL = none */
     int64_t cap;
+    /* what the last finished track started from, so that tracking again re-tracks only what
+     * the edits since then affect (vn_track_video_edit) */
+    int64_t *track_keys;     /* its keyframes; NULL: not tracked (since the masks were cleared) */
+    int n_track_keys;
+    char *track_opts;        /* its options as JSON */
+    int64_t *edited;         /* frames whose keyframe mask was set, changed or removed since */
+    int n_edited, cap_edited;
 } SrvObject;
 
 typedef struct SrvCandidates {
@@ -141,6 +148,7 @@ struct SrvJob {
     double progress;               /* 0..1 over the whole job */
     double p_base, p_span;         /* library fractions map to p_base + p_span * fraction */
     int64_t frames_done, n_frames;
+    int64_t masks_written;         /* track: masks the tracker gave (fewer when re-tracking) */
     char error[512];
     char result[PATH_MAX + 128];   /* remove: the output video */
     char result_video[SRV_ID_HEX + 1]; /* remove: the output opened as a video */
@@ -265,6 +273,10 @@ SrvObject *srv_object_find(SrvVideo *v, int id);
 
 /* Store mask m (taken over, NULL clears) for object id at frame n. Caller holds v->lock. */
 int srv_object_set(SrvVideo *v, SrvObject *o, int64_t n, SrvMask *m);
+
+/* Record that the object was tracked from `keys` (n) with options `opts` (JSON text): the
+ * edits since are forgotten. Caller holds v->lock. */
+int srv_object_tracked(SrvObject *o, const int64_t *keys, int n, const char *opts);
 
 /* Clear masks of object id: frame n, or every frame when n < 0; keys_only leaves tracked masks. */
 int srv_object_clear(SrvVideo *v, int id, int64_t n);

@@ -3,7 +3,10 @@
  * object. Masks made by an earlier run are replaced; keyframes are kept, so correcting a frame
  * and tracking again refines the result.
  *
- * Every object is tracked by vn_track_video (include/vanish/track.h) from its keyframes.
+ * The first time, every object is tracked by vn_track_video (include/vanish/track.h) from its
+ * keyframes. After that, tracking again with the same options gives vn_track_video_edit the
+ * keyframes of the last track and those edited since, so that only the frames whose mask
+ * depends on an edit are tracked again (the same masks as a whole track, in less time).
  */
 #include "srv.h"
 
@@ -38,6 +41,12 @@ typedef struct Sink {
     int id;
 } Sink;
 
+/* A re-track: the keyframes of the last track and those edited since (both malloc'ed). */
+typedef struct Retrack {
+    int64_t *old, *edited;
+    VnTrackEdit e;
+} Retrack;
+
 /* Receives the tracked mask of each frame: stored for the object unless the frame is a key. */
 static int sink(void *cookie, int64_t frame, const VnImage *mask)
 {
@@ -52,6 +61,57 @@ static int sink(void *cookie, int64_t frame, const VnImage *mask)
         ret = (m = srv_mask_from_image(mask, 0)) ? srv_object_set(v, o, frame, m) : -ENOMEM;
     pthread_mutex_unlock(&v->lock);
     srv_job_status(k->job, NULL, -1, frame + 1);
+    pthread_mutex_lock(&k->job->lock);
+    k->job->masks_written++;
+    pthread_mutex_unlock(&k->job->lock);
+    return ret;
+}
+
+/*
+ * Whether object id can be re-tracked from its last track: 1 with r filled (free r->old and
+ * r->edited) when it was tracked with the same options `opts`; the edits kept are those of frames
+ * that are keyframes now (a removed keyframe shows in the keyframe lists). 0: track it whole.
+ */
+static int plan_retrack(SrvVideo *v, int id, const VnTrackKey *keys, int n, const char *opts,
+                        int64_t n_frames, Retrack *r)
+{
+    SrvObject *o;
+    int ok = 0;
+    memset(r, 0, sizeof(*r));
+    pthread_mutex_lock(&v->lock);
+    o = srv_object_find(v, id);
+    if (o && o->track_keys && !strcmp(o->track_opts, opts) &&
+        (r->old = malloc((size_t)o->n_track_keys * sizeof(int64_t))) &&
+        (r->edited = malloc((size_t)(o->n_edited + 1) * sizeof(int64_t)))) {
+        memcpy(r->old, o->track_keys, (size_t)o->n_track_keys * sizeof(int64_t));
+        r->e = (VnTrackEdit){r->old, o->n_track_keys, r->edited, 0, n_frames};
+        for (int i = 0; i < o->n_edited; i++)
+            for (int k = 0; k < n; k++)
+                if (keys[k].frame == o->edited[i])
+                    r->edited[r->e.n_edited++] = o->edited[i];
+        ok = 1;
+    }
+    pthread_mutex_unlock(&v->lock);
+    if (!ok) {
+        free(r->old);
+        memset(r, 0, sizeof(*r));
+    }
+    return ok;
+}
+
+/* Remember what object id was tracked from, for the next re-track. */
+static int remember(SrvVideo *v, int id, const VnTrackKey *keys, int n, const char *opts)
+{
+    int64_t *frames = malloc((size_t)n * sizeof(*frames));
+    SrvObject *o;
+    int ret = frames ? 0 : -ENOMEM;
+    for (int i = 0; frames && i < n; i++)
+        frames[i] = keys[i].frame;
+    pthread_mutex_lock(&v->lock);
+    if (frames && (o = srv_object_find(v, id)))
+        ret = srv_object_tracked(o, frames, n, opts);
+    pthread_mutex_unlock(&v->lock);
+    free(frames);
     return ret;
 }
 
@@ -89,21 +149,31 @@ static int collect_keys(SrvVideo *v, int id, VnTrackKey **keys)
     return ret < 0 ? ret : n;
 }
 
-/* Track object id through the video with the library's tracker. */
-static int track_object(SrvJob *j, VnContext *ctx, const VnTrackSettings *st, int id, int index,
-                        int count)
+/* Track object id through the video with the library's tracker: only what the edits since the
+ * last track affect, when it can. */
+static int track_object(SrvJob *j, VnContext *ctx, const VnTrackSettings *st, const char *opts, int id,
+                        int index, int count)
 {
     VnTrackKey *keys = NULL;
     Sink k = {j, id};
+    Retrack r;
     int n = collect_keys(j->video, id, &keys);
     int64_t ret;
     if (n <= 0)
         return n;
     j->p_base = (double)index / count;
     j->p_span = 1.0 / count;
-    ret = vn_track_video(ctx, j->video->path, keys, n, st, sink, &k);
+    if (plan_retrack(j->video, id, keys, n, opts, j->n_frames, &r))
+        ret = vn_track_video_edit(ctx, j->video->path, keys, n, &r.e, st, sink, &k);
+    else
+        ret = vn_track_video(ctx, j->video->path, keys, n, st, sink, &k);
+    free(r.old);
+    free(r.edited);
+    if (ret >= 0)
+        ret = remember(j->video, id, keys, n, opts);
     if (ret < 0 && ret != VN_ERR_CANCELLED)
-        snprintf(j->error, sizeof(j->error), "tracking object %d: %s", id, vn_last_error(ctx));
+        snprintf(j->error, sizeof(j->error), "tracking object %d: %s", id,
+                 *vn_last_error(ctx) ? vn_last_error(ctx) : vn_strerror((int)ret));
     for (int i = 0; i < n; i++)
         vn_image_free((VnImage **)&keys[i].mask);
     free(keys);
@@ -113,17 +183,21 @@ static int track_object(SrvJob *j, VnContext *ctx, const VnTrackSettings *st, in
 /* Every object, one after the other. */
 static int track_all(SrvJob *j, const int *ids, int n)
 {
+    const cJSON *o = cJSON_GetObjectItemCaseSensitive(j->params, "options");
     VnTrackSettings st;
     VnContext *ctx = NULL;
+    char *opts = NULL;
     int ret;
     vn_track_default_settings(&st);
-    if ((ret = srv_json_options(vn_track_options(), &st, cJSON_GetObjectItemCaseSensitive(j->params, "options"),
-                                j->error, sizeof(j->error))) < 0 ||
-        (ret = srv_open_context(j->srv, &ctx, j->srv->cfg.threads, srv_job_progress, j)) < 0)
+    if ((ret = srv_json_options(vn_track_options(), &st, o, j->error, sizeof(j->error))) < 0)
         return ret;
-    for (int i = 0; i < n && ret >= 0; i++)
-        ret = track_object(j, ctx, &st, ids[i], i, n);
+    if (!(opts = o ? cJSON_PrintUnformatted(o) : strdup("null")))
+        return -ENOMEM;
+    if ((ret = srv_open_context(j->srv, &ctx, j->srv->cfg.threads, srv_job_progress, j)) >= 0)
+        for (int i = 0; i < n && ret >= 0; i++)
+            ret = track_object(j, ctx, &st, opts, ids[i], i, n);
     vn_close(&ctx);
+    free(opts);
     return ret;
 }
 
