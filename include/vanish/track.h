@@ -106,7 +106,9 @@ typedef int (*VnMaskSinkFn)(void *cookie, int64_t frame, const VnImage *mask);
  * wins, handing over smoothly in the middle third; before the first and after the last keyframe
  * one propagation runs. Memory does not grow with the video's length: the forward propagation
  * streams, the backward one decodes the video again in chunks of s->chunk frames, and masks
- * waiting for their turn are kept run-length coded in a temporary file. Progress stage "track".
+ * waiting for their turn are kept run-length coded in a temporary file. A keyframe mask may be
+ * empty (the object is hidden or gone on that frame): its propagations are empty masks; at least
+ * one keyframe must hold an object. Progress stage "track".
  * Returns the number of frames, or a negative error (vn_last_error names the problem).
  */
 VN_API int64_t vn_track_video(VnContext *ctx, const char *input, const VnTrackKey *keys, int n_keys,

@@ -156,11 +156,41 @@ static int load_chunk(Job *j, int64_t s, int64_t e)
     return 0;
 }
 
+/* 1 if mask m holds no object. */
+static int mask_empty(const VnImage *m)
+{
+    for (int y = 0; y < m->height; y++) {
+        const uint8_t *r = vn_image_row(m, y);
+        for (int x = 0; x < m->width; x++)
+            if (r[x])
+                return 0;
+    }
+    return 1;
+}
+
+static void mask_clear(VnImage *m)
+{
+    for (int y = 0; y < m->height; y++)
+        memset(vn_image_row(m, y), 0, (size_t)m->width);
+}
+
+/* An empty keyframe (the object is hidden or gone there) propagates as empty masks. */
+static int backward_empty(Job *j, const VnTrackKey *k, int64_t stop)
+{
+    int ret = 0;
+    mask_clear(j->m0);
+    for (int64_t i = k->frame - 1; i >= stop && ret >= 0; i--)
+        ret = vni_spool_put(j->spool, i, j->m0);
+    return ret;
+}
+
 /* Track backward from key k down to frame `stop`, spooling each frame's mask. */
 static int backward(Job *j, const VnTrackKey *k, int64_t stop)
 {
     VnTracker *t = NULL;
     int ret = 0;
+    if (mask_empty(k->mask))
+        return backward_empty(j, k, stop);
     for (int64_t e = k->frame; e >= stop && ret >= 0;) {
         int64_t s = VNI_MAX(stop, e - j->s.chunk + 1);
         if ((ret = load_chunk(j, s, e)) < 0)
@@ -218,7 +248,9 @@ static int forward_frame(Job *j, VnTracker *t, const VnTrackKey *k, const VnTrac
     int64_t i = vn_frame_index(f);
     float w = weight(k, next, i);
     int ret;
-    if (i <= r->fwd_hi) {
+    if (i <= r->fwd_hi && !t)
+        mask_clear(j->m0); /* from an empty keyframe */
+    else if (i <= r->fwd_hi) {
         if ((ret = vn_tracker_step(t, vn_frame_rgb(f), j->m0)) < 0)
             return ret;
         j->n_steps++;
@@ -240,7 +272,8 @@ static int forward(Job *j, const VnTrackKey *k, const VnTrackKey *next, const Sp
         return 0;
     if ((ret = seek_key(j, k, &f)) < 0)
         goto done;
-    if (r->fwd_hi > k->frame && (ret = vn_tracker_open(j->ctx, &t, vn_frame_rgb(f), k->mask, &j->s)) < 0)
+    if (r->fwd_hi > k->frame && !mask_empty(k->mask) &&
+        (ret = vn_tracker_open(j->ctx, &t, vn_frame_rgb(f), k->mask, &j->s)) < 0)
         goto done;
     if (need(j, k->frame) && (ret = emit(j, k->frame, k->mask)) < 0)
         goto done;
@@ -294,6 +327,11 @@ static int job_open(Job *j, const VnTrackKey *keys, int n_keys)
     }
     if ((ret = vn_image_alloc(&j->m0, j->w, j->h, 1, VN_U8)) < 0 || (ret = vn_image_alloc(&j->m1, j->w, j->h, 1, VN_U8)) < 0)
         return ret;
+    int empty = 1;
+    for (int i = 0; i < n_keys && empty; i++)
+        empty = mask_empty(j->keys[i].mask);
+    if (empty)
+        return vni_error(j->ctx, -EINVAL, "track: the keyframe mask%s no object", n_keys > 1 ? "s hold" : " holds");
     if (!(j->chunk = vni_calloc_array((size_t)j->s.chunk, sizeof(VnImage *))))
         return -ENOMEM;
     return vni_spool_open(&j->spool, j->keys[n_keys - 1].frame + 1, j->w, j->h);

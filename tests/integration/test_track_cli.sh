@@ -94,6 +94,19 @@ else
     fail "second update"
 fi
 
+# An empty edit (the object is gone on frame 20): frames 7..39 change, and equal a full track.
+ff -f lavfi -i color=black:s=320x240 -frames:v 1 "$T/empty.png"
+cp -a "$T/orig" "$T/gone"
+if track "$T/clip.mkv" --mask 20:"$T/empty.png" --update "$T/gone" &&
+    track "$T/clip.mkv" --mask 0:"$T/gt00000.png" --mask 20:"$T/empty.png" -o "$T/gone-full"; then
+    diff -r "$T/gone" "$T/gone-full" >/dev/null && ok "empty edit equals a full track" || fail "empty edit differs"
+    [ "$(pixels "$T/gone/00025.png")" = "$(pixels "$T/empty.png")" ] && ok "empty after the empty keyframe" ||
+        fail "a mask after the empty keyframe"
+else
+    fail "empty edit"
+fi
+bad "only empty keyframes" "no object" "$T/clip.mkv" --mask 0:"$T/empty.png" -o "$T/none"
+
 # Bad inputs.
 printf '{"format": "vanish-track", "version": 1, "frames": 40, "width": 320' >"$T/broken.json"
 bad "missing directory" "is not a directory" "$T/clip.mkv" --mask 5:"$T/edit30.png" --update "$T/nope"
