@@ -101,6 +101,33 @@ static int merge_keys(Update *u, const VnTrackKey *edits, int n_edits)
     return 0;
 }
 
+/* 1 if images a and b (same geometry) hold the same pixels. */
+static int same_mask(const VnImage *a, const VnImage *b)
+{
+    for (int y = 0; y < a->height; y++)
+        if (memcmp(vn_image_row(a, y), vn_image_row(b, y), (size_t)a->width))
+            return 0;
+    return 1;
+}
+
+/* An edit that gives a keyframe the mask it has already changes nothing: it is not counted as
+ * edited (so re-sending every keyframe rewrites nothing). */
+static int drop_unchanged(Update *u, const VnTrackKey *edits, int n_edits)
+{
+    int n = 0, ret = 0;
+    VnImage *cur = NULL;
+    for (int i = 0; i < n_edits && ret >= 0; i++) {
+        int64_t f = edits[i].frame;
+        int was_key = bsearch(&f, u->old_keys, (size_t)u->n_old, sizeof(int64_t), vni_cmp_i64) != NULL;
+        if (!was_key || (ret = load_key(u, f, &cur)) < 0 || !same_mask(cur, edits[i].mask))
+            u->edited[n++] = f;
+        vn_image_free(&cur);
+    }
+    qsort(u->edited, (size_t)n, sizeof(int64_t), vni_cmp_i64);
+    u->n_edited = n;
+    return ret;
+}
+
 /* Every mask of the record is there: a directory missing some would be patched, not updated. */
 static int check_files(Update *u)
 {
@@ -170,7 +197,7 @@ static int64_t update(Update *u, const VnTrackKey *edits, int n_edits, const VnT
     set = s ? *s : u->rec->settings;
     u->n_old = u->rec->n_keys;
     memcpy(u->old_keys, u->rec->keys, sizeof(int64_t) * (size_t)u->n_old);
-    if ((ret = merge_keys(u, edits, n_edits)) < 0)
+    if ((ret = merge_keys(u, edits, n_edits)) < 0 || (ret = drop_unchanged(u, edits, n_edits)) < 0)
         return ret;
     return retrack(u, &set, n_steps);
 }

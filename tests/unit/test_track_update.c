@@ -154,6 +154,11 @@ static void update_equals_full(void **state)
     assert_int_equal(st.n_steps, (10 - 0) + (16 - 6) + (N - 1 - 16)); /* forward 1..10, backward 15..6, forward 17..23 */
     assert_int_equal(vn_track_to_dir(ctx, at("frames"), both, 2, at("b"), 0, &s), N);
     same_dirs(at("a"), at("b"));
+    /* the same mask again on a keyframe changes nothing */
+    assert_int_equal(vn_track_update_dir(ctx, at("frames"), edit, 1, at("a"), NULL, &st), 0);
+    assert_int_equal(st.n_written, 0);
+    assert_int_equal(st.n_steps, 0);
+    same_dirs(at("a"), at("b"));
     assert_int_equal(vn_track_record_load(ctx, at("a"), rec), 0);
     assert_int_equal(rec->n_keys, 2);
     assert_int_equal(rec->keys[1], 16);

@@ -119,7 +119,9 @@ static int run_update(VnContext *ctx, const char *input, const Keys *k, const ch
     cli_progress_done();
     if (n < 0)
         return cli_fail(ctx, (int)n, input);
-    if (!quiet)
+    if (!quiet && st.n_written == 0)
+        fprintf(stderr, "vanish: the edits change no mask in %s\n", dir);
+    else if (!quiet)
         fprintf(stderr, "vanish: %lld of %lld masks rewritten in %s (frames %lld to %lld, %lld frames tracked)\n",
                 (long long)st.n_written, (long long)st.n_frames, dir, (long long)st.first, (long long)st.last,
                 (long long)st.n_steps);
