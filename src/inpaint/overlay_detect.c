@@ -1,35 +1,53 @@
 /*
- * Finding a static overlay without a click: its edges stay put while the picture under them
- * changes. Frames are reduced to a working resolution (at most 480 pixels a side) in grey. At
- * each pixel, over the frames where the pixel changed since the previous frame offered, the
- * gradient's orientation (doubled angle, so that an edge whose contrast flips with the picture
- * still counts) is accumulated: a static overlay's edge keeps one orientation in every such
- * frame, the moving picture's do not, and a static background never changes, so it gives no
- * evidence either way. Consistent pixels are closed, their holes filled, and components kept
- * that are small relative to the frame.
+ * Finding a static overlay without a click: its edges stay put while the picture around and
+ * under them changes (after Dekel et al., CVPR 2017, who take the median of the gradients of
+ * many images that share a watermark).
+ *
+ * Frames are reduced to a working resolution (at most 480 pixels a side) in grey, and at most
+ * KEEP of them are kept, evenly spaced over the video. Then, per pixel:
+ *  - the temporal median M of the grey value, and per frame a "changed" flag where G_k − o_k is
+ *    more than T outside the range of M within 2 pixels (o_k: the frame's median offset from M,
+ *    so that an exposure change is not a change, and a wobble is not one either);
+ *  - a frame tests the pixel when something changed within TEST_R pixels of it;
+ *  - the median gradient across frames (of doubled-angle gradients: an overlay's edge may flip
+ *    contrast with the picture behind it) is the persistent edge; the pixel is an overlay edge
+ *    when it is strong and, in most of the frames that test it, the frame's own gradient keeps
+ *    its orientation and at least half its size.
+ * A static scene is never tested, so it gives no evidence. overlay_region.c turns the edges into
+ * a footprint.
  */
 #include "inpaint/overlay.h"
+#include "inpaint/overlay_region.h"
 
 #include <errno.h>
 #include <math.h>
 #include <string.h>
 
+#include "core/select.h"
+
 #define WORK_SIDE 480
-#define CHANGE 4.0f        /* grey levels: the pixel changed since the previous frame */
-#define CONSISTENT 0.7f    /* orientation coherence of an overlay edge */
-#define STRENGTH 40.0f     /* Sobel response of a persistent edge (a step of about 10 levels) */
+#define KEEP 64            /* frames kept (even) */
+#define CHANGE 12.0f       /* grey levels: the picture changed there */
+#define TEST_R 2           /* a change this near tests an edge */
+#define WOBBLE 2           /* pixels a scene may wobble without changing */
+#define N_MIN 8            /* frames that must test an edge */
+#define PERSIST 0.75f      /* share of those in which the edge held */
+#define STRENGTH 40.0f     /* median Sobel response of an edge (a step of about 10 levels) */
+#define COS2 0.8f          /* cos of the doubled angle between a frame's and the median edge */
+#define MAG_RATIO 0.5f     /* a frame's edge at least this share of the median's */
+#define BORDER 4           /* pixels at the frame border that give no evidence */
 
 struct VniOverlayDetect {
     const VnContext *ctx;
     int fw, fh, scale, w, h;
-    float *prev, *cur, *n, *mag, *sx, *sy;
-    int n_frames;
+    float *frames;          /* KEEP grey frames of w*h */
+    int n_kept, stride;
+    int64_t n_offered;
 };
 
 int vni_overlay_detect_open(const VnContext *ctx, VniOverlayDetect **pd, int width, int height)
 {
     VniOverlayDetect *d;
-    size_t n;
     *pd = NULL;
     if (width < 8 || height < 8)
         return -EINVAL;
@@ -41,14 +59,11 @@ int vni_overlay_detect_open(const VnContext *ctx, VniOverlayDetect **pd, int wid
     d->scale = (VNI_MAX(width, height) + WORK_SIDE - 1) / WORK_SIDE;
     d->w = width / d->scale;
     d->h = height / d->scale;
-    n = (size_t)d->w * d->h;
-    d->prev = vni_calloc_array(n, 6 * sizeof(float));
-    if (!d->prev) {
+    d->stride = 1;
+    if (!(d->frames = vni_malloc_array((size_t)d->w * d->h, KEEP * sizeof(float)))) {
         vni_freep(&d);
         return -ENOMEM;
     }
-    d->cur = d->prev + n, d->n = d->cur + n, d->mag = d->n + n, d->sx = d->mag + n;
-    d->sy = d->sx + n;
     *pd = d;
     return 0;
 }
@@ -57,7 +72,7 @@ void vni_overlay_detect_free(VniOverlayDetect **pd)
 {
     if (!pd || !*pd)
         return;
-    vni_free((*pd)->prev);
+    vni_free((*pd)->frames);
     vni_freep(pd);
 }
 
@@ -77,176 +92,189 @@ static void reduce(const VniOverlayDetect *d, const VnImage *rgb, float *g)
         }
 }
 
-/* Accumulate the orientation of the gradients of the pixels that changed. */
-static void accumulate(VniOverlayDetect *d)
-{
-    const int w = d->w;
-    for (int y = 1; y + 1 < d->h; y++)
-        for (int x = 1; x + 1 < w; x++) {
-            size_t p = (size_t)y * w + x;
-            const float *g = d->cur;
-            float gx, gy, m;
-            if (fabsf(g[p] - d->prev[p]) < CHANGE)
-                continue;
-            gx = (g[p - w + 1] + 2 * g[p + 1] + g[p + w + 1]) - (g[p - w - 1] + 2 * g[p - 1] + g[p + w - 1]);
-            gy = (g[p + w - 1] + 2 * g[p + w] + g[p + w + 1]) - (g[p - w - 1] + 2 * g[p - w] + g[p - w + 1]);
-            m = sqrtf(gx * gx + gy * gy);
-            d->n[p] += 1.0f;
-            d->mag[p] += m;
-            if (m > 1e-3f) {
-                d->sx[p] += (gx * gx - gy * gy) / m;
-                d->sy[p] += 2.0f * gx * gy / m;
-            }
-        }
-}
-
 int vni_overlay_detect_add(VniOverlayDetect *d, const VnImage *rgb)
 {
-    float *t;
+    const size_t n = (size_t)d->w * d->h;
     if (!rgb || rgb->type != VN_U8 || rgb->channels != 3 || rgb->width != d->fw ||
         rgb->height != d->fh)
         return -EINVAL;
-    reduce(d, rgb, d->cur);
-    if (d->n_frames++ > 0)
-        accumulate(d);
-    t = d->prev, d->prev = d->cur, d->cur = t;
+    if (d->n_offered++ % d->stride)
+        return 0;
+    if (d->n_kept == KEEP) {
+        /* keep every other frame and take every other one offered from now on */
+        for (int k = 1; k < KEEP / 2; k++)
+            memcpy(d->frames + k * n, d->frames + 2 * k * n, n * sizeof(float));
+        d->n_kept = KEEP / 2;
+        d->stride *= 2;
+        if ((d->n_offered - 1) % d->stride)
+            return 0;
+    }
+    reduce(d, rgb, d->frames + d->n_kept++ * n);
     return 0;
 }
 
-/* Pixels whose edge kept its orientation over enough changes. */
-static int64_t persistent_edges(const VniOverlayDetect *d, uint8_t *e)
+/* Per-pixel temporal median M of the kept frames, and each frame's median offset from it. */
+static void medians(const VniOverlayDetect *d, float *m, float *off, float *tmp)
 {
     const size_t n = (size_t)d->w * d->h;
-    const float n_min = VNI_MAX(8.0f, 0.05f * (float)(d->n_frames - 1));
-    int64_t count = 0;
+    const int K = d->n_kept;
+    float v[KEEP];
     for (size_t p = 0; p < n; p++) {
-        float coh = d->mag[p] > 0.0f ? sqrtf(d->sx[p] * d->sx[p] + d->sy[p] * d->sy[p]) / d->mag[p] : 0.0f;
-        /* n random orientations have a coherence of about 1/sqrt(n): ask for far more */
-        e[p] = d->n[p] >= n_min && coh >= CONSISTENT + 1.5f / sqrtf(d->n[p]) - 0.2f &&
-               coh * d->mag[p] / d->n[p] >= STRENGTH;
-        count += e[p];
+        for (int k = 0; k < K; k++)
+            v[k] = d->frames[k * n + p];
+        m[p] = vni_select_f32(v, K, K / 2);
     }
-    return count;
+    for (int k = 0; k < K; k++) {
+        /* a sparse sample of the frame is enough for its offset */
+        size_t step = n / 4096 + 1, j = 0;
+        for (size_t p = 0; p < n; p += step)
+            tmp[j++] = d->frames[k * n + p] - m[p];
+        off[k] = vni_select_f32(tmp, (int)j, (int)j / 2);
+    }
 }
 
-/* Grow set pixels by one (3x3) into dst. */
-static void grow(const uint8_t *src, uint8_t *dst, int w, int h)
+/* Separable max (sign 1) or min (sign -1) of src over a (2r+1)² box into dst; tmp: w*h. */
+static void box_extreme(const float *src, float *dst, float *tmp, int w, int h, int r, float sign)
+{
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            float v = sign * src[(size_t)y * w + x];
+            for (int dx = -r; dx <= r; dx++)
+                if (x + dx >= 0 && x + dx < w)
+                    v = VNI_MAX(v, sign * src[(size_t)y * w + x + dx]);
+            tmp[(size_t)y * w + x] = v;
+        }
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            float v = tmp[(size_t)y * w + x];
+            for (int dy = -r; dy <= r; dy++)
+                if (y + dy >= 0 && y + dy < h)
+                    v = VNI_MAX(v, tmp[(size_t)(y + dy) * w + x]);
+            dst[(size_t)y * w + x] = sign * v;
+        }
+}
+
+/* Grow the set pixels of t (w x h) by r (box) in place; tmp: w*h. */
+static void grow_box(uint8_t *t, uint8_t *tmp, int w, int h, int r)
 {
     for (int y = 0; y < h; y++)
         for (int x = 0; x < w; x++) {
             uint8_t v = 0;
-            for (int dy = -1; dy <= 1 && !v; dy++)
-                for (int dx = -1; dx <= 1 && !v; dx++) {
-                    int xx = x + dx, yy = y + dy;
-                    v = xx >= 0 && yy >= 0 && xx < w && yy < h && src[(size_t)yy * w + xx];
-                }
-            dst[(size_t)y * w + x] = v;
+            for (int dx = -r; dx <= r; dx++)
+                v |= x + dx >= 0 && x + dx < w && t[(size_t)y * w + x + dx];
+            tmp[(size_t)y * w + x] = v;
+        }
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            uint8_t v = 0;
+            for (int dy = -r; dy <= r; dy++)
+                v |= y + dy >= 0 && y + dy < h && tmp[(size_t)(y + dy) * w + x];
+            t[(size_t)y * w + x] = v;
         }
 }
 
-/* Flood-fill label `lab` from seed over pixels equal to `val` in m (4-connected), using stack;
- * returns the area and the bounding box. */
-static int64_t flood(uint8_t *m, int w, int h, size_t seed, uint8_t val, uint8_t lab, int32_t *stack,
-                     int box[4])
+/*
+ * Per frame, 1 where something changed within TEST_R pixels. A pixel changed when its value
+ * (less the frame's offset) lies more than CHANGE outside the range of the median frame within
+ * WOBBLE pixels: a scene that only wobbles (leaves in the wind, a hand-held object held still)
+ * does not test anything; a picture that really moves does. changed: the share of frames in which
+ * each pixel changed. fbuf: 3*w*h floats.
+ */
+static void tests(const VniOverlayDetect *d, const float *m, const float *off, uint8_t *t,
+                  uint8_t *tmp, float *changed, float *fbuf)
 {
-    int64_t area = 0, top = 0;
-    stack[top++] = (int32_t)seed;
-    m[seed] = lab;
-    box[0] = box[2] = (int)(seed % w), box[1] = box[3] = (int)(seed / w);
-    while (top > 0) {
-        int32_t p = stack[--top];
-        int x = p % w, y = p / w;
-        int32_t q[4] = {p - 1, p + 1, p - w, p + w};
-        int ok[4] = {x > 0, x + 1 < w, y > 0, y + 1 < h};
-        area++;
-        box[0] = VNI_MIN(box[0], x), box[2] = VNI_MAX(box[2], x);
-        box[1] = VNI_MIN(box[1], y), box[3] = VNI_MAX(box[3], y);
-        for (int k = 0; k < 4; k++)
-            if (ok[k] && m[q[k]] == val) {
-                m[q[k]] = lab;
-                stack[top++] = q[k];
-            }
+    const int w = d->w, h = d->h;
+    const size_t n = (size_t)w * h;
+    float *hi = fbuf, *lo = fbuf + n;
+    box_extreme(m, hi, fbuf + 2 * n, w, h, WOBBLE, 1.0f);
+    box_extreme(m, lo, fbuf + 2 * n, w, h, WOBBLE, -1.0f);
+    for (int k = 0; k < d->n_kept; k++) {
+        const float *g = d->frames + k * n;
+        uint8_t *tk = t + k * n;
+        for (size_t p = 0; p < n; p++) {
+            float v = g[p] - off[k];
+            tk[p] = v > hi[p] + CHANGE || v < lo[p] - CHANGE;
+            changed[p] += tk[p];
+        }
+        grow_box(tk, tmp, w, h, TEST_R);
     }
-    return area;
+    for (size_t p = 0; p < n; p++)
+        changed[p] /= (float)d->n_kept;
 }
 
-/* Fill the holes of m (0/1): background reached from the frame border becomes 2, the rest 1. */
-static void fill_holes(uint8_t *m, int w, int h, int32_t *stack)
+/* Whether the edge at p (interior pixel) held in the frames that tested it. Gradients are taken
+ * with doubled angles, (gx² − gy², 2·gx·gy)/|g|, so that an edge whose contrast flips with the
+ * picture behind it keeps one direction; their per-component median is the persistent edge. */
+static int persistent(const VniOverlayDetect *d, size_t p, const uint8_t *t)
 {
-    int box[4];
-    for (int y = 0; y < h; y++)
-        for (int x = 0; x < w; x++)
-            if ((x == 0 || y == 0 || x == w - 1 || y == h - 1) && m[(size_t)y * w + x] == 0)
-                flood(m, w, h, (size_t)y * w + x, 0, 2, stack, box);
-    for (size_t p = 0; p < (size_t)w * h; p++)
-        m[p] = m[p] != 2;
-}
-
-/* Keep components of plausible overlay size (label 3), drop the rest (label 4). */
-static int64_t keep_components(uint8_t *m, int w, int h, int32_t *stack)
-{
-    const int64_t frame = (int64_t)w * h;
-    int64_t kept = 0;
-    int box[4];
-    for (size_t p = 0; p < (size_t)frame; p++) {
-        int64_t area;
-        int bw, bh;
-        if (m[p] != 1)
-            continue;
-        area = flood(m, w, h, p, 1, 4, stack, box);
-        bw = box[2] - box[0] + 1, bh = box[3] - box[1] + 1;
-        /* an overlay is neither a speck nor a large part of the frame, nor a thin line */
-        if (area < frame / 800 + 24 || area > frame / 6 || VNI_MIN(bw, bh) < 3)
-            continue;
-        kept += area;
-        flood(m, w, h, p, 4, 3, stack, box);
+    const size_t n = (size_t)d->w * d->h, w = (size_t)d->w;
+    const int K = d->n_kept;
+    float ux[KEEP], uy[KEEP], sx[KEEP], sy[KEEP], mx, my, mm;
+    int tested = 0, held = 0;
+    for (int k = 0; k < K; k++) {
+        const float *g = d->frames + k * n;
+        float gx = (g[p - w + 1] + 2 * g[p + 1] + g[p + w + 1]) - (g[p - w - 1] + 2 * g[p - 1] + g[p + w - 1]);
+        float gy = (g[p + w - 1] + 2 * g[p + w] + g[p + w + 1]) - (g[p - w - 1] + 2 * g[p - w] + g[p - w + 1]);
+        float m = sqrtf(gx * gx + gy * gy) + 1e-6f;
+        sx[k] = ux[k] = (gx * gx - gy * gy) / m;
+        sy[k] = uy[k] = 2.0f * gx * gy / m;
     }
-    return kept;
+    mx = vni_select_f32(sx, K, K / 2);
+    my = vni_select_f32(sy, K, K / 2);
+    if ((mm = sqrtf(mx * mx + my * my)) < STRENGTH)
+        return 0;
+    for (int k = 0; k < K; k++) {
+        float m = sqrtf(ux[k] * ux[k] + uy[k] * uy[k]);
+        if (!t[k * n + p])
+            continue;
+        tested++;
+        held += m >= MAG_RATIO * mm && ux[k] * mx + uy[k] * my > COS2 * m * mm;
+    }
+    return tested >= N_MIN && held >= PERSIST * tested;
 }
 
 int64_t vni_overlay_detect_propose(VniOverlayDetect *d, VnImage *mask)
 {
-    const size_t n = (size_t)d->w * d->h;
-    uint8_t *e = NULL;
-    int32_t *stack = NULL;
+    const int w = d->w, h = d->h;
+    const size_t n = (size_t)w * h;
+    float *m = NULL, *off = NULL, *changed = NULL;
+    uint8_t *t = NULL, *e = NULL;
     int64_t kept = 0;
     if (!mask || mask->type != VN_U8 || mask->channels != 1 || mask->width != d->fw ||
         mask->height != d->fh)
         return -EINVAL;
     for (int y = 0; y < d->fh; y++)
         memset(vn_image_row(mask, y), 0, (size_t)d->fw);
-    if (d->n_frames < 3)
+    if (d->n_kept < N_MIN + 1)
         return 0;
-    e = vni_malloc_array(n, 2);
-    stack = vni_malloc_array(n, sizeof(int32_t));
-    if (!e || !stack) {
+    m = vni_calloc_array(n, 5 * sizeof(float));
+    off = vni_malloc_array(VNI_MAX(KEEP, 4200), sizeof(float));
+    t = vni_malloc_array(n, (size_t)d->n_kept + 2);
+    if (!m || !off || !t) {
         kept = -ENOMEM;
         goto fail;
     }
-    if (persistent_edges(d, e) == 0)
-        goto fail;
-    /* close gaps in the outline (grow by 2), fill it, and take back one of the two pixels (the
-     * estimate of α tightens the footprint afterwards) */
-    grow(e, e + n, d->w, d->h);
-    grow(e + n, e, d->w, d->h);
-    fill_holes(e, d->w, d->h, stack);
-    for (size_t p = 0; p < n; p++)
-        e[p] = !e[p];
-    grow(e, e + n, d->w, d->h);
-    for (size_t p = 0; p < n; p++)
-        e[n + p] = !e[n + p];
-    if (!(kept = keep_components(e + n, d->w, d->h, stack)))
+    changed = m + n;
+    e = t + (size_t)d->n_kept * n;
+    medians(d, m, off, off + KEEP);
+    tests(d, m, off, t, e, changed, m + 2 * n);
+    memset(e, 0, n);
+    for (int y = BORDER; y < h - BORDER; y++)
+        for (int x = BORDER; x < w - BORDER; x++)
+            e[(size_t)y * w + x] = (uint8_t)persistent(d, (size_t)y * w + x, t);
+    if ((kept = vni_overlay_region(e, changed, w, h, e + n)) <= 0)
         goto fail;
     kept = 0;
     for (int y = 0; y < d->fh; y++)
         for (int x = 0; x < d->fw; x++) {
-            int xs = VNI_MIN(x / d->scale, d->w - 1), ys = VNI_MIN(y / d->scale, d->h - 1);
-            int on = e[n + (size_t)ys * d->w + xs] == 3;
+            int xs = VNI_MIN(x / d->scale, w - 1), ys = VNI_MIN(y / d->scale, h - 1);
+            int on = e[n + (size_t)ys * w + xs] != 0;
             vn_image_row(mask, y)[x] = on ? 255 : 0;
             kept += on;
         }
 fail:
-    vni_free(e);
-    vni_free(stack);
+    vni_free(m);
+    vni_free(off);
+    vni_free(t);
     return kept;
 }

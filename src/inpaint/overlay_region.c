@@ -1,0 +1,164 @@
+/*
+ * Overlay detection, region step: persistent edges become a footprint. The edges of a logo or of
+ * text are dense and close together, so a closing by a disk joins them into one region whose
+ * holes are filled; the overlay's estimated α tightens it afterwards. Each component is then
+ * tested: plausible size, dense persistent edges, away from the frame border (a letterbox edge
+ * persists too), and a picture around it that changes (an unchanging neighbourhood is a static
+ * scene, which gives no evidence). Returning nothing is preferred to returning noise.
+ */
+#include "inpaint/overlay_region.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/internal.h"
+
+#define CLOSE_R 7          /* radius of the closing disk */
+#define MIN_EDGES 40       /* persistent edge pixels of a component */
+#define MIN_DENSITY 0.08f  /* persistent edge pixels per pixel of a component */
+#define RING_IN 2          /* the ring around a component: Chebyshev distance RING_IN.. */
+#define RING_OUT 5         /* ..RING_OUT */
+#define RING_CHANGE 0.1f   /* share of frames in which a ring pixel must change ... */
+#define RING_SHARE 0.5f    /* ... on this share of the ring */
+#define EDGE_GAP 2         /* a component this near the frame border is dropped */
+
+/* Binary dilation (grow = 1) or erosion (grow = 0; outside the frame counts as unset) of src by
+ * a disk of radius r into dst. */
+static void morph(const uint8_t *src, uint8_t *dst, int w, int h, int r, int grow)
+{
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            int v = !grow;
+            for (int dy = -r; dy <= r && v == !grow; dy++)
+                for (int dx = -r; dx <= r; dx++) {
+                    int xx = x + dx, yy = y + dy, in;
+                    if (dx * dx + dy * dy > r * r + r)
+                        continue;
+                    in = xx >= 0 && yy >= 0 && xx < w && yy < h && src[(size_t)yy * w + xx];
+                    if (in == grow) {
+                        v = grow;
+                        break;
+                    }
+                }
+            dst[(size_t)y * w + x] = (uint8_t)v;
+        }
+}
+
+/* Flood-fill label `lab` from seed over pixels equal to `val` (8-connected with diag = 1, else
+ * 4-connected); returns the area and the bounding box x0, y0, x1, y1. */
+static int64_t flood(uint8_t *m, int w, int h, size_t seed, uint8_t val, uint8_t lab, int diag,
+                     int32_t *stack, int box[4])
+{
+    int64_t area = 0, top = 0;
+    stack[top++] = (int32_t)seed;
+    m[seed] = lab;
+    box[0] = box[2] = (int)(seed % (size_t)w), box[1] = box[3] = (int)(seed / (size_t)w);
+    while (top > 0) {
+        int32_t p = stack[--top];
+        int x = p % w, y = p / w;
+        area++;
+        box[0] = VNI_MIN(box[0], x), box[2] = VNI_MAX(box[2], x);
+        box[1] = VNI_MIN(box[1], y), box[3] = VNI_MAX(box[3], y);
+        for (int dy = -1; dy <= 1; dy++)
+            for (int dx = -1; dx <= 1; dx++) {
+                int xx = x + dx, yy = y + dy;
+                int32_t q = p + dy * w + dx;
+                if ((dx && dy && !diag) || xx < 0 || yy < 0 || xx >= w || yy >= h || m[q] != val)
+                    continue;
+                m[q] = lab;
+                stack[top++] = q;
+            }
+    }
+    return area;
+}
+
+/* Fill the holes of m (0/1): what the frame border does not reach becomes 1. */
+static void fill_holes(uint8_t *m, int w, int h, int32_t *stack)
+{
+    int box[4];
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            if ((x == 0 || y == 0 || x == w - 1 || y == h - 1) && m[(size_t)y * w + x] == 0)
+                flood(m, w, h, (size_t)y * w + x, 0, 2, 0, stack, box);
+    for (size_t p = 0; p < (size_t)w * h; p++)
+        m[p] = m[p] != 2;
+}
+
+/* Share of the ring around the component labelled lab (inside box) whose picture changes. */
+static float ring_change(const uint8_t *m, const float *changed, int w, int h, uint8_t lab,
+                         const int box[4])
+{
+    int64_t ring = 0, moving = 0;
+    for (int y = VNI_MAX(0, box[1] - RING_OUT); y <= VNI_MIN(h - 1, box[3] + RING_OUT); y++)
+        for (int x = VNI_MAX(0, box[0] - RING_OUT); x <= VNI_MIN(w - 1, box[2] + RING_OUT); x++) {
+            int near = RING_OUT + 1;
+            if (m[(size_t)y * w + x] == lab)
+                continue;
+            for (int dy = -RING_OUT; dy <= RING_OUT; dy++)
+                for (int dx = -RING_OUT; dx <= RING_OUT; dx++) {
+                    int xx = x + dx, yy = y + dy;
+                    if (xx >= 0 && yy >= 0 && xx < w && yy < h && m[(size_t)yy * w + xx] == lab)
+                        near = VNI_MIN(near, VNI_MAX(abs(dx), abs(dy)));
+                }
+            if (near < RING_IN || near > RING_OUT)
+                continue;
+            ring++;
+            moving += changed[(size_t)y * w + x] >= RING_CHANGE;
+        }
+    return ring ? (float)moving / (float)ring : 0.0f;
+}
+
+/* Whether the component labelled lab (area, box) looks like an overlay. */
+static int plausible(const uint8_t *m, const uint8_t *edges, const float *changed, int w, int h,
+                     uint8_t lab, int64_t area, const int box[4])
+{
+    const int64_t frame = (int64_t)w * h;
+    int64_t ne = 0;
+    if (area < frame / 400 || area > frame / 5 ||
+        VNI_MIN(box[2] - box[0], box[3] - box[1]) + 1 < 6 || box[0] < EDGE_GAP ||
+        box[1] < EDGE_GAP || box[2] >= w - EDGE_GAP || box[3] >= h - EDGE_GAP)
+        return 0;
+    for (int y = box[1]; y <= box[3]; y++)
+        for (int x = box[0]; x <= box[2]; x++)
+            ne += m[(size_t)y * w + x] == lab && edges[(size_t)y * w + x];
+    if (ne < MIN_EDGES || (float)ne < MIN_DENSITY * (float)area)
+        return 0;
+    return ring_change(m, changed, w, h, lab, box) >= RING_SHARE;
+}
+
+int64_t vni_overlay_region(const uint8_t *edges, const float *changed, int w, int h,
+                           uint8_t *out)
+{
+    const size_t n = (size_t)w * h;
+    uint8_t *tmp = vni_malloc_array(n, 1);
+    int32_t *stack = vni_malloc_array(n, sizeof(int32_t));
+    int64_t kept = 0;
+    int box[4];
+    if (!tmp || !stack) {
+        kept = -ENOMEM;
+        goto fail;
+    }
+    morph(edges, tmp, w, h, CLOSE_R, 1);
+    morph(tmp, out, w, h, CLOSE_R, 0);
+    fill_holes(out, w, h, stack);
+    /* labels: 1 unvisited, 3 under test, 4 dropped, 5 kept */
+    for (size_t p = 0; p < n; p++) {
+        int64_t area;
+        if (out[p] != 1)
+            continue;
+        area = flood(out, w, h, p, 1, 3, 1, stack, box);
+        if (plausible(out, edges, changed, w, h, 3, area, box)) {
+            flood(out, w, h, p, 3, 5, 1, stack, box);
+            kept += area;
+        } else {
+            flood(out, w, h, p, 3, 4, 1, stack, box);
+        }
+    }
+    for (size_t p = 0; p < n; p++)
+        out[p] = out[p] == 5;
+fail:
+    vni_free(tmp);
+    vni_free(stack);
+    return kept;
+}
