@@ -48,16 +48,30 @@ function makeClips(dir) {
 }
 
 // Start `vanish gui` on a free port; resolves with {url, proc} once it printed its URL.
-function startServer() {
+let serverLog = '';
+
+// Stop the server with Ctrl-C and wait for it: it must exit cleanly (with nothing from a
+// sanitizer, when the binary has one).
+function stopServer(proc) {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => { proc.kill('SIGKILL'); resolve(null); }, 60000);
+    proc.removeAllListeners('exit');
+    proc.on('exit', (code) => { clearTimeout(timer); resolve(code); });
+    proc.kill('SIGINT');
+  });
+}
+
+function startServer(tmp) {
   return new Promise((resolve, reject) => {
-    const proc = spawn(vanish, ['gui', '--port', '0', '--threads', '2'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(vanish, ['gui', '--port', '0', '--threads', '2'],
+      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TMPDIR: tmp } });
     let text = '';
     proc.stdout.on('data', (d) => {
       text += d;
       const m = text.match(/serving on (http:\/\/\S+)/);
       if (m) resolve({ url: m[1], proc });
     });
-    proc.stderr.on('data', (d) => process.stderr.write(`[server] ${d}`));
+    proc.stderr.on('data', (d) => { serverLog += d; process.stderr.write(`[server] ${d}`); });
     proc.on('exit', (code) => reject(new Error(`vanish gui exited with ${code}: ${text}`)));
     setTimeout(() => reject(new Error('vanish gui did not print its URL')), 15000);
   });
@@ -306,14 +320,19 @@ async function main() {
   fs.mkdirSync(out, { recursive: true });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vanish-e2e-'));
   const clips = makeClips(dir);
-  const { url, proc } = await startServer();
+  const tmp = path.join(dir, 'tmp');
+  fs.mkdirSync(tmp);
+  const { url, proc } = await startServer(tmp);
   const browser = await launch(dir);
   try {
     await mainFlow(browser, url, clips, dir);
     await twoPages(browser, url, clips);
   } finally {
     await browser.close();
-    proc.kill('SIGINT');
+    const code = await stopServer(proc);
+    check(code === 0 && !/Sanitizer|runtime error/.test(serverLog), `the server stops cleanly on Ctrl-C (exit ${code})`);
+    const left = fs.readdirSync(tmp);
+    check(left.length === 0, `the server removed its frame caches (${left.length ? left.join(' ') : 'nothing left'})`);
     fs.rmSync(dir, { recursive: true, force: true });
   }
   console.log(failures ? `${failures} check(s) failed` : 'all checks passed');
