@@ -126,6 +126,17 @@ check "track" 202 "$(code "${W[@]}" -X POST "$base/api/videos/$vid/track")"
 job=$(grep -o '"id":"[0-9a-f]*"' "$work/body" | cut -d'"' -f4)
 for _ in $(seq 100); do code "$base/api/jobs/$job" >/dev/null; grep -q '"running"' "$work/body" || break; sleep 0.1; done
 grep -q '"done"' "$work/body"; check "track job done" 0 $?
+check "the first track writes every mask" 1 "$(grep -c '"masks_written":10' "$work/body")"
+track_again() {
+    code "${W[@]}" -X POST "$base/api/videos/$vid/track" >/dev/null
+    local j; j=$(grep -o '"id":"[0-9a-f]*"' "$work/body" | cut -d'"' -f4)
+    for _ in $(seq 100); do code "$base/api/jobs/$j" >/dev/null; grep -q '"running"' "$work/body" || break; sleep 0.1; done
+    grep -o '"masks_written":[0-9]*' "$work/body" | cut -d: -f2
+}
+check "tracking again with no edit writes no mask" 0 "$(track_again)"
+seg '{"frame":8,"object":1,"prompts":[{"type":"box","x0":20,"y0":20,"x1":80,"y1":70}]}' >/dev/null
+written=$(track_again)
+check "a correction on frame 8 re-tracks only the frames after the hand-over" 1 "$([ "$written" -gt 0 ] && [ "$written" -lt 9 ] && echo 1 || echo "$written")"
 check "unknown job" 404 "$(code "$base/api/jobs/0123456789abcdef")"
 check "remove" 202 "$(code "${W[@]}" -d '{"options":{"method":"spatial","dilate":2}}' "$base/api/videos/$vid/remove")"
 job=$(grep -o '"id":"[0-9a-f]*"' "$work/body" | cut -d'"' -f4)
