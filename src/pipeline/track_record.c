@@ -186,6 +186,7 @@ static void member(Parser *q, VnTrackRecord *rec, int *seen)
     if (!strcmp(name, "format")) {
         token(q, text, sizeof(text));
         q->err |= strcmp(text, "vanish-track") != 0;
+        *seen |= 16;
     } else if (!strcmp(name, "version"))
         q->err |= integer(q, 1, 1) != 1;
     else if (!strcmp(name, "frames"))
@@ -205,7 +206,7 @@ static void member(Parser *q, VnTrackRecord *rec, int *seen)
 /* 0 if rec is complete and consistent. */
 static int check(const VnTrackRecord *rec, int seen)
 {
-    if (seen != 15 || rec->n_keys < 1)
+    if (seen != 31 || rec->n_keys < 1)
         return -1;
     for (int i = 0; i < rec->n_keys; i++)
         if (rec->keys[i] >= rec->n_frames || (i && rec->keys[i] <= rec->keys[i - 1]))

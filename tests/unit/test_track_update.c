@@ -191,6 +191,62 @@ static void bad_updates(void **state)
     vn_image_free(&small);
 }
 
+/* Malformed or inconsistent records are refused with one message; a valid one is read. */
+static void bad_records(void **state)
+{
+    static const char *const bad[] = {
+        "",
+        "{",
+        "{\"format\": \"vanish-track\", \"version\": 1, \"frames\": 10, \"width\": 8, \"height\": 8}",
+        "{\"format\": \"other\", \"version\": 1, \"frames\": 10, \"width\": 8, \"height\": 8, \"keyframes\": [0]}",
+        "{\"format\": \"vanish-track\", \"version\": 2, \"frames\": 10, \"width\": 8, \"height\": 8, \"keyframes\": [0]}",
+        "{\"frames\": 10, \"width\": 8, \"height\": 8, \"keyframes\": [0]}", /* no format */
+        "{\"format\": \"vanish-track\", \"frames\": 10, \"width\": 8, \"height\": 8, \"keyframes\": [10]}",
+        "{\"frames\": 10, \"width\": 8, \"height\": 8, \"keyframes\": [3, 3]}",
+        "{\"frames\": 10, \"width\": 8, \"height\": 8, \"keyframes\": [4, 2]}",
+        "{\"frames\": 10, \"width\": 8, \"height\": 8, \"keyframes\": []}",
+        "{\"frames\": 10, \"width\": 8, \"height\": 8, \"keyframes\": [-1]}",
+        "{\"frames\": 99999999999999999999, \"width\": 8, \"height\": 8, \"keyframes\": [0]}",
+        "{\"frames\": 10, \"width\": 0, \"height\": 8, \"keyframes\": [0]}",
+        "{\"frames\": 10, \"width\": 8, \"height\": 8, \"keyframes\": [0], \"extra\": 1}",
+        "{\"frames\": 10, \"width\": 8, \"height\": 8, \"keyframes\": [0], \"settings\": {\"mode\": \"bogus\"}}",
+        "{\"frames\": 10, \"width\": 8, \"height\": 8, \"keyframes\": [0], \"settings\": {\"chunk\": \"1\"}}",
+        "{\"frames\": 10, \"width\": 8, \"height\": 8, \"keyframes\": [0]} trailing",
+        "{\"frames\": 10, \"width\": 8, \"height\": 8, \"keyframes\": [0,]}",
+        "{\"frames\": \"1\\\"0\", \"width\": 8, \"height\": 8, \"keyframes\": [0]}",
+    };
+    VnTrackRecord *rec = calloc(1, sizeof(*rec));
+    char path[600];
+    FILE *f;
+    (void)state;
+    assert_int_equal(mkdir(at("rec"), 0700), 0);
+    snprintf(path, sizeof(path), "%s/keyframes.json", at("rec"));
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        assert_non_null(f = fopen(path, "w"));
+        fputs(bad[i], f);
+        fclose(f);
+        if (vn_track_record_load(ctx, at("rec"), rec) != VN_ERR_INVALIDDATA)
+            fail_msg("record %zu accepted: %s", i, bad[i]);
+        assert_non_null(strstr(vn_last_error(ctx), "not a valid keyframe record"));
+    }
+    assert_non_null(f = fopen(path, "w"));
+    for (int i = 0; i < 300000; i++) /* past the 1 MiB limit */
+        fputs("    ", f);
+    fclose(f);
+    assert_true(vn_track_record_load(ctx, at("rec"), rec) < 0);
+    assert_non_null(f = fopen(path, "w"));
+    fputs(" {\"format\": \"vanish-track\", \"frames\": 10,\n\"width\": 8, \"height\": 6, \"keyframes\": [0, 9], \"settings\": {\"mode\": \"rigid\", "
+          "\"smoothness\": 3.5}}\n", f);
+    fclose(f);
+    assert_int_equal(vn_track_record_load(ctx, at("rec"), rec), 0);
+    assert_int_equal(rec->n_keys, 2);
+    assert_int_equal(rec->keys[1], 9);
+    assert_int_equal(rec->height, 6);
+    assert_int_equal(rec->settings.mode, VN_TRACK_RIGID);
+    assert_float_equal(rec->settings.smoothness, 3.5f, 0);
+    free(rec);
+}
+
 /* Masks kept in memory by frame. */
 typedef struct Store {
     VnImage *m[N];
@@ -249,6 +305,7 @@ int main(void)
         cmocka_unit_test(update_equals_full),
         cmocka_unit_test(bad_updates),
         cmocka_unit_test(edit_in_memory),
+        cmocka_unit_test(bad_records),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
