@@ -446,7 +446,7 @@ $('track-button').addEventListener('click', async () => {
   $('track-button').disabled = false;
   ended(done);
   if (done.state === 'done') {
-    const n = done.masks_written, all = done.n_frames * state.objects.length;
+    const n = done.masks_written, all = done.n_frames * state.objects.filter((o) => o.keyframes.length).length;
     $('track-note').dataset.masksWritten = String(n);
     $('track-note').textContent = (n < all ? `Re-tracked ${n} masks: only the frames your corrections affect. ` : 'Tracked. ') +
       'Scrub to check the masks; click to correct any frame, then track again.';
