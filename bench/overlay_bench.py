@@ -129,8 +129,10 @@ def load_spread(name, n, size):
             with gzip.open(ib.DOC + "/opencv4/html/" + name, "rb") as f, open(path + ".part", "wb") as o:
                 o.write(f.read())
             os.rename(path + ".part", path)
+    cap, total = cv2.VideoCapture(path), 0
+    while cap.grab():  # count: some headers (tree.avi) promise frames that are not there
+        total += 1
     cap = cv2.VideoCapture(path)
-    total = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
     want = set(np.linspace(0, max(total - 2, 0), n).astype(int).tolist())
     frames, i = [], 0
     while len(frames) < len(want):
