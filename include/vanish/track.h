@@ -116,7 +116,8 @@ VN_API int64_t vn_track_video(VnContext *ctx, const char *input, const VnTrackKe
 
 /*
  * vn_track_video writing `outdir`/00000.png, 00001.png, ... in the DAVIS convention (grey 0/255
- * when only object 1 occurs anywhere, palette PNG otherwise). The files are written to a
+ * when only object 1 occurs anywhere, palette PNG otherwise), and `outdir`/keyframes.json (the
+ * record that vn_track_update_dir needs; below). The files are written to a
  * temporary directory beside `outdir` that is renamed when complete; an existing non-empty
  * `outdir` fails with -EEXIST unless `overwrite`, and then its files of the same names are
  * replaced. On failure nothing is left behind.
