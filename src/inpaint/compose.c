@@ -35,19 +35,22 @@ static inline uint8_t to_u8(float v)
 
 /*
  * Fused colour at working-resolution pixel i of a frame, displaced by (ox, oy) working pixels,
- * with positions mapped to the sampled frames by scale (sx, sy) = sampled size / working size.
+ * with positions mapped to each sampled frame by its scale: its size / its working hole's size
+ * (full-resolution frames of the window, working-resolution ones from the long-term memory).
  * Returns 0 if the pixel has no source.
  */
 static int fuse(VnImage *const *frames, const VnImage *const *holes, int t, const VniSources *src,
-                ptrdiff_t i, float ox, float oy, float sx, float sy, float *rgb)
+                ptrdiff_t i, float ox, float oy, float *rgb)
 {
-    float acc[3] = {0, 0, 0}, wsum = 0.0f, c[3];
+    float acc[3] = {0, 0, 0}, wsum = 0.0f, c[3], sx, sy;
     for (int k = 0; k < 2; k++) {
         int s = src->frame[k][i];
         float w;
         if (s < 0 || !vni_visible(holes[s], src->x[k][i] + ox, src->y[k][i] + oy))
             continue;
         w = 1.0f / (float)VNI_MAX(1, abs(s - t));
+        sx = (float)frames[s]->width / holes[s]->width;
+        sy = (float)frames[s]->height / holes[s]->height;
         sample_rgb(frames[s], (src->x[k][i] + ox + 0.5f) * sx - 0.5f, (src->y[k][i] + oy + 0.5f) * sy - 0.5f, c);
         for (int ch = 0; ch < 3; ch++)
             acc[ch] += w * c[ch];
@@ -74,7 +77,7 @@ int64_t vni_compose_small(const VnContext *ctx, VnImage *const *frames, const Vn
             u[x] = 0;
             if (!m[x])
                 continue;
-            if (fuse(frames, holes, t, src, (ptrdiff_t)y * src->w + x, 0.0f, 0.0f, 1.0f, 1.0f, c)) {
+            if (fuse(frames, holes, t, src, (ptrdiff_t)y * src->w + x, 0.0f, 0.0f, c)) {
                 for (int ch = 0; ch < 3; ch++)
                     d[3 * x + ch] = to_u8(c[ch]);
             } else {
@@ -143,7 +146,7 @@ static void full_rows(void *opaque, int job, int n_jobs)
             if (!m[x])
                 continue;
             i = nearest_source(a->src, px, py, &ix, &iy);
-            if (i >= 0 && fuse(a->full, a->holes, a->t, a->src, i, px - ix, py - iy, 1.0f / a->sx, 1.0f / a->sy, c + 3 * x)) {
+            if (i >= 0 && fuse(a->full, a->holes, a->t, a->src, i, px - ix, py - iy, c + 3 * x)) {
                 has[x] = 1;
             } else if (a->fallback) {
                 sample_rgb(a->fallback, px, py, c + 3 * x);

@@ -117,6 +117,11 @@ static void sweep_rows(void *opaque, int job, int n_jobs)
     VniSources *s = &a->out[t];
     const int w = hole->width, h = hole->height;
     int y0 = (int)((int64_t)h * job / n_jobs), y1 = (int)((int64_t)h * (job + 1) / n_jobs);
+    if (!to_nb || !back) { /* a broken link: no chain crosses it */
+        for (ptrdiff_t i = (ptrdiff_t)y0 * w; i < (ptrdiff_t)y1 * w; i++)
+            s->frame[k][i] = -1;
+        return;
+    }
     for (int y = y0; y < y1; y++) {
         const uint8_t *m = vn_image_row(hole, y);
         const float *d = (const float *)vn_image_row(to_nb, y);
@@ -165,8 +170,7 @@ int vni_propagate(const VnContext *ctx, int n, const VnImage *const *holes,
     if (n <= 0 || !holes || !out)
         return -EINVAL;
     for (int t = 0; t < n; t++) {
-        if (!holes[t] || out[t].w != holes[t]->width || out[t].h != holes[t]->height ||
-            (t < n - 1 && !fwd[t]) || (t > 0 && !bwd[t]))
+        if (!holes[t] || out[t].w != holes[t]->width || out[t].h != holes[t]->height)
             return -EINVAL;
         vni_sources_reset(&out[t]);
     }

@@ -36,7 +36,9 @@ void vni_propagate_default_params(VniPropagateParams *p);
  * holes[t]: 1-channel U8, non-zero = unknown in frame t (0 for frames fully known, such as
  * frames already finished by an earlier window). fwd[t]: flow t → t+1 (t < n-1), bwd[t]: flow
  * t → t-1 (t > 0), 2-channel F32, completed inside the holes; fwd[n-1] and bwd[0] are unused
- * and may be NULL. out[t] receives the sources of frame t's hole pixels.
+ * and may be NULL; fwd[t] or bwd[t+1] NULL marks the link between t and t+1 as broken (a frame
+ * with nothing visible says nothing about motion): no chain crosses it. out[t] receives the
+ * sources of frame t's hole pixels.
  */
 /* 1 if the bilinear footprint of (x, y) lies on visible pixels of hole (1-channel U8). */
 int vni_visible(const VnImage *hole, float x, float y);

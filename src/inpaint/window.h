@@ -27,6 +27,10 @@ typedef void (*VniReleaseFn)(void *opaque, void *user);
 int vni_window_open(VnContext *ctx, VniWindow **w, int width, int height, const VnInpaintSettings *s,
                     VniEmitFn emit, VniReleaseFn release, void *opaque);
 
+/* Declare, before the first push, that every mask pushed will be the same (a static logo): the
+ * window then works on a crop around it (the frame outside is never read nor written). */
+void vni_window_static(VniWindow *w);
+
 /* Take a full-resolution RGB frame (filled in place later; it must stay valid until released)
  * with its object mask (not dilated; copied). `user` identifies it in the callbacks. On failure
  * the frame has been released. */

@@ -203,6 +203,9 @@ int vn_inpaint_file_sink(VnContext *ctx, const char *input, const char *masks, c
         ret = vni_error(ctx, ret, "%s: cannot start the fill: %s", input, vn_strerror(ret));
         goto fail;
     }
+    /* one mask for every frame (or the detected overlay): the fill works around it only */
+    if (j.window && (!masks || vn_mask_count(j.masks) < 0))
+        vni_window_static(j.window);
     if ((ret = run_frames(&j, masks, s)) < 0)
         goto fail;
     ret = vn_video_writer_finish(j.out);
