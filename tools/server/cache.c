@@ -106,10 +106,19 @@ static void drop(SrvVideo *v, int64_t n, int k)
     v->cached[k][n] = 0;
 }
 
+/* Whether frame n was handed out lately (its file may be being read). Caller holds v->lock. */
+static int pinned(const SrvVideo *v, int64_t n)
+{
+    for (int i = 0; i < SRV_CACHE_PINS; i++)
+        if (v->pins[i] == n)
+            return 1;
+    return 0;
+}
+
 /*
  * Evict until the cache fits its budget: a clock hand per pass, the first over full-resolution
  * files only, the second over whole frames; a frame used since the hand last passed gets a
- * second chance. Frame `keep` (just written) stays. Caller holds v->lock.
+ * second chance. Frame `keep` (just written) and the pinned frames stay. Caller holds v->lock.
  */
 static void evict(SrvVideo *v, int64_t keep)
 {
@@ -119,7 +128,7 @@ static void evict(SrvVideo *v, int64_t keep)
                                 steps < 2 * v->cache_cap; steps++) {
             int64_t n = v->hand[pass];
             v->hand[pass] = (n + 1) % v->cache_cap;
-            if (n == keep || !(v->cached[1][n] || (pass && v->cached[0][n])))
+            if (n == keep || !(v->cached[1][n] || (pass && v->cached[0][n])) || pinned(v, n))
                 continue;
             if (v->recent[n] & bit) {
                 v->recent[n] &= (uint8_t)~bit;
@@ -197,7 +206,18 @@ static int fetch(SrvServer *s, SrvVideo *v, int64_t n)
     return ret;
 }
 
-/* Whether file `full` of frame n is on disk; marks it used. */
+/* Pin frame n (it is about to be read), unpinning the one pinned longest ago. */
+static void pin(SrvVideo *v, int64_t n)
+{
+    pthread_mutex_lock(&v->lock);
+    if (!pinned(v, n)) {
+        v->pins[v->next_pin] = n;
+        v->next_pin = (v->next_pin + 1) % SRV_CACHE_PINS;
+    }
+    pthread_mutex_unlock(&v->lock);
+}
+
+/* Whether file `full` of frame n is on disk; then marks it used. */
 static int present(SrvVideo *v, int64_t n, int full)
 {
     int k = kind_of(v, full), yes;
@@ -215,12 +235,22 @@ int srv_frame_file(SrvServer *s, SrvVideo *v, int64_t n, int full, char *out, si
     if (ret < 0)
         return ret;
     srv_frame_path(v, n, full, out, size);
+    pin(v, n);
     if (present(v, n, full))
         return 0;
     pthread_mutex_lock(&v->fetch_lock);
     ret = present(v, n, full) ? 0 : fetch(s, v, n);
+    if (ret >= 0 && !present(v, n, full))
+        ret = -EAGAIN; /* evicted at once by another thread: pins are few */
     pthread_mutex_unlock(&v->fetch_lock);
     return ret;
+}
+
+void srv_cache_init(SrvVideo *v, int64_t budget)
+{
+    v->cache_budget = budget;
+    for (int i = 0; i < SRV_CACHE_PINS; i++)
+        v->pins[i] = -1;
 }
 
 void srv_cache_free(SrvVideo *v)

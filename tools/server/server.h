@@ -15,7 +15,7 @@ typedef struct SrvConfig {
                                   for any other address */
     int64_t max_upload;        /* bytes; default 2 GiB */
     int64_t cache_bytes;       /* disk held by each video's frame cache; default 512 MiB; 0 keeps
-                                  only the frame in use (evicted frames are decoded again) */
+                                  only the frames in use (evicted frames are decoded again) */
     const char *const *allow;  /* directories whose files may be opened by path */
     int n_allow;
     const char *input;         /* a video to open at start, or NULL */

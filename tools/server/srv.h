@@ -23,6 +23,7 @@
 #define SRV_MAX_JSON (4 << 20)        /* largest JSON request body */
 #define SRV_MAX_PROMPTS 64
 #define SRV_MAX_FRAMES 10000000
+#define SRV_CACHE_PINS 4              /* frames handed out last, never evicted */
 #define SRV_LIVE_FRAMES 8             /* finished frames a removal job keeps for the page */
 #define SRV_LIVE_INTERVAL_MS 100      /* at most one finished frame kept per interval */
 
@@ -107,6 +108,9 @@ typedef struct SrvVideo {
     uint8_t *recent;               /* per frame: used since the clock hands passed (2 bits) */
     int64_t cache_cap;             /* length of the three tables */
     int64_t cache_bytes, cache_budget, n_cached[2], hand[2];
+    int64_t pins[SRV_CACHE_PINS];  /* the frames whose paths srv_frame_file gave last (-1: none),
+                                      kept so that their files stay while they are read */
+    int next_pin;
     pthread_mutex_t fetch_lock;    /* the on-demand reader of evicted frames */
     VnContext *fetch_ctx;
     VnVideoReader *fetch;
@@ -260,6 +264,9 @@ int srv_frame_file(SrvServer *s, SrvVideo *v, int64_t n, int full, char *out, si
 
 /* The cache's figures as JSON {bytes, budget, previews, full}. Caller holds v->lock. */
 cJSON *srv_cache_json(SrvVideo *v);
+
+/* Set up the cache of a new video with a budget in bytes. */
+void srv_cache_init(SrvVideo *v, int64_t budget);
 
 /* Close the on-demand reader and free the tables (the files go with the directory). */
 void srv_cache_free(SrvVideo *v);

@@ -151,7 +151,7 @@ int srv_video_open(SrvServer *s, const char *path, const char *name, const char 
     pthread_mutex_init(&v->seg_lock, NULL);
     pthread_mutex_init(&v->fetch_lock, NULL);
     pthread_cond_init(&v->cond, NULL);
-    v->cache_budget = s->cfg.cache_bytes;
+    srv_cache_init(v, s->cfg.cache_bytes);
     v->seg_frame = -1;
     v->is_result = is_result;
     snprintf(v->path, sizeof(v->path), "%s", path);

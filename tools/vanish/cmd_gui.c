@@ -26,7 +26,7 @@ static void help(FILE *f)
           "  --max-upload MB    largest video the page may upload (default 2048)\n"
           "  --cache-mb MB      disk each open video's frame cache may hold (default 512); frames\n"
           "                     evicted past it are decoded again when needed; 0 keeps only the\n"
-          "                     frame in use. The cache is removed when the server stops\n"
+          "                     frames in use. The cache is removed when the server stops\n"
           "  --allow DIR        the page may open videos by path inside DIR (repeatable)\n\n", f);
     cli_print_common(f);
 }
