@@ -518,12 +518,18 @@ function optionValues() {
 async function showLiveFrame(job) {
   if (job.latest_frame === undefined || job.latest_frame === state.liveShown) return;
   const n = job.latest_frame;
-  const img = await loadImage(api.url(`/api/jobs/${job.id}/frames/${n}`)).catch(() => null);
+  const [img, before] = await Promise.all([
+    loadImage(api.url(`/api/jobs/${job.id}/frames/${n}`)).catch(() => null),
+    loadImage(frameUrl(job.video, n)).catch(() => null)]);
   if (!img || state.jobs.remove !== job.id) return; // dropped by the server meanwhile: next tick
   state.liveShown = n;
   $('live-frame').src = img.src;
   $('live-caption').textContent = `frame ${n} filled`;
   $('live-box').hidden = false;
+  // the before/after view follows the finished frames until the result is there
+  $('compare-title').textContent = `frame ${n} as it comes out of the fill`;
+  $('compare-box').hidden = false;
+  compare.set(before, img);
   window.vanishStats.liveFrames.push({ frame: n, running: job.state === 'running' });
   $('live-frame').dataset.frame = String(n);
 }
@@ -544,6 +550,7 @@ $('remove-button').addEventListener('click', async () => {
   $('cancel-button').hidden = true;
   ended(done);
   if (done.state === 'done') showResult(done, vid);
+  else $('compare-box').hidden = !(state.result && state.result.video);
 });
 
 $('cancel-button').addEventListener('click', () => {
@@ -558,6 +565,7 @@ function showResult(job, vid) {
   $('download-video').href = api.url(`/api/jobs/${job.id}/result`, { download: 1 });
   $('download-masks').href = api.url(`/api/videos/${vid}/masks.zip`);
   $('compare-box').hidden = !job.result_video;
+  $('compare-title').textContent = '(drag the slider; the frame follows the scrub bar)';
   status('done: compare below, or download');
   $('live-box').hidden = true;
   showFrame(state.frame);
