@@ -84,6 +84,11 @@ VN_API int vn_segmenter_open(VnContext *ctx, VnSegmenter **seg, const VnImage *r
  * a mask is needed). Fills *out with up to settings.candidates candidates, best first, and
  * returns their count; the caller frees them with vn_segment_result_free. A point outside the
  * frame fails with -EINVAL and a message that names it. On failure *out holds no masks.
+ * One click on one part of a logo of several parts (rings and letters, a flag on a plate) may
+ * give the whole logo as the best (larger) candidate. The session remembers the last prompts:
+ * when a run's prompts begin with them and add more, and the last best answer was such a
+ * whole, the new prompts correct that whole (as they would a `refine` mask) rather than start
+ * again from the object under the clicks.
  */
 VN_API int vn_segmenter_run(VnSegmenter *seg, const VnPrompt *prompts, int n,
                             const VnImage *refine, VnSegmentResult *out);

@@ -9,6 +9,11 @@
 /* Added to colour variances: keeps models fitted to few pixels from overfitting. */
 #define VAR_FLOOR 30.0
 
+/* Grouping: the share of background samples that may cost more than the outlier level, and the
+ * margin (in nats) above it at which a colour may join the object. */
+#define OUTLIER_FRACTION 0.02
+#define OUTLIER_MARGIN 1.0f
+
 /* Radius of the geodesic prior for part / object / larger, as a fraction of the working
  * diagonal (in geodesic units: pixels on flat colour). */
 static const float scale_radius[3] = {0.05f, 0.15f, 0.45f};
@@ -52,29 +57,75 @@ static void add_seed_samples(const VnSegmenter *s, const VniSegPrompts *p, float
  * model a pixel feeds; outside it every pixel is background. With `box_init` the object model
  * is fitted to the whole box, as GrabCut starts from a box. */
 static void fit_models(VnSegmenter *s, const VniSegPrompts *p, const VniSegCut *c, const uint8_t *lab,
-                       int box_init, VniGmm *fg, VniGmm *bg)
+                       int first, VniGmm *fg, VniGmm *bg)
 {
     const VniSegFeatures *f = &s->f;
     float *wf = s->bw, *wb = s->bw + f->n_bins;
     memset(s->bw, 0, sizeof(float) * 2 * (size_t)f->n_bins);
+    const VniSegBox *b = &c->box;
+    const int m = VNI_MAX(b->x1 - b->x0, b->y1 - b->y0) / 2 + 8;
+    const VniSegBox near = {b->x0 - m, b->y0 - m, b->x1 + m, b->y1 + m};
     for (int y = 0; y < f->h; y++)
         for (int x = 0; x < f->w; x++) {
-            int i = y * f->w + x, inside = in_box(&c->box, x, y);
-            (inside && (box_init || lab[i]) ? wf : wb)[f->bin[i]] += 1.0f;
+            int i = y * f->w + x, inside = in_box(b, x, y);
+            int obj = inside && ((first && c->box_init) || lab[i]);
+            float wt = 1.0f;
+            /* grouping: the background is the band around the box, and at first only that
+             * (inside the box may lie parts not found yet) */
+            if (c->local && !obj && (inside ? first : !in_box(&near, x, y)))
+                wt = 0.0f;
+            (obj ? wf : wb)[f->bin[i]] += wt;
         }
     add_seed_samples(s, p, wf, wb);
     vni_gmm_fit(fg, s->s.components, f->bin_col, wf, f->n_bins, VAR_FLOOR, s->blab);
     vni_gmm_fit(bg, s->s.components, f->bin_col, wb, f->n_bins, VAR_FLOOR, s->blab);
 }
 
-/* Per-cluster data costs of both models. */
-static void model_costs(VnSegmenter *s, const VniGmm *fg, const VniGmm *bg)
+/* The background cost that all but OUTLIER_FRACTION of the background samples (weights wb per
+ * cluster) stay under. */
+static float outlier_cost(const VnSegmenter *s, const float *wb)
+{
+    const VniSegFeatures *f = &s->f;
+    double total = 0, acc = 0;
+    float lo = INFINITY, hi = -INFINITY;
+    for (int b = 0; b < f->n_bins; b++)
+        if (wb[b] > 0) {
+            total += wb[b];
+            lo = fminf(lo, s->ubg[b]);
+            hi = fmaxf(hi, s->ubg[b]);
+        }
+    if (total <= 0)
+        return INFINITY;
+    /* bisection on the cost: no sort, no scratch */
+    for (int it = 0; it < 30; it++) {
+        float mid = 0.5f * (lo + hi);
+        acc = 0;
+        for (int b = 0; b < f->n_bins; b++)
+            if (wb[b] > 0 && s->ubg[b] > mid)
+                acc += wb[b];
+        if (acc > OUTLIER_FRACTION * total)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return hi;
+}
+
+/* Per-cluster data costs of both models. With `outlier` (grouping), a colour costs the object
+ * no more than the outlier level plus a margin: what the surroundings do not explain stands out
+ * from them. */
+static void model_costs(VnSegmenter *s, const VniGmm *fg, const VniGmm *bg, int outlier)
 {
     const VniSegFeatures *f = &s->f;
     for (int b = 0; b < f->n_bins; b++) {
         s->ufg[b] = (float)vni_gmm_cost(fg, f->bin_col + 3 * b);
         s->ubg[b] = (float)vni_gmm_cost(bg, f->bin_col + 3 * b);
     }
+    if (!outlier)
+        return;
+    const float t = outlier_cost(s, s->bw + f->n_bins) + OUTLIER_MARGIN;
+    for (int b = 0; b < f->n_bins; b++)
+        s->ufg[b] = fminf(s->ufg[b], t);
 }
 
 /* The click prior at p: extra cost of the object label (negative: of the background label). */
@@ -187,16 +238,16 @@ int vni_seg_solve(VnSegmenter *s, const VniSegPrompts *p, const VniSegCut *c, Vn
         memcpy(lab, init, (size_t)n);
     for (int it = 0; it < c->iterations; it++) {
         if (it > 0 || c->refit)
-            fit_models(s, p, c, lab, it == 0 && c->box_init, fg, bg);
+            fit_models(s, p, c, lab, it == 0, fg, bg);
         if (it == 0) {
-            model_costs(s, fg, bg);
+            model_costs(s, fg, bg, c->local);
             vni_maxflow_reset(s->g, nodes);
             build_graph(s, p, c, R);
         } else {
             /* same graph, new colour costs: reuse the flow of the last solve */
             for (int k = 0; k < f->n_bins; k++)
                 s->udiff[k] = s->ubg[k] - s->ufg[k];
-            model_costs(s, fg, bg);
+            model_costs(s, fg, bg, c->local);
             update_unaries(s, c, s->udiff);
         }
         vni_maxflow_solve(s->g);

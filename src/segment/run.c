@@ -153,6 +153,44 @@ fail:
     return ret;
 }
 
+/* Whether this run continues the last one's larger answer: no mask given, the last run's
+ * prompts come first, and more follow. */
+static int continues(const VnSegmenter *s, const VnPrompt *pr, int n, const VnImage *refine)
+{
+    if (refine || !s->lineage || !s->last || n <= s->n_last ||
+        memcmp(pr, s->last, sizeof(*pr) * (size_t)s->n_last))
+        return 0;
+    return 1;
+}
+
+/* The last answer as the mask that the new prompts correct, held less near the clicks. */
+static void keep_prior(VnSegmenter *s)
+{
+    const int n = s->f.w * s->f.h;
+    const float rc = vni_seg_radius(s, VN_SEGMENT_PART);
+    for (int i = 0; i < n; i++) {
+        s->mprior[i] = s->keep[i] ? 1.0f : 0.0f;
+        s->att[i] = 1.0f - expf(-fminf(s->df[i], s->db[i]) / rc);
+    }
+}
+
+/* Remember this run for the next: its prompts, its best labels, and whether later clicks
+ * should keep correcting them (a larger answer, or one that continued it). */
+static int remember(VnSegmenter *s, const VnPrompt *pr, int n, int whole)
+{
+    VnPrompt *cp = vni_malloc_array((size_t)n, sizeof(*pr));
+    if (!cp)
+        return vni_error(s->ctx, -ENOMEM, "segment: out of memory");
+    memcpy(cp, pr, sizeof(*pr) * (size_t)n);
+    vni_free(s->last);
+    s->last = cp;
+    s->n_last = n;
+    s->lineage = whole;
+    if (whole)
+        memcpy(s->keep, s->lab[VN_SEGMENT_LARGER], (size_t)s->f.w * s->f.h);
+    return 0;
+}
+
 /* Labels the colour models start from. */
 static void initial_labels(VnSegmenter *s, const VniSegPrompts *p, uint8_t *init)
 {
@@ -173,7 +211,7 @@ static void initial_labels(VnSegmenter *s, const VniSegPrompts *p, uint8_t *init
 }
 
 /* Confidence of a labelling: mean contrast (1 - exp(-beta ‖ΔI‖²)) across its boundary. */
-static float score_labels(const VnSegmenter *s, const uint8_t *lab)
+float vni_seg_score(const VnSegmenter *s, const uint8_t *lab)
 {
     const VniSegFeatures *f = &s->f;
     double sum = 0;
@@ -210,14 +248,14 @@ typedef struct Cand {
     VniGmm fg, bg;
 } Cand;
 
-static VniSegBox grow_box(const VnSegmenter *s, VniSegBox b, int m)
+VniSegBox vni_seg_grow_box(const VnSegmenter *s, VniSegBox b, int m)
 {
     return (VniSegBox){VNI_MAX(b.x0 - m, 0), VNI_MAX(b.y0 - m, 0), VNI_MIN(b.x1 + m, s->f.w - 1),
                        VNI_MIN(b.y1 + m, s->f.h - 1)};
 }
 
 /* Bounding box of the object pixels of working labels; returns their count. */
-static int64_t label_box(const VnSegmenter *s, const uint8_t *lab, VniSegBox *b)
+int64_t vni_seg_label_box(const VnSegmenter *s, const uint8_t *lab, VniSegBox *b)
 {
     int64_t area = 0;
     *b = (VniSegBox){s->f.w, s->f.h, -1, -1};
@@ -231,6 +269,12 @@ static int64_t label_box(const VnSegmenter *s, const uint8_t *lab, VniSegBox *b)
                 b->y1 = VNI_MAX(b->y1, y);
             }
     return area;
+}
+
+int vni_seg_box_reached(const VnSegmenter *s, const VniSegBox *box, const VniSegBox *rb)
+{
+    return (rb->x0 <= box->x0 && box->x0 > 0) || (rb->y0 <= box->y0 && box->y0 > 0) ||
+           (rb->x1 >= box->x1 && box->x1 < s->f.w - 1) || (rb->y1 >= box->y1 && box->y1 < s->f.h - 1);
 }
 
 /* The box of the object cut: the prompt box (outside it all is background), else the frame. */
@@ -251,42 +295,76 @@ static int solve_part(VnSegmenter *s, const VniSegPrompts *p, Cand *c, const Can
         int x = p->pos[k] % s->f.w, y = p->pos[k] / s->f.w;
         b = (VniSegBox){VNI_MIN(b.x0, x), VNI_MIN(b.y0, y), VNI_MAX(b.x1, x), VNI_MAX(b.y1, y)};
     }
-    VniSegCut cut = {VN_SEGMENT_PART, grow_box(s, b, m), 1, 1, 0, 0};
+    VniSegCut cut = {VN_SEGMENT_PART, vni_seg_grow_box(s, b, m), 1, 1, 0, 0, 0};
     c->fg = obj->fg;
     c->bg = obj->bg;
     return vni_seg_solve(s, p, &cut, &c->fg, &c->bg, s->lab[VN_SEGMENT_OBJECT], s->lab[VN_SEGMENT_PART]);
 }
 
-/* The larger candidate, for objects of several parts (a logo's letters and shapes): GrabCut in
- * a box around the object candidate, without the click prior, the colour models fitted afresh
- * (the object from the box, the background from everything outside it); while the result
- * reaches a side of its box, the box grows around the result and the cut runs again. */
-static int solve_larger(VnSegmenter *s, const VniSegPrompts *p, Cand *c)
+/* The GrabCut labelling of the larger candidate: GrabCut in a box around the object candidate,
+ * without the click prior, the colour models fitted afresh (the object from the box, the
+ * background from around it); while the result reaches a side of its box, the box grows around
+ * the result and the cut runs again. */
+static int solve_grabcut_larger(VnSegmenter *s, const VniSegPrompts *p, Cand *c, uint8_t *lab)
 {
-    uint8_t *lab = s->lab[VN_SEGMENT_LARGER];
     VniSegBox ob, rb;
     memset(lab, 0, (size_t)s->f.w * s->f.h);
-    if (label_box(s, s->lab[VN_SEGMENT_OBJECT], &ob) == 0)
+    if (vni_seg_label_box(s, s->lab[VN_SEGMENT_OBJECT], &ob) == 0)
         return 0; /* empty: scores 0 and is dropped */
     int m = VNI_MAX(ob.x1 - ob.x0, ob.y1 - ob.y0) + 4;
-    VniSegBox b = grow_box(s, ob, m);
+    VniSegBox b = vni_seg_grow_box(s, ob, m);
     for (int round = 0; round < 2; round++) {
-        VniSegCut cut = {VN_SEGMENT_LARGER, b, 0, 1, 1, 1};
+        VniSegCut cut = {VN_SEGMENT_LARGER, b, 0, 1, 1, 1, 0};
         int ret;
         memset(&c->fg, 0, sizeof(c->fg));
         memset(&c->bg, 0, sizeof(c->bg));
         if ((ret = vni_seg_solve(s, p, &cut, &c->fg, &c->bg, lab, lab)) < 0)
             return ret;
-        if (label_box(s, lab, &rb) == 0)
+        if (vni_seg_label_box(s, lab, &rb) == 0)
             return 0;
-        int reach = (rb.x0 <= b.x0 && b.x0 > 0) || (rb.y0 <= b.y0 && b.y0 > 0) ||
-                    (rb.x1 >= b.x1 && b.x1 < s->f.w - 1) || (rb.y1 >= b.y1 && b.y1 < s->f.h - 1);
-        if (!reach)
+        if (!vni_seg_box_reached(s, &b, &rb))
             break;
         m = VNI_MAX(rb.x1 - rb.x0, rb.y1 - rb.y0) / 2 + 4;
-        b = grow_box(s, rb, m);
+        b = vni_seg_grow_box(s, rb, m);
+    }
+    c->score = vni_seg_score(s, lab);
+    return 0;
+}
+
+/* The larger candidate, for objects of several parts: of the grouping of a logo's parts
+ * (group.c) and the GrabCut labelling, the one whose boundary contrasts better. */
+static int solve_larger(VnSegmenter *s, const VniSegPrompts *p, Cand *c)
+{
+    const size_t n = (size_t)s->f.w * s->f.h;
+    Cand g = *c;
+    int ret;
+    if ((ret = solve_grabcut_larger(s, p, c, s->lab[VN_SEGMENT_LARGER])) < 0 ||
+        (ret = vni_seg_group(s, p, &g.fg, &g.bg, &g.score, s->lab[3])) < 0)
+        return ret;
+    if (g.score > c->score) {
+        *c = g;
+        memcpy(s->lab[VN_SEGMENT_LARGER], s->lab[3], n);
     }
     return 0;
+}
+
+/* The last run's larger answer corrected by the new prompts, as a refined mask is: a larger
+ * candidate after the `nc` others. Returns the new count. */
+static int solve_continued(VnSegmenter *s, const VniSegPrompts *p, Cand *c, int nc)
+{
+    VniSegPrompts q = *p;
+    VniSegCut cut = {VN_SEGMENT_LARGER, object_box(s, p), 1, s->s.iterations, 1, 0, 0};
+    Cand *cc = &c[nc];
+    int ret;
+    if (nc >= 3)
+        return nc; /* not reached: several clicks give at most the object and the part */
+    q.has_mask = 1;
+    initial_labels(s, &q, s->lab[4]);
+    if ((ret = vni_seg_solve(s, &q, &cut, &cc->fg, &cc->bg, s->lab[4], s->lab[VN_SEGMENT_LARGER])) < 0)
+        return ret;
+    cc->kind = VN_SEGMENT_LARGER;
+    cc->score = vni_seg_score(s, s->lab[VN_SEGMENT_LARGER]);
+    return cc->score > 0 ? nc + 1 : nc;
 }
 
 /* Solve the candidates at working resolution: the object with full GrabCut iterations, then
@@ -294,7 +372,7 @@ static int solve_larger(VnSegmenter *s, const VniSegPrompts *p, Cand *c)
 static int solve_candidates(VnSegmenter *s, const VniSegPrompts *p, Cand *c)
 {
     const int n = s->f.w * s->f.h, multi = p->n_pos > 0 && !p->has_mask && s->s.candidates > 1;
-    VniSegCut cut = {VN_SEGMENT_OBJECT, object_box(s, p), 1, s->s.iterations, 1, 0};
+    VniSegCut cut = {VN_SEGMENT_OBJECT, object_box(s, p), 1, s->s.iterations, 1, 0, 0};
     int nc = 1, ret;
     memset(c, 0, 3 * sizeof(*c));
     initial_labels(s, p, s->lab[VN_SEGMENT_PART]);
@@ -302,7 +380,7 @@ static int solve_candidates(VnSegmenter *s, const VniSegPrompts *p, Cand *c)
     ret = vni_seg_solve(s, p, &cut, &c[0].fg, &c[0].bg, s->lab[VN_SEGMENT_PART], s->lab[VN_SEGMENT_OBJECT]);
     if (ret < 0)
         return ret;
-    c[0].score = score_labels(s, s->lab[VN_SEGMENT_OBJECT]);
+    c[0].score = vni_seg_score(s, s->lab[VN_SEGMENT_OBJECT]);
     for (int k = 1; multi && k < 3; k++) {
         Cand *cc = &c[nc];
         if (k == 2 && p->n_pos + p->n_neg > 1)
@@ -311,7 +389,7 @@ static int solve_candidates(VnSegmenter *s, const VniSegPrompts *p, Cand *c)
         ret = k == 1 ? solve_part(s, p, cc, &c[0]) : solve_larger(s, p, cc);
         if (ret < 0)
             return ret;
-        cc->score = score_labels(s, s->lab[cc->kind]);
+        cc->score = vni_seg_score(s, s->lab[cc->kind]);
         int dup = cc->score <= 0;
         for (int j = 0; j < nc; j++)
             if (iou(s->lab[c[j].kind], s->lab[cc->kind], n) > 0.92)
@@ -319,6 +397,8 @@ static int solve_candidates(VnSegmenter *s, const VniSegPrompts *p, Cand *c)
         if (!dup)
             nc++;
     }
+    if (p->cont)
+        return solve_continued(s, p, c, nc);
     return nc;
 }
 
@@ -341,12 +421,15 @@ static int larger_leads(const VnSegmenter *s, const Cand *l, const Cand *o)
     return ob > 0 && in >= 0.9 * (double)ob && la <= 0.4 * n && l->score >= ratio * o->score;
 }
 
-/* Best first by score. With more than one point the prompts are no longer ambiguous (as in
- * SAM, several clicks ask for one object): the object candidate leads. After one click the
- * larger candidate leads when it holds the object and qualifies as a whole (larger_leads). */
-static void rank(const VnSegmenter *s, Cand *c, int nc, int n_points)
+/* Best first by score. The larger candidate leads when it holds the object and qualifies as a
+ * whole (larger_leads): after one click, a logo or a word of several parts is taken whole.
+ * With more than one point the prompts are no longer ambiguous (as in SAM, several clicks ask
+ * for one object): the object candidate leads, unless the last run's whole answer, corrected
+ * by the new clicks (the larger candidate then), still qualifies or contrasts at least as
+ * well. Returns whether a whole answer leads, for later clicks to keep correcting. */
+static int rank(const VnSegmenter *s, Cand *c, int nc, int n_points)
 {
-    int lead = -1, obj = -1, lg = -1;
+    int lead = -1, obj = -1, lg = -1, whole = 0;
     for (int i = 1; i < nc; i++)
         for (int j = i; j > 0 && c[j].score > c[j - 1].score; j--) {
             Cand t = c[j];
@@ -357,7 +440,9 @@ static void rank(const VnSegmenter *s, Cand *c, int nc, int n_points)
         obj = c[i].kind == VN_SEGMENT_OBJECT ? i : obj;
         lg = c[i].kind == VN_SEGMENT_LARGER ? i : lg;
     }
-    if (n_points == 1 && lg >= 0 && obj >= 0 && larger_leads(s, &c[lg], &c[obj]))
+    if (lg >= 0 && obj >= 0)
+        whole = larger_leads(s, &c[lg], &c[obj]) || (n_points > 1 && c[lg].score >= c[obj].score);
+    if (whole)
         lead = lg;
     else if (n_points > 1)
         lead = obj;
@@ -366,6 +451,7 @@ static void rank(const VnSegmenter *s, Cand *c, int nc, int n_points)
         memmove(c + 1, c, sizeof(*c) * (size_t)lead);
         c[0] = t;
     }
+    return whole;
 }
 
 int vn_segmenter_run(VnSegmenter *s, const VnPrompt *prompts, int n, const VnImage *refine,
@@ -374,7 +460,7 @@ int vn_segmenter_run(VnSegmenter *s, const VnPrompt *prompts, int n, const VnIma
     const int np = s ? s->f.w * s->f.h : 0;
     VniSegPrompts p = {0};
     Cand c[3];
-    int ret, nc;
+    int ret, nc, whole;
     if (!s || !out)
         return -EINVAL;
     memset(out, 0, sizeof(*out));
@@ -395,9 +481,13 @@ int vn_segmenter_run(VnSegmenter *s, const VnPrompt *prompts, int n, const VnIma
     hold_click_disks(s, &p);
     if (refine && (ret = mask_prior(s, refine)) < 0)
         goto fail;
+    if ((p.cont = continues(s, prompts, n, refine)) != 0)
+        keep_prior(s);
     if ((nc = ret = solve_candidates(s, &p, c)) < 0)
         goto fail;
-    rank(s, c, nc, p.n_pos + p.n_neg);
+    whole = rank(s, c, nc, p.n_pos + p.n_neg);
+    if (nc > 0 && (ret = remember(s, prompts, n, whole)) < 0)
+        goto fail;
     nc = VNI_MIN(nc, s->s.candidates);
     for (int k = 0; k < nc; k++) {
         VnSegmentCandidate *oc = &out->c[k];

@@ -73,7 +73,9 @@ static int alloc_scratch(VnSegmenter *s)
     s->hard = vni_malloc_array(n, 1);
     s->mprior = vni_malloc_array(n, sizeof(float));
     s->att = vni_malloc_array(n, sizeof(float));
-    for (int k = 0; k < 3; k++)
+    s->queue = vni_malloc_array(n, sizeof(int));
+    s->keep = vni_malloc_array(n, 1);
+    for (int k = 0; k < 5; k++)
         if (!(s->lab[k] = vni_malloc_array(n, 1)))
             return -ENOMEM;
     s->ufg = vni_malloc_array(nb, sizeof(float));
@@ -83,7 +85,7 @@ static int alloc_scratch(VnSegmenter *s)
     s->blab = vni_malloc_array(nb, 1);
     s->idx = vni_malloc_array((size_t)s->frame->width * s->frame->height, sizeof(int));
     if (!s->df || !s->db || !s->par || !s->parb || !s->heap || !s->hard || !s->mprior ||
-        !s->att || !s->ufg || !s->ubg || !s->bw || !s->udiff || !s->blab || !s->idx)
+        !s->att || !s->queue || !s->keep || !s->ufg || !s->ubg || !s->bw || !s->udiff || !s->blab || !s->idx)
         return -ENOMEM;
     return 0;
 }
@@ -142,7 +144,10 @@ void vn_segmenter_close(VnSegmenter **pseg)
     vni_free(s->hard);
     vni_free(s->mprior);
     vni_free(s->att);
-    for (int k = 0; k < 3; k++)
+    vni_free(s->queue);
+    vni_free(s->keep);
+    vni_free(s->last);
+    for (int k = 0; k < 5; k++)
         vni_free(s->lab[k]);
     vni_free(s->ufg);
     vni_free(s->ubg);

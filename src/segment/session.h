@@ -23,7 +23,13 @@ struct VnSegmenter {
     uint8_t *hard;           /* 0 free, 1 object, 2 background */
     float *mprior;           /* refine mask at working size (fraction of object), or unused */
     float *att;              /* how much the refine mask still holds at each pixel (0..1) */
-    uint8_t *lab[3];         /* labels of the candidates */
+    uint8_t *lab[5];         /* labels of the candidates, then scratch for the grouping */
+    int *queue;              /* scratch for flood fills */
+    /* the last run, so that later clicks keep correcting a larger (whole-logo) answer */
+    VnPrompt *last;          /* its prompts */
+    int n_last;
+    int lineage;             /* its best candidate was a larger one, or continued one */
+    uint8_t *keep;           /* working labels of its best candidate */
     float *ufg, *ubg, *bw;   /* per-cluster costs and weights */
     float *udiff;            /* per-cluster cost difference the graph was solved with */
     unsigned char *blab;
@@ -39,6 +45,7 @@ typedef struct VniSegPrompts {
     int *neg, n_neg;
     int has_box, bx0, by0, bx1, by1; /* working box, inclusive */
     int has_mask;
+    int cont;                /* also correct the last run's larger answer (run.c) */
     const VnPrompt *full;    /* the prompts as given, for the full-resolution step */
     int n_full;
 } VniSegPrompts;
@@ -56,6 +63,10 @@ typedef struct VniSegCut {
     int iterations; /* GrabCut iterations */
     int refit;      /* fit the models to `init` before the first cut (else use them as given) */
     int box_init;   /* the first fit takes the whole box as object, as GrabCut does */
+    int local;      /* whole-logo grouping: the background model learns only the surroundings
+                       of the box (at first only outside it), and a colour that the background
+                       explains worse than nearly all of its own samples may be object whatever
+                       the object model says (see cut.c) */
 } VniSegCut;
 
 /* Radius of the geodesic prior of a candidate kind, in geodesic units at working resolution. */
@@ -65,6 +76,22 @@ float vni_seg_radius(const VnSegmenter *s, int kind);
  * 0 outside the box); models in/out. */
 int vni_seg_solve(VnSegmenter *s, const VniSegPrompts *p, const VniSegCut *c, VniGmm *fg, VniGmm *bg,
                   const uint8_t *init, uint8_t *lab);
+
+/* Confidence of working labels: mean contrast (1 - exp(-beta |dI|^2)) across their boundary. */
+float vni_seg_score(const VnSegmenter *s, const uint8_t *lab);
+
+/* Box b grown by m working pixels on every side, clipped to the frame. */
+VniSegBox vni_seg_grow_box(const VnSegmenter *s, VniSegBox b, int m);
+
+/* Bounding box of the object pixels of working labels; returns their count. */
+int64_t vni_seg_label_box(const VnSegmenter *s, const uint8_t *lab, VniSegBox *b);
+
+/* Whether labels of bounding box rb reach a side of `box` that is not the frame's edge. */
+int vni_seg_box_reached(const VnSegmenter *s, const VniSegBox *box, const VniSegBox *rb);
+
+/* The grouping labelling of the larger candidate (group.c) into `lab`, its models and score. */
+int vni_seg_group(VnSegmenter *s, const VniSegPrompts *p, VniGmm *fg, VniGmm *bg, float *score,
+                  uint8_t *lab);
 
 /* Upsample working labels `lab` into the frame-size mask (0/255) and re-cut a band around the
  * boundary at full resolution. */

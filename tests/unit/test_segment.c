@@ -374,6 +374,48 @@ static void test_refine(void **state)
     vn_image_free(&gt);
 }
 
+/* A logo of four parts on the textured background of make_image: three flat discs of
+ * different colours and a dark bar under them; gt is their union. */
+static VnImage *make_logo(VnImage **gt)
+{
+    static const int cx[3] = {80, 64, 96}, cy[3] = {34, 60, 60}, col[4][3] = {
+        {230, 40, 60}, {60, 200, 80}, {30, 120, 240}, {15, 15, 15}};
+    VnImage *img = make_image(cx, cy, 0, 0, NULL);
+    assert_int_equal(vn_image_alloc(gt, IW, IH, 1, VN_U8), 0);
+    for (int y = 0; y < IH; y++)
+        for (int x = 0; x < IW; x++) {
+            int part = x >= 56 && x <= 104 && y >= 80 && y <= 90 ? 3 : -1;
+            for (int k = 0; k < 3; k++)
+                if ((x - cx[k]) * (x - cx[k]) + (y - cy[k]) * (y - cy[k]) <= 11 * 11)
+                    part = k;
+            if (part >= 0)
+                memcpy(vn_image_row(img, y) + 3 * x, (uint8_t[3]){(uint8_t)col[part][0], (uint8_t)col[part][1],
+                                                                   (uint8_t)col[part][2]}, 3);
+            vn_image_row(*gt, y)[x] = part >= 0 ? 255 : 0;
+        }
+    return img;
+}
+
+/* One click on one part of a logo gives the whole logo (the larger candidate, by grouping);
+ * a second click on the same session keeps correcting the whole, not the part. */
+static void test_logo_parts(void **state)
+{
+    VnImage *gt = NULL, *img = make_logo(&gt);
+    VnSegmenter *seg = NULL;
+    VnSegmentResult res;
+    VnPrompt p[2] = {{VN_PROMPT_POSITIVE, 80, 34, 0, 0}, {VN_PROMPT_NEGATIVE, 20, 100, 0, 0}};
+    (void)state;
+    assert_int_equal(vn_segmenter_open(ctx, &seg, img, NULL), 0);
+    for (int n = 1; n <= 2; n++) {
+        assert_true(vn_segmenter_run(seg, p, n, NULL, &res) >= 1);
+        assert_true(mask_iou(res.c[0].mask, gt) >= 0.85);
+        vn_segment_result_free(&res);
+    }
+    vn_segmenter_close(&seg);
+    vn_image_free(&img);
+    vn_image_free(&gt);
+}
+
 static void test_errors(void **state)
 {
     const int cx[1] = {80}, cy[1] = {60};
@@ -409,6 +451,7 @@ int main(void)
         cmocka_unit_test(test_point_edge),
         cmocka_unit_test(test_negative),       cmocka_unit_test(test_box),
         cmocka_unit_test(test_refine),         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_logo_parts),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
