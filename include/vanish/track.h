@@ -182,14 +182,16 @@ typedef struct VnTrackUpdateStats {
 
 /*
  * Re-track an output of vn_track_to_dir after masks were edited: `edits` (n_edits >= 1, frame
- * size, distinct frames) become keyframes, replacing any keyframe on the same frame; the other
+ * size, distinct frames; each the whole mask of its frame, every object, or empty where the
+ * object is gone) become keyframes, replacing any keyframe on the same frame; the other
  * keyframes keep the masks of their PNGs in `outdir`. Only the frames whose mask depends on an
  * edited keyframe are tracked again and rewritten: with the nearer-keyframe-wins hand-over,
  * those between the keyframes before and after each edit, less the thirds next to those
  * keyframes that they alone decide. Every other file is left untouched, and the result equals
  * vn_track_to_dir with all the keyframes. `s` NULL: the settings recorded in keyframes.json.
  * The new masks are written to a temporary directory beside `outdir` and moved in when all are
- * done, with the updated keyframes.json; on failure `outdir` is left as it was. Progress
+ * done, with the updated keyframes.json; on failure `outdir` is left as it was. Two updates of
+ * one directory must not run at the same time. Progress
  * stages "load" (keyframe masks) and "track". `stats` (optional) receives the figures. Returns
  * the number of masks rewritten, or a negative error (vn_last_error names the problem).
  */
