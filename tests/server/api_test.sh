@@ -199,6 +199,12 @@ check "a killed server leaves its directory" 1 "$(ls "$TMPDIR" | grep -c "^vanis
 start --port 0
 check "the next server removes it" 0 "$(ls "$TMPDIR" | grep -c "^vanish-gui-$dead-")"
 
+# A closed terminal (SIGHUP) stops a server as Ctrl-C does: its directory goes.
+start --port 0
+hup=${pids[-1]}
+kill -HUP "$hup"; wait "$hup" 2>/dev/null
+check "SIGHUP: the server stops and removes its directory" 0 "$(ls "$TMPDIR" | grep -c "^vanish-gui-$hup-")"
+
 # Stop the servers cleanly; a sanitizer build must have reported nothing (leaks included).
 for p in "${pids[@]}"; do kill -INT "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
 pids=()

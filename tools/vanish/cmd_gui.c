@@ -117,10 +117,12 @@ int cmd_gui(int argc, char **argv)
     c.allow = allow;
     c.threads = common.threads;
     c.verbose = common.verbose;
-    /* Signals are taken by sigwait on this thread; the server's threads inherit the mask. */
+    /* Signals are taken by sigwait on this thread; the server's threads inherit the mask. A
+     * closed terminal (SIGHUP) stops the server as Ctrl-C does, removing its caches. */
     sigemptyset(&set);
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
     if (srv_start(&s, &c, err, sizeof(err)) < 0)
