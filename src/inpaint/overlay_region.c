@@ -20,8 +20,9 @@
 #define RING_IN 2          /* the ring around a component: Chebyshev distance RING_IN.. */
 #define RING_OUT 5         /* ..RING_OUT */
 #define RING_CHANGE 0.1f   /* share of frames in which a ring pixel must change ... */
-#define RING_SHARE 0.5f    /* ... on this share of the ring */
-#define EDGE_GAP 2         /* a component this near the frame border is dropped */
+#define RING_SHARE 0.4f    /* ... on this share of the ring */
+#define EDGE_GAP 8         /* a component this near the frame border is dropped (logos keep
+                              a margin; an arm or a letterbox edge leaving the frame does not) */
 
 /* Binary dilation (grow = 1) or erosion (grow = 0; outside the frame counts as unset) of src by
  * a disk of radius r into dst. */
