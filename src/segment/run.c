@@ -371,7 +371,9 @@ static int solve_continued(VnSegmenter *s, const VniSegPrompts *p, Cand *c, int 
  * the part from its colour models and the larger from a box around it. Returns their count. */
 static int solve_candidates(VnSegmenter *s, const VniSegPrompts *p, Cand *c)
 {
-    const int n = s->f.w * s->f.h, multi = p->n_pos > 0 && !p->has_mask && s->s.candidates > 1;
+    /* every kind is solved whatever settings.candidates: the best must not depend on how many
+     * are returned */
+    const int n = s->f.w * s->f.h, multi = p->n_pos > 0 && !p->has_mask;
     VniSegCut cut = {VN_SEGMENT_OBJECT, object_box(s, p), 1, s->s.iterations, 1, 0, 0};
     int nc = 1, ret;
     memset(c, 0, 3 * sizeof(*c));
