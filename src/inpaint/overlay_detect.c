@@ -14,7 +14,7 @@
  *    when it is strong and, in most of the frames that test it, the frame's own gradient keeps
  *    its orientation and at least half its size.
  * A static scene is never tested, so it gives no evidence. overlay_region.c turns the edges into
- * a footprint.
+ * a footprint; strong edges that too few frames tested may extend an overlay found from the others.
  */
 #include "inpaint/overlay.h"
 #include "inpaint/overlay_region.h"
@@ -202,10 +202,11 @@ static void tests(const VniOverlayDetect *d, const float *m, const float *off, u
         changed[p] /= (float)d->n_kept;
 }
 
-/* Whether the edge at p (interior pixel) held in the frames that tested it. Gradients are taken
+/* Whether the edge at p (interior pixel) held in the frames that tested it (VNI_OVL_EDGE), is a
+ * strong edge that too few frames tested (VNI_OVL_UNTESTED), or neither. Gradients are taken
  * with doubled angles, (gx² − gy², 2·gx·gy)/|g|, so that an edge whose contrast flips with the
  * picture behind it keeps one direction; their per-component median is the persistent edge. */
-static int persistent(const VniOverlayDetect *d, size_t p, const uint8_t *t)
+static uint8_t persistent(const VniOverlayDetect *d, size_t p, const uint8_t *t)
 {
     const size_t n = (size_t)d->w * d->h, w = (size_t)d->w;
     const int K = d->n_kept;
@@ -222,7 +223,7 @@ static int persistent(const VniOverlayDetect *d, size_t p, const uint8_t *t)
     mx = vni_select_f32(sx, K, K / 2);
     my = vni_select_f32(sy, K, K / 2);
     if ((mm = sqrtf(mx * mx + my * my)) < STRENGTH)
-        return 0;
+        return VNI_OVL_NONE;
     for (int k = 0; k < K; k++) {
         float m = sqrtf(ux[k] * ux[k] + uy[k] * uy[k]);
         if (!t[k * n + p])
@@ -230,7 +231,9 @@ static int persistent(const VniOverlayDetect *d, size_t p, const uint8_t *t)
         tested++;
         held += m >= MAG_RATIO * mm && ux[k] * mx + uy[k] * my > COS2 * m * mm;
     }
-    return tested >= N_MIN && held >= PERSIST * tested;
+    if (held < PERSIST * tested)
+        return VNI_OVL_NONE;
+    return tested >= N_MIN ? VNI_OVL_EDGE : VNI_OVL_UNTESTED;
 }
 
 int64_t vni_overlay_detect_propose(VniOverlayDetect *d, VnImage *mask)
@@ -261,7 +264,7 @@ int64_t vni_overlay_detect_propose(VniOverlayDetect *d, VnImage *mask)
     memset(e, 0, n);
     for (int y = BORDER; y < h - BORDER; y++)
         for (int x = BORDER; x < w - BORDER; x++)
-            e[(size_t)y * w + x] = (uint8_t)persistent(d, (size_t)y * w + x, t);
+            e[(size_t)y * w + x] = persistent(d, (size_t)y * w + x, t);
     if ((kept = vni_overlay_region(e, changed, w, h, e + n)) <= 0)
         goto fail;
     kept = 0;

@@ -21,6 +21,9 @@
 #define RING_OUT 5         /* ..RING_OUT */
 #define RING_CHANGE 0.1f   /* share of frames in which a ring pixel must change ... */
 #define RING_SHARE 0.4f    /* ... on this share of the ring */
+#define MAX_KEPT 16        /* components that may be extended */
+#define GROW_R 1           /* thickening of the edges an extension takes */
+#define GROW_MAX 8         /* an extension may make a footprint at most this many times larger */
 #define EDGE_GAP 8         /* a component this near the frame border is dropped (logos keep
                               a margin; an arm or a letterbox edge leaving the frame does not) */
 
@@ -122,25 +125,59 @@ static int plausible(const uint8_t *m, const uint8_t *edges, const float *change
         return 0;
     for (int y = box[1]; y <= box[3]; y++)
         for (int x = box[0]; x <= box[2]; x++)
-            ne += m[(size_t)y * w + x] == lab && edges[(size_t)y * w + x];
+            ne += m[(size_t)y * w + x] == lab && edges[(size_t)y * w + x] == VNI_OVL_EDGE;
     if (ne < MIN_EDGES || (float)ne < MIN_DENSITY * (float)area)
         return 0;
     return ring_change(m, changed, w, h, lab, box) >= RING_SHARE;
+}
+
+/* Extend the footprint out over the untested strong edges near its components (inside each
+ * component's box grown by half its larger side): thicken them, keep what connects to the
+ * footprint. Unchanged if that would grow it more than GROW_MAX times. */
+static int64_t extend(const uint8_t *edges, uint8_t *out, int w, int h, int (*boxes)[4],
+                      int n_boxes, int64_t kept, uint8_t *a, uint8_t *b, int32_t *stack)
+{
+    const size_t n = (size_t)w * h;
+    int64_t grown = 0;
+    int box[4];
+    memcpy(a, out, n);
+    for (int i = 0; i < n_boxes; i++) {
+        int g = VNI_MAX(boxes[i][2] - boxes[i][0], boxes[i][3] - boxes[i][1]) / 2;
+        for (int y = VNI_MAX(0, boxes[i][1] - g); y <= VNI_MIN(h - 1, boxes[i][3] + g); y++)
+            for (int x = VNI_MAX(0, boxes[i][0] - g); x <= VNI_MIN(w - 1, boxes[i][2] + g); x++)
+                a[(size_t)y * w + x] |= edges[(size_t)y * w + x] != VNI_OVL_NONE;
+    }
+    /* edges only, thickened: filling their outline would take in the static background
+     * between the strokes, which no α estimate can tell from an opaque overlay */
+    morph(a, b, w, h, GROW_R, 1);
+    for (size_t p = 0; p < n; p++)
+        a[p] = b[p];
+    for (size_t p = 0; p < n; p++)
+        if (out[p] && a[p] == 1)
+            grown += flood(a, w, h, p, 1, 3, 1, stack, box);
+    if (grown > GROW_MAX * kept || grown > (int64_t)n / 5)
+        return kept;
+    for (size_t p = 0; p < n; p++)
+        out[p] = a[p] == 3;
+    return grown;
 }
 
 int64_t vni_overlay_region(const uint8_t *edges, const float *changed, int w, int h,
                            uint8_t *out)
 {
     const size_t n = (size_t)w * h;
-    uint8_t *tmp = vni_malloc_array(n, 1);
+    uint8_t *tmp = vni_malloc_array(n, 2);
     int32_t *stack = vni_malloc_array(n, sizeof(int32_t));
+    int boxes[MAX_KEPT][4], n_boxes = 0;
     int64_t kept = 0;
     int box[4];
     if (!tmp || !stack) {
         kept = -ENOMEM;
         goto fail;
     }
-    morph(edges, tmp, w, h, CLOSE_R, 1);
+    for (size_t p = 0; p < n; p++)
+        tmp[n + p] = edges[p] == VNI_OVL_EDGE;
+    morph(tmp + n, tmp, w, h, CLOSE_R, 1);
     morph(tmp, out, w, h, CLOSE_R, 0);
     fill_holes(out, w, h, stack);
     /* labels: 1 unvisited, 3 under test, 4 dropped, 5 kept */
@@ -152,12 +189,16 @@ int64_t vni_overlay_region(const uint8_t *edges, const float *changed, int w, in
         if (plausible(out, edges, changed, w, h, 3, area, box)) {
             flood(out, w, h, p, 3, 5, 1, stack, box);
             kept += area;
+            if (n_boxes < MAX_KEPT)
+                memcpy(boxes[n_boxes++], box, sizeof(box));
         } else {
             flood(out, w, h, p, 3, 4, 1, stack, box);
         }
     }
     for (size_t p = 0; p < n; p++)
         out[p] = out[p] == 5;
+    if (kept > 0)
+        kept = extend(edges, out, w, h, boxes, n_boxes, kept, tmp, tmp + n, stack);
 fail:
     vni_free(tmp);
     vni_free(stack);
