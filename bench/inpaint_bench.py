@@ -5,8 +5,10 @@
 
 Cases are made from Debian opencv-doc's real clips (ground truth = the clean clip): an opaque
 static logo, a semi-transparent static watermark, a moving blob-shaped object, and a blob that
-arrives at a fifth of the clip and then stands still in the picture ("still": on a static camera,
-only frames before its arrival saw what it hides, further back than a window); at 432x240
+arrives at a fifth of the clip and then stands still in the picture while two frames at three
+fifths are covered entirely, as by someone passing in front of the lens ("still": the flow chains
+cannot cross the covered frames, and on a static camera only frames before the blob's arrival saw
+what it hides); at 432x240
 and at the clip's native size. Every method reads the same lossless PNG frames and writes PNG
 frames, so decode/encode costs are alike and the quality figures carry no codec noise:
 
@@ -105,7 +107,11 @@ def composite(frames, case):
     for t, f in enumerate(frames):
         out = f.astype(np.float32)
         m = np.zeros((H, W), np.uint8)
-        if case == "still" and t < len(frames) // 5:
+        hidden = case == "still" and t in (3 * len(frames) // 5, 3 * len(frames) // 5 + 1)
+        if hidden:
+            m[:] = 255
+            out[:] = (30, 30, 30)
+        elif case == "still" and t < len(frames) // 5:
             pass
         elif case in ("blob", "still"):
             r = H / 9.0

@@ -31,5 +31,5 @@ run() { # method seconds
 }
 echo "| method | input | wall s | fps | peak MiB |"
 echo "|---|---|---|---|---|"
-for s in $fill_s; do [ "$s" = 0 ] && continue; make_input "$s"; run fill "$s"; done
+for s in ${fill_s[*]}; do [ "$s" = 0 ] && continue; make_input "$s"; run fill "$s"; done
 [ "$spatial_s" = 0 ] || { make_input "$spatial_s"; run spatial "$spatial_s"; }
