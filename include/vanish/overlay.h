@@ -87,13 +87,18 @@ typedef struct VnOverlayDetector VnOverlayDetector;
 VN_API int vn_overlay_detector_open(VnContext *ctx, VnOverlayDetector **d, int width,
                                     int height);
 
-/* Offer the next frame (RGB24); frames should be spread over the video (e.g. every k-th). */
+/* Offer the next frame (RGB24, not kept as such). Offer every frame of the video, or an evenly
+ * spaced selection: the detector keeps at most 64, evenly spaced, reduced to at most 480 pixels a
+ * side in grey. */
 VN_API int vn_overlay_detector_add(VnOverlayDetector *d, const VnImage *rgb);
 
 /*
  * Propose a coarse footprint of a static overlay into mask (VN_U8, 1 channel, frame size; 255 =
- * overlay). Returns the number of pixels proposed, 0 with an empty mask when no overlay is seen,
- * or a negative error. vn_overlay_refine_mask() makes it tight.
+ * overlay): edges that keep their place and orientation while the picture around them changes,
+ * closed into regions that must be of a logo's size, dense in such edges, clear of the frame
+ * border and surrounded by a changing picture. Returns the number of pixels proposed, 0 with an
+ * empty mask when no overlay is seen (an overlay over a picture that never changes cannot be
+ * told from the scene), or a negative error. vn_overlay_refine_mask() makes it tight.
  */
 VN_API int64_t vn_overlay_detector_propose(VnOverlayDetector *d, VnImage *mask);
 

@@ -74,7 +74,7 @@ typedef struct VniOverlayDetect VniOverlayDetect;
 /* Start collecting the temporal statistics of frames of width x height. */
 int vni_overlay_detect_open(const VnContext *ctx, VniOverlayDetect **d, int width, int height);
 
-/* Offer the next frame (RGB, VN_U8). Frames should be spread over the video. */
+/* Offer the next frame (RGB, VN_U8). At most 64 are kept, evenly spaced over those offered. */
 int vni_overlay_detect_add(VniOverlayDetect *d, const VnImage *rgb);
 
 /* Propose the footprint of a static overlay into mask (VN_U8, 1 channel, frame size; 255 = the
