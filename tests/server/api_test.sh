@@ -160,7 +160,7 @@ check "still alive after all that" 200 "$(code "$base/api/health")"
 start --allow "$work/allowed" --cache-mb 0
 check "open with a 0 MB cache" 201 "$(code "${W[@]}" -d "{\"path\":\"$work/allowed/clip.mp4\"}" "$base/api/videos/open")"
 cid=$(grep -o '"id":"[0-9a-f]*"' "$work/body" | cut -d'"' -f4)
-for _ in $(seq 50); do code "$base/api/videos/$cid" >/dev/null; grep -q '"decoded":true' "$work/body" && break; sleep 0.1; done
+for _ in $(seq 600); do code "$base/api/videos/$cid" >/dev/null; grep -q '"decoded":true' "$work/body" && break; sleep 0.1; done
 frames_ok=0
 for n in 7 2 9 0 5 5 1; do
     code "$base/api/videos/$cid/frames/$n" >/dev/null && head -c 2 "$work/body" | od -An -tx1 | grep -q 'ff d8' && frames_ok=$((frames_ok + 1))
@@ -172,7 +172,7 @@ check "the cache holds the 4 frames in use" 4 "$(grep -o '"previews":[0-9]*' "$w
 check "evicted frames past the end" 404 "$(code "$base/api/videos/$cid/frames/10")"
 check "open a video larger than the preview" 201 "$(code "${W[@]}" -d "{\"path\":\"$work/allowed/big.mp4\"}" "$base/api/videos/open")"
 bid=$(grep -o '"id":"[0-9a-f]*"' "$work/body" | cut -d'"' -f4)
-for _ in $(seq 50); do code "$base/api/videos/$bid" >/dev/null; grep -q '"decoded":true' "$work/body" && break; sleep 0.1; done
+for _ in $(seq 600); do code "$base/api/videos/$bid" >/dev/null; grep -q '"decoded":true' "$work/body" && break; sleep 0.1; done
 check "evicted full-size frame" 200 "$(code "$base/api/videos/$bid/frames/1?max=1280")"
 check "its size" "1280x720" "$(ffprobe -v error -show_entries stream=width,height -of csv=p=0:s=x "$work/body")"
 check "add object (large video)" 201 "$(code "${W[@]}" -X POST "$base/api/videos/$bid/objects")"
