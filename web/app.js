@@ -439,9 +439,11 @@ function ended(job) {
 $('track-button').addEventListener('click', async () => {
   clearError();
   stopPlay();
-  const job = await guard(() => api.post(`/api/videos/${state.video.id}/track`));
-  if (!job) return;
+  // Disabled from the click on, so that nothing (a second click, a test waiting for the job)
+  // takes the last job's finished state for this one's while the request is on its way.
   $('track-button').disabled = true;
+  const job = await guard(() => api.post(`/api/videos/${state.video.id}/track`));
+  if (!job) { $('track-button').disabled = false; return; }
   const done = await follow(job);
   $('track-button').disabled = false;
   ended(done);
@@ -538,12 +540,12 @@ $('remove-button').addEventListener('click', async () => {
   clearError();
   stopPlay();
   const vid = state.video.id;
+  $('remove-button').disabled = true; /* from the click on, as for Track */
   const job = await guard(() => api.post(`/api/videos/${vid}/remove`, { options: optionValues() }));
-  if (!job) return;
+  if (!job) { $('remove-button').disabled = false; return; }
   state.jobs.remove = job.id;
   state.liveShown = -1;
   $('live-box').hidden = true;
-  $('remove-button').disabled = true;
   $('cancel-button').hidden = false;
   const done = await follow(job, showLiveFrame);
   $('remove-button').disabled = false;
