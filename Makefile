@@ -45,7 +45,7 @@ $(ASAN)/build.ninja:
 
 check: build $(ASAN)/build.ninja
 	meson test -C $(BUILD) --print-errorlogs
-	meson test -C $(BUILD) --suite valgrind --print-errorlogs \
+	meson test -C $(BUILD) --suite valgrind --print-errorlogs --timeout-multiplier 3 \
 	  --wrapper 'valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite'
 	ninja -C $(ASAN)
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
