@@ -3,15 +3,7 @@
 # rate, audio and metadata (checked with ffprobe); PNG output equals the input outside the
 # mask; every bad input gives a one-line error naming the file, a non-zero exit and no output.
 # Usage: test_cli.sh PATH/TO/vanish   (meson test --suite integration)
-set -u
-VANISH=${1:?usage: test_cli.sh VANISH}
-T=$(mktemp -d /tmp/vn-cli-XXXXXX)
-trap 'rm -rf "$T"' EXIT
-fails=0
-
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-ok() { echo "ok: $*"; }
-ff() { ffmpeg -nostdin -v error -y "$@"; }
+. "$(dirname "$0")/common.sh" test_cli "$@"
 probe() { ffprobe -v error -select_streams "$1" -show_entries "$2" -of default=nw=1:nk=1 "$3"; }
 pts() { ffprobe -v error -select_streams v:0 -show_entries frame=pts -of csv=p=0 "$1"; }
 nframes() { ffprobe -v error -count_frames -select_streams v:0 -show_entries stream=nb_read_frames -of csv=p=0 "$1"; }

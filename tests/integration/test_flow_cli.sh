@@ -3,15 +3,7 @@
 # .flo file (read with python's struct, no OpenCV needed), --frames on a video, --backward and
 # --viz outputs, masks; bad inputs give a one-line error, a non-zero exit and no output file.
 # Usage: test_flow_cli.sh PATH/TO/vanish   (meson test --suite integration)
-set -u
-VANISH=${1:?usage: test_flow_cli.sh VANISH}
-T=$(mktemp -d /tmp/vn-flow-cli-XXXXXX)
-trap 'rm -rf "$T"' EXIT
-fails=0
-
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-ok() { echo "ok: $*"; }
-ff() { ffmpeg -nostdin -v error -y "$@"; }
+. "$(dirname "$0")/common.sh" test_flow_cli "$@"
 flow() { "$VANISH" flow -q "$@"; }
 
 # mean (u, v) of a .flo file over its central half, printed as "U V"

@@ -5,15 +5,7 @@
 # `--auto-overlay` bring the picture under the logo closer to the clean clip than the input is;
 # `--auto-overlay` on the clean clip fails with a one-line error and leaves no output.
 # Usage: test_overlay_cli.sh PATH/TO/vanish   (meson test --suite integration)
-set -u
-VANISH=${1:?usage: test_overlay_cli.sh VANISH}
-T=$(mktemp -d /tmp/vn-ovl-XXXXXX)
-trap 'rm -rf "$T"' EXIT
-fails=0
-
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-ok() { echo "ok: $*"; }
-ff() { ffmpeg -nostdin -v error -y "$@"; }
+. "$(dirname "$0")/common.sh" test_overlay_cli "$@"
 # PSNR of $1 against $2 inside the logo's box (crop), both PNG frame patterns
 psnr() { ffmpeg -nostdin -v info -i "$1" -i "$2" -lavfi "[0]crop=80:40:200:30[a];[1]crop=80:40:200:30[b];[a][b]psnr" \
              -f null - 2>&1 | sed -n 's/.*average:\([0-9.inf]*\).*/\1/p'; }

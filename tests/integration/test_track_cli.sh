@@ -4,15 +4,7 @@
 # keep their inode and mtime) and gives the same masks as tracking from all the keyframes at
 # once; bad inputs give a one-line error, a non-zero exit and leave the directory as it was.
 # Usage: test_track_cli.sh PATH/TO/vanish   (meson test --suite integration)
-set -u
-VANISH=${1:?usage: test_track_cli.sh VANISH}
-T=$(mktemp -d /tmp/vn-track-cli-XXXXXX)
-trap 'rm -rf "$T"' EXIT
-fails=0
-
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-ok() { echo "ok: $*"; }
-ff() { ffmpeg -nostdin -v error -y "$@"; }
+. "$(dirname "$0")/common.sh" test_track_cli "$@"
 track() { "$VANISH" track -q "$@"; }
 pixels() { ffmpeg -nostdin -v error -i "$1" -f rawvideo -pix_fmt gray - | md5sum; }
 # inode and mtime (ns) of each mask: a rewritten file gets a new inode (written, then renamed).
