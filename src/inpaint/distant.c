@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/maskops.h"
+#include "flow/sample.h"
 #include "track/homography.h"
 
 #define FIT_POINTS 600   /* flow samples per pair fit */
@@ -198,17 +199,6 @@ fail:
     return ret;
 }
 
-/* Bilinear RGB sample. */
-static void sample_rgb(const VnImage *img, float x, float y, float *out)
-{
-    int x0 = (int)x, y0 = (int)y, x1 = VNI_MIN(x0 + 1, img->width - 1), y1 = VNI_MIN(y0 + 1, img->height - 1);
-    float ax = x - x0, ay = y - y0;
-    const uint8_t *r0 = vn_image_row(img, y0), *r1 = vn_image_row(img, y1);
-    for (int ch = 0; ch < 3; ch++)
-        out[ch] = (1 - ay) * ((1 - ax) * r0[3 * x0 + ch] + ax * r0[3 * x1 + ch]) +
-                  ay * ((1 - ax) * r1[3 * x0 + ch] + ax * r1[3 * x1 + ch]);
-}
-
 /*
  * Does the aligned candidate agree with the target on the known pixels around the hole? The
  * spread of their difference (its mean removed: a change of light is the Poisson step's to
@@ -228,7 +218,7 @@ static int ring_agrees(const VnImage *rgb, const VnImage *hole, Box r, const Vni
             hmap(H, x, y, &qx, &qy);
             if (!vni_visible(c->hole, qx, qy))
                 continue;
-            sample_rgb(c->rgb, qx, qy, v);
+            vni_sample_u8(c->rgb, qx, qy, v);
             for (int ch = 0; ch < 3; ch++) {
                 double d = p[ch] - v[ch];
                 s[ch] += d;
