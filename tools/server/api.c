@@ -425,14 +425,15 @@ static enum MHD_Result set_mask(struct MHD_Connection *c, SrvVideo *v, const cha
     int64_t id = number(arg_id), n = number(arg_n);
     SrvMask *m;
     SrvObject *o;
-    int ret;
+    int ret, bad_key;
     if (!j)
         return res;
     key = cJSON_GetObjectItemCaseSensitive(j, "key");
+    bad_key = key && !cJSON_IsBool(key); /* read before j (which holds key) is freed */
     m = srv_mask_from_json(cJSON_GetObjectItemCaseSensitive(j, "rle"), v->info.width, v->info.height,
                            cJSON_IsTrue(key));
     cJSON_Delete(j);
-    if (id < 1 || id > SRV_MAX_OBJECTS || n < 0 || !m || (key && !cJSON_IsBool(key))) {
+    if (id < 1 || id > SRV_MAX_OBJECTS || n < 0 || !m || bad_key) {
         free(m);
         return srv_send_error(c, 400, "give an object from 1 to %d, a frame from 0, 'rle': run lengths that "
                               "cover the %dx%d frame and 'key': true or false", SRV_MAX_OBJECTS,
