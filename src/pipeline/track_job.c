@@ -49,10 +49,9 @@ typedef struct Span {
     int64_t hi, fwd_hi, bwd_lo;
 } Span;
 
-static int key_cmp(const void *a, const void *b)
+int vni_cmp_track_key(const void *a, const void *b)
 {
-    int64_t x = ((const VnTrackKey *)a)->frame, y = ((const VnTrackKey *)b)->frame;
-    return (x > y) - (x < y);
+    return vni_cmp_i64(&((const VnTrackKey *)a)->frame, &((const VnTrackKey *)b)->frame);
 }
 
 static void job_close(Job *j)
@@ -303,7 +302,7 @@ static int job_open(Job *j, const VnTrackKey *keys, int n_keys)
     if (!(j->keys = vni_malloc_array((size_t)n_keys, sizeof(*keys))))
         return -ENOMEM;
     memcpy(j->keys, keys, sizeof(*keys) * (size_t)n_keys);
-    qsort(j->keys, (size_t)n_keys, sizeof(*keys), key_cmp);
+    qsort(j->keys, (size_t)n_keys, sizeof(*keys), vni_cmp_track_key);
     for (int i = 0; i < n_keys; i++) {
         if (j->keys[i].frame < 0 || !j->keys[i].mask)
             return vni_error(j->ctx, -EINVAL, "track: keyframe %lld is not a frame", (long long)j->keys[i].frame);

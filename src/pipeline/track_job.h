@@ -5,6 +5,9 @@
 #include "vanish/track.h"
 #include "pipeline/track_plan.h"
 
+/* qsort order of VnTrackKey by frame. */
+int vni_cmp_track_key(const void *a, const void *b);
+
 /* vn_track_video; with a plan, only the frames whose mask the plan changes go to the sink (in
  * frame order). Returns the number of masks given to the sink or a negative error; *n_steps
  * (if not NULL) receives the number of tracker steps run. */

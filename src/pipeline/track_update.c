@@ -30,11 +30,6 @@ typedef struct Update {
     VniDirSink sink;
 } Update;
 
-static int cmp_key(const void *a, const void *b)
-{
-    return vni_cmp_i64(&((const VnTrackKey *)a)->frame, &((const VnTrackKey *)b)->frame);
-}
-
 /* Every edit is a frame of the record's video, of its size, once. */
 static int check_edits(Update *u, const VnTrackKey *edits, int n)
 {
@@ -96,7 +91,7 @@ static int merge_keys(Update *u, const VnTrackKey *edits, int n_edits)
         if ((ret = vni_progress(u->ctx, "load", (double)(i + 1) / u->rec->n_keys)) < 0)
             return ret;
     }
-    qsort(u->keys, (size_t)n, sizeof(VnTrackKey), cmp_key);
+    qsort(u->keys, (size_t)n, sizeof(VnTrackKey), vni_cmp_track_key);
     u->n_keys = n;
     return 0;
 }
