@@ -36,6 +36,13 @@
 #define COS2 0.8f          /* cos of the doubled angle between a frame's and the median edge */
 #define MAG_RATIO 0.5f     /* a frame's edge at least this share of the median's */
 #define BORDER 4           /* pixels at the frame border that give no evidence */
+#define CONST_K 0.4f       /* an exactly constant pixel: spread at most this share of the noise
+                              floor ... */
+#define CONST_MIN 0.25f    /* ... and within these grey levels */
+#define CONST_MAX 1.25f
+#define QUIET_K 0.8f       /* a quiet pixel: spread at most this share of the noise floor */
+#define CLIP 2.0f          /* grey levels from black or white that count as clipped */
+#define CONTRAST 8.0f      /* grey levels a footprint's pixel must stand out of the picture */
 
 struct VniOverlayDetect {
     const VnContext *ctx;
@@ -236,12 +243,58 @@ static uint8_t persistent(const VniOverlayDetect *d, size_t p, const uint8_t *t)
     return tested >= N_MIN ? VNI_OVL_EDGE : VNI_OVL_UNTESTED;
 }
 
+/*
+ * Exactly constant pixels into cst (VNI_OVL_CONSTANT): their mean absolute deviation from the temporal median,
+ * with no exposure correction (an opaque overlay does not follow the exposure), is at most
+ * CONST_K times the scene's noise floor (the median deviation of the pixels that never changed,
+ * or of the steadiest quarter when few never changed), within CONST_MIN..CONST_MAX grey levels.
+ * Clipped pixels (black, white) are never taken: a clipped scene is constant too. Pixels with a
+ * neighbour (3x3) quieter than QUIET_K times the noise floor are VNI_OVL_QUIET (an overlay
+ * thins the noise of the picture behind it by 1 − α). r, tmp: w*h.
+ */
+static void constant(const VniOverlayDetect *d, const float *m, const float *changed, float *r,
+                     float *tmp, uint8_t *cst)
+{
+    const size_t n = (size_t)d->w * d->h;
+    const int K = d->n_kept;
+    size_t j = 0;
+    float floor_, tau;
+    for (size_t p = 0; p < n; p++) {
+        float acc = 0.0f;
+        for (int k = 0; k < K; k++)
+            acc += fabsf(d->frames[k * n + p] - m[p]);
+        r[p] = acc / (float)K;
+        if (changed[p] == 0.0f)
+            tmp[j++] = r[p];
+    }
+    if (j >= n / 20) {
+        floor_ = vni_select_f32(tmp, (int)j, (int)j / 2);
+    } else {
+        memcpy(tmp, r, n * sizeof(float));
+        floor_ = vni_select_f32(tmp, (int)n, (int)n / 4);
+    }
+    tau = VNI_CLAMP(CONST_K * floor_, CONST_MIN, CONST_MAX);
+    memset(cst, 0, n);
+    for (int y = BORDER; y < d->h - BORDER; y++)
+        for (int x = BORDER; x < d->w - BORDER; x++) {
+            size_t p = (size_t)y * d->w + x;
+            float q = r[p];
+            for (int dy = -1; dy <= 1; dy++)
+                for (int dx = -1; dx <= 1; dx++)
+                    q = VNI_MIN(q, r[p + (ptrdiff_t)dy * d->w + dx]);
+            if (r[p] <= tau && m[p] > CLIP && m[p] < 255.0f - CLIP)
+                cst[p] = VNI_OVL_CONSTANT;
+            else if (q <= QUIET_K * floor_)
+                cst[p] = VNI_OVL_QUIET;
+        }
+}
+
 int64_t vni_overlay_detect_propose(VniOverlayDetect *d, VnImage *mask)
 {
     const int w = d->w, h = d->h;
     const size_t n = (size_t)w * h;
     float *m = NULL, *off = NULL, *changed = NULL;
-    uint8_t *t = NULL, *e = NULL;
+    uint8_t *t = NULL, *e = NULL, *cst;
     int64_t kept = 0;
     if (!mask || mask->type != VN_U8 || mask->channels != 1 || mask->width != d->fw ||
         mask->height != d->fh)
@@ -252,20 +305,23 @@ int64_t vni_overlay_detect_propose(VniOverlayDetect *d, VnImage *mask)
         return 0;
     m = vni_calloc_array(n, 5 * sizeof(float));
     off = vni_malloc_array(VNI_MAX(KEEP, 4200), sizeof(float));
-    t = vni_malloc_array(n, (size_t)d->n_kept + 2);
+    t = vni_malloc_array(n, (size_t)d->n_kept + 3);
     if (!m || !off || !t) {
         kept = -ENOMEM;
         goto fail;
     }
     changed = m + n;
     e = t + (size_t)d->n_kept * n;
+    cst = e + 2 * n;
     medians(d, m, off, off + KEEP);
     tests(d, m, off, t, e, changed, m + 2 * n);
+    constant(d, m, changed, m + 2 * n, m + 3 * n, cst);
     memset(e, 0, n);
     for (int y = BORDER; y < h - BORDER; y++)
         for (int x = BORDER; x < w - BORDER; x++)
             e[(size_t)y * w + x] = persistent(d, (size_t)y * w + x, t);
-    if ((kept = vni_overlay_region(e, changed, w, h, e + n)) <= 0)
+    if ((kept = vni_overlay_region(e, changed, cst, d->n_kept, w, h, e + n)) <= 0 ||
+        (kept = vni_overlay_tighten(d->ctx, e + n, m, w, h, CONTRAST)) <= 0)
         goto fail;
     kept = 0;
     for (int y = 0; y < d->fh; y++)

@@ -19,11 +19,14 @@
 #define MIN_DENSITY 0.08f  /* persistent edge pixels per pixel of a component */
 #define RING_IN 2          /* the ring around a component: Chebyshev distance RING_IN.. */
 #define RING_OUT 5         /* ..RING_OUT */
-#define RING_CHANGE 0.1f   /* share of frames in which a ring pixel must change ... */
+#define RING_CHANGE VNI_OVL_MOVING /* share of frames in which a ring pixel must change ... */
 #define RING_SHARE 0.4f    /* ... on this share of the ring */
 #define MAX_KEPT 16        /* components that may be extended */
 #define GROW_R 1           /* thickening of the edges an extension takes */
 #define GROW_MAX 8         /* an extension may make a footprint at most this many times larger */
+#define CONST_SHARE 0.3f   /* share of an opaque part's ring that changed in two frames */
+#define OPAQUE_SHARE 0.3f  /* share of constant pixels that makes a closed region opaque */
+#define PART_MIN 3         /* pixels of a constant part that joins a found overlay */
 #define EDGE_GAP 8         /* a component this near the frame border is dropped (logos keep
                               a margin; an arm or a letterbox edge leaving the frame does not) */
 
@@ -89,9 +92,10 @@ static void fill_holes(uint8_t *m, int w, int h, int32_t *stack)
         m[p] = m[p] != 2;
 }
 
-/* Share of the ring around the component labelled lab (inside box) whose picture changes. */
+/* Share of the ring around the component labelled lab (inside box) whose picture changes in at
+ * least the share `min_changed` of the frames. */
 static float ring_change(const uint8_t *m, const float *changed, int w, int h, uint8_t lab,
-                         const int box[4])
+                         const int box[4], float min_changed)
 {
     int64_t ring = 0, moving = 0;
     for (int y = VNI_MAX(0, box[1] - RING_OUT); y <= VNI_MIN(h - 1, box[3] + RING_OUT); y++)
@@ -108,9 +112,16 @@ static float ring_change(const uint8_t *m, const float *changed, int w, int h, u
             if (near < RING_IN || near > RING_OUT)
                 continue;
             ring++;
-            moving += changed[(size_t)y * w + x] >= RING_CHANGE;
+            moving += changed[(size_t)y * w + x] >= min_changed;
         }
     return ring ? (float)moving / (float)ring : 0.0f;
+}
+
+/* Whether a component's box is clear of the frame border and at least min_side on both sides. */
+static int clear_box(const int box[4], int w, int h, int min_side)
+{
+    return VNI_MIN(box[2] - box[0], box[3] - box[1]) + 1 >= min_side && box[0] >= EDGE_GAP &&
+           box[1] >= EDGE_GAP && box[2] < w - EDGE_GAP && box[3] < h - EDGE_GAP;
 }
 
 /* Whether the component labelled lab (area, box) looks like an overlay. */
@@ -119,22 +130,97 @@ static int plausible(const uint8_t *m, const uint8_t *edges, const float *change
 {
     const int64_t frame = (int64_t)w * h;
     int64_t ne = 0;
-    if (area < frame / 400 || area > frame / 5 ||
-        VNI_MIN(box[2] - box[0], box[3] - box[1]) + 1 < 6 || box[0] < EDGE_GAP ||
-        box[1] < EDGE_GAP || box[2] >= w - EDGE_GAP || box[3] >= h - EDGE_GAP)
+    if (area < frame / 400 || area > frame / 5 || !clear_box(box, w, h, 6))
         return 0;
     for (int y = box[1]; y <= box[3]; y++)
         for (int x = box[0]; x <= box[2]; x++)
             ne += m[(size_t)y * w + x] == lab && edges[(size_t)y * w + x] == VNI_OVL_EDGE;
     if (ne < MIN_EDGES || (float)ne < MIN_DENSITY * (float)area)
         return 0;
-    return ring_change(m, changed, w, h, lab, box) >= RING_SHARE;
+    return ring_change(m, changed, w, h, lab, box, RING_CHANGE) >= RING_SHARE;
+}
+
+/* Share of the pixels labelled lab (inside box) that are exactly constant (cst). */
+static float constant_share(const uint8_t *m, const uint8_t *cst, int w, uint8_t lab,
+                            const int box[4])
+{
+    int64_t area = 0, c = 0;
+    for (int y = box[1]; y <= box[3]; y++)
+        for (int x = box[0]; x <= box[2]; x++)
+            if (m[(size_t)y * w + x] == lab) {
+                area++;
+                c += cst[(size_t)y * w + x] == VNI_OVL_CONSTANT;
+            }
+    return area ? (float)c / (float)area : 0.0f;
+}
+
+/* Whether box b meets one of the n boxes, each grown by half its larger side. */
+static int near_boxes(const int b[4], int (*boxes)[4], int n)
+{
+    for (int i = 0; i < n; i++) {
+        int g = VNI_MAX(boxes[i][2] - boxes[i][0], boxes[i][3] - boxes[i][1]) / 2;
+        if (b[0] <= boxes[i][2] + g && b[2] >= boxes[i][0] - g && b[1] <= boxes[i][3] + g &&
+            b[3] >= boxes[i][1] - g)
+            return 1;
+    }
+    return 0;
+}
+
+/*
+ * Opaque overlays: an opaque logo is exactly constant (cst) while the picture around it changes,
+ * which no part of a real scene is (it carries the camera's noise). Components of constant
+ * pixels of a logo's size, clear of the border, with a picture that changed in two frames at
+ * least (`twice`, a share of frames) on CONST_SHARE of their ring, are kept; then the smaller
+ * constant parts (PART_MIN pixels at least) near a kept overlay or near one of the n_found boxes
+ * in found (room for MAX_KEPT; the letters beside a logo). Kept pixels are set to 1 in out.
+ * a: w*h scratch. Returns the number of pixels added to out.
+ */
+static int64_t opaque_parts(const uint8_t *cst, const float *changed, float twice, int w, int h,
+                            uint8_t *out, uint8_t *a, int32_t *stack, int (*found)[4],
+                            int n_found)
+{
+    const size_t n = (size_t)w * h;
+    const int64_t frame = (int64_t)n;
+    int64_t added = 0;
+    int box[4];
+    /* labels: 1 unvisited, 3 under test, 4 dropped, 5 kept, 6 dropped and seen again */
+    for (size_t p = 0; p < n; p++)
+        a[p] = cst[p] == VNI_OVL_CONSTANT;
+    for (size_t p = 0; p < n; p++) {
+        int64_t area;
+        if (a[p] != 1)
+            continue;
+        area = flood(a, w, h, p, 1, 3, 1, stack, box);
+        if (area >= frame / 1000 && area <= frame / 5 && clear_box(box, w, h, 4) &&
+            ring_change(a, changed, w, h, 3, box, twice) >= CONST_SHARE &&
+            n_found < MAX_KEPT) {
+            flood(a, w, h, p, 3, 5, 1, stack, box);
+            memcpy(found[n_found++], box, sizeof(box));
+        } else {
+            flood(a, w, h, p, 3, 4, 1, stack, box);
+        }
+    }
+    for (size_t p = 0; p < n && n_found; p++) {
+        int64_t area;
+        if (a[p] != 4)
+            continue;
+        area = flood(a, w, h, p, 4, 6, 1, stack, box);
+        if (area >= PART_MIN && area <= frame / 5 && near_boxes(box, found, n_found))
+            flood(a, w, h, p, 6, 5, 1, stack, box);
+    }
+    for (size_t p = 0; p < n; p++)
+        if (a[p] == 5 && !out[p]) {
+            out[p] = 1;
+            added++;
+        }
+    return added;
 }
 
 /* Extend the footprint out over the untested strong edges near its components (inside each
  * component's box grown by half its larger side): thicken them, keep what connects to the
  * footprint. Unchanged if that would grow it more than GROW_MAX times. */
-static int64_t extend(const uint8_t *edges, uint8_t *out, int w, int h, int (*boxes)[4],
+static int64_t extend(const uint8_t *edges, const uint8_t *cst, uint8_t *out, int w, int h,
+                      int (*boxes)[4],
                       int n_boxes, int64_t kept, uint8_t *a, uint8_t *b, int32_t *stack)
 {
     const size_t n = (size_t)w * h;
@@ -145,7 +231,9 @@ static int64_t extend(const uint8_t *edges, uint8_t *out, int w, int h, int (*bo
         int g = VNI_MAX(boxes[i][2] - boxes[i][0], boxes[i][3] - boxes[i][1]) / 2;
         for (int y = VNI_MAX(0, boxes[i][1] - g); y <= VNI_MIN(h - 1, boxes[i][3] + g); y++)
             for (int x = VNI_MAX(0, boxes[i][0] - g); x <= VNI_MIN(w - 1, boxes[i][2] + g); x++)
-                a[(size_t)y * w + x] |= edges[(size_t)y * w + x] != VNI_OVL_NONE;
+                a[(size_t)y * w + x] |= edges[(size_t)y * w + x] == VNI_OVL_EDGE ||
+                                        (edges[(size_t)y * w + x] == VNI_OVL_UNTESTED &&
+                                         cst[(size_t)y * w + x] != VNI_OVL_NOISY);
     }
     /* edges only, thickened: filling their outline would take in the static background
      * between the strokes, which no α estimate can tell from an opaque overlay */
@@ -162,13 +250,13 @@ static int64_t extend(const uint8_t *edges, uint8_t *out, int w, int h, int (*bo
     return grown;
 }
 
-int64_t vni_overlay_region(const uint8_t *edges, const float *changed, int w, int h,
-                           uint8_t *out)
+int64_t vni_overlay_region(const uint8_t *edges, const float *changed, const uint8_t *cst,
+                           int n_frames, int w, int h, uint8_t *out)
 {
     const size_t n = (size_t)w * h;
     uint8_t *tmp = vni_malloc_array(n, 2);
     int32_t *stack = vni_malloc_array(n, sizeof(int32_t));
-    int boxes[MAX_KEPT][4], n_boxes = 0;
+    int boxes[MAX_KEPT][4], n_boxes = 0, anchors[MAX_KEPT][4], n_anchors = 0;
     int64_t kept = 0;
     int box[4];
     if (!tmp || !stack) {
@@ -186,7 +274,15 @@ int64_t vni_overlay_region(const uint8_t *edges, const float *changed, int w, in
         if (out[p] != 1)
             continue;
         area = flood(out, w, h, p, 1, 3, 1, stack, box);
-        if (plausible(out, edges, changed, w, h, 3, area, box)) {
+        if (plausible(out, edges, changed, w, h, 3, area, box) &&
+            constant_share(out, cst, w, 3, box) >= OPAQUE_SHARE) {
+            /* an opaque overlay: kept, but not extended over the edges near it (its parts on
+             * a static background are constant too, and join as such) */
+            flood(out, w, h, p, 3, 5, 1, stack, box);
+            kept += area;
+            if (n_anchors < MAX_KEPT)
+                memcpy(anchors[n_anchors++], box, sizeof(box));
+        } else if (plausible(out, edges, changed, w, h, 3, area, box)) {
             flood(out, w, h, p, 3, 5, 1, stack, box);
             kept += area;
             if (n_boxes < MAX_KEPT)
@@ -197,8 +293,10 @@ int64_t vni_overlay_region(const uint8_t *edges, const float *changed, int w, in
     }
     for (size_t p = 0; p < n; p++)
         out[p] = out[p] == 5;
-    if (kept > 0)
-        kept = extend(edges, out, w, h, boxes, n_boxes, kept, tmp, tmp + n, stack);
+    kept += opaque_parts(cst, changed, 1.5f / (float)VNI_MAX(n_frames, 1), w, h, out, tmp, stack,
+                         anchors, n_anchors);
+    if (n_boxes > 0)
+        kept = extend(edges, cst, out, w, h, boxes, n_boxes, kept, tmp, tmp + n, stack);
 fail:
     vni_free(tmp);
     vni_free(stack);

@@ -2,21 +2,43 @@
 #ifndef VANISH_INPAINT_OVERLAY_REGION_H
 #define VANISH_INPAINT_OVERLAY_REGION_H
 
+/* Share of frames in which a pixel changed that makes it a moving picture. */
+#define VNI_OVL_MOVING 0.1f
+
 #include <stdint.h>
+
+#include "core/internal.h"
 
 /* Edge classes of the detector's edge map. */
 enum { VNI_OVL_NONE = 0, VNI_OVL_UNTESTED = 1, VNI_OVL_EDGE = 2 };
+
+/* Classes of the temporal spread: exactly constant (no more than a fraction of the scene's
+ * noise), quiet (a neighbour less noisy than the scene), neither. */
+enum { VNI_OVL_NOISY = 0, VNI_OVL_QUIET = 1, VNI_OVL_CONSTANT = 2 };
 
 /*
  * Close the persistent edges (VNI_OVL_EDGE in edges, w x h) into solid regions, fill their holes, and keep the
  * components that look like an overlay: neither a speck nor a large part of the frame (at most a fifth), dense in
  * persistent edges, clear of the frame border, and surrounded by a picture that changes
  * (`changed`: per pixel, the share of frames in which it changed; a static scene is no overlay).
- * A kept component is then extended over the strong edges nearby that the picture never tested
- * (VNI_OVL_UNTESTED: part of a logo may sit on a static background, and nothing there says
- * otherwise). out (w x h) receives 1 on the footprint. Returns their pixel count, or -ENOMEM.
+ * Opaque overlays are also found as components of exactly constant pixels (cst ==
+ * VNI_OVL_CONSTANT) whose surroundings changed in two of the
+ * n_frames frames at least, with the smaller constant parts near them; of a closed region mostly
+ * constant (an opaque overlay) only the constant parts are kept.
+ * A kept component (not an opaque one) is then extended over the strong, quiet (cst !=
+ * VNI_OVL_NOISY) edges nearby that the picture never tested (VNI_OVL_UNTESTED: part of a logo
+ * may sit on a static background). out (w x h) receives 1 on the footprint. Returns their pixel count, or -ENOMEM.
  */
-int64_t vni_overlay_region(const uint8_t *edges, const float *changed, int w, int h,
-                           uint8_t *out);
+int64_t vni_overlay_region(const uint8_t *edges, const float *changed, const uint8_t *cst,
+                           int n_frames, int w, int h, uint8_t *out);
+
+/*
+ * Tighten a footprint (out, 0/1, w x h) to what stands out of the picture behind it: the temporal
+ * median m is compared with the picture expected there, the harmonic fill of m from around the
+ * footprint; pixels within `contrast` grey levels of it are dropped. Returns the pixel count
+ * left, or a negative error.
+ */
+int64_t vni_overlay_tighten(const VnContext *ctx, uint8_t *out, const float *m, int w, int h,
+                            float contrast);
 
 #endif

@@ -310,6 +310,77 @@ static void letterbox(void **state)
     vn_image_free(&mask);
 }
 
+/* A still, noisy scene (the camera's noise is in every frame) that a disk crosses once, under an
+ * opaque overlay (a ring and a bar beside it: exactly constant) and behind a static square of
+ * the scene (as noisy as the rest). overlay: 1 = burn the overlay in. The truth: the overlay. */
+static void still_frame(VnImage *img, int t, int overlay, VnImage *truth)
+{
+    for (int y = 0; y < FH; y++)
+        for (int x = 0; x < FW; x++) {
+            float dx = x - 80.0f, dy = y - 60.0f, r2 = dx * dx + dy * dy;
+            float mx = x - (-24.0f + 4.2f * t), my = y - 60.0f;
+            int ring = r2 >= 10.0f * 10.0f && r2 <= 18.0f * 18.0f;
+            int bar = x >= 104 && x < 112 && y >= 48 && y < 72;
+            int square = x >= 28 && x < 44 && y >= 50 && y < 70;
+            unsigned hsh = (unsigned)x * 73856093u ^ (unsigned)y * 19349663u ^
+                           (unsigned)t * 83492791u;
+            float noise = (float)((hsh >> 7) % 7) - 3.0f;
+            for (int c = 0; c < 3; c++) {
+                float v = 60.0f + 0.5f * x + 0.3f * y + 10.0f * c + noise;
+                if (mx * mx + my * my <= 20.0f * 20.0f && !square)
+                    v = 200.0f - 30.0f * c + noise;
+                if (overlay && ring)
+                    v = c == 0 ? 220.0f : 40.0f;
+                if (overlay && bar)
+                    v = c == 2 ? 230.0f : 30.0f;
+                vn_image_row(img, y)[x * 3 + c] = (uint8_t)VNI_CLAMP(v, 0.0f, 255.0f);
+            }
+            if (truth)
+                vn_image_row(truth, y)[x] = (ring || bar) ? 255 : 0;
+        }
+}
+
+/* Detection of an opaque overlay over a still scene that changes only once, as a disk passes:
+ * the overlay is exactly constant, the scene (the square in front of the disk too) carries its
+ * noise. The proposal matches the overlay (IoU >= 0.8); without the overlay nothing is proposed. */
+static void detect_still(void **state)
+{
+    VnImage *img, *mask, *truth;
+    (void)state;
+    assert_int_equal(vn_image_alloc(&img, FW, FH, 3, VN_U8), 0);
+    assert_int_equal(vn_image_alloc(&mask, FW, FH, 1, VN_U8), 0);
+    assert_int_equal(vn_image_alloc(&truth, FW, FH, 1, VN_U8), 0);
+    for (int with = 0; with < 2; with++) {
+        VnOverlayDetector *d;
+        int64_t inter = 0, uni = 0, n, square = 0;
+        assert_int_equal(vn_overlay_detector_open(ctx, &d, FW, FH), 0);
+        for (int t = 0; t < NF; t++) {
+            still_frame(img, t, with, truth);
+            assert_int_equal(vn_overlay_detector_add(d, img), 0);
+        }
+        n = vn_overlay_detector_propose(d, mask);
+        for (int y = 0; y < FH; y++)
+            for (int x = 0; x < FW; x++) {
+                int a = vn_image_row(mask, y)[x] != 0, b = vn_image_row(truth, y)[x] != 0;
+                inter += a && b;
+                uni += a || b;
+                square += a && x >= 28 && x < 44 && y >= 50 && y < 70;
+            }
+        print_message("still scene, overlay %d: %lld pixels proposed, IoU %.3f\n", with,
+                      (long long)n, uni ? (double)inter / uni : 0.0);
+        if (with) {
+            assert_true((double)inter / uni >= 0.8);
+            assert_int_equal(square, 0);
+        } else {
+            assert_int_equal(n, 0);
+        }
+        vn_overlay_detector_free(&d);
+    }
+    vn_image_free(&img);
+    vn_image_free(&mask);
+    vn_image_free(&truth);
+}
+
 /* Bad arguments fail cleanly. */
 static void bad_args(void **state)
 {
@@ -342,6 +413,7 @@ int main(void)
         cmocka_unit_test(unblend_known),
         cmocka_unit_test(detect),
         cmocka_unit_test(letterbox),
+        cmocka_unit_test(detect_still),
         cmocka_unit_test(bad_args),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
