@@ -35,10 +35,11 @@ int64_t vni_overlay_region(const uint8_t *edges, const float *changed, const uin
 /*
  * Tighten a footprint (out, 0/1, w x h) to what stands out of the picture behind it: the temporal
  * median m is compared with the picture expected there, the harmonic fill of m from around the
- * footprint; pixels within `contrast` grey levels of it are dropped. Returns the pixel count
- * left, or a negative error.
+ * footprint; pixels within `contrast` grey levels of it are dropped, and so are those whose
+ * temporal spread (mean absolute deviation from m) is above the fill of the spread around them.
+ * Returns the pixel count left, or a negative error.
  */
-int64_t vni_overlay_tighten(const VnContext *ctx, uint8_t *out, const float *m, int w, int h,
-                            float contrast);
+int64_t vni_overlay_tighten(const VnContext *ctx, uint8_t *out, const float *m,
+                            const float *spread, int w, int h, float contrast);
 
 #endif
