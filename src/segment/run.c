@@ -494,7 +494,8 @@ int vn_segmenter_run(VnSegmenter *s, const VnPrompt *prompts, int n, const VnIma
     for (int k = 0; k < nc; k++) {
         VnSegmentCandidate *oc = &out->c[k];
         if ((ret = vn_image_alloc(&oc->mask, s->frame->width, s->frame->height, 1, VN_U8)) < 0 ||
-            (ret = vni_seg_refine_band(s, &p, s->lab[c[k].kind], &c[k].fg, &c[k].bg, oc->mask)) < 0)
+            (ret = vni_seg_refine_band(s, &p, s->lab[c[k].kind], &c[k].fg, &c[k].bg, oc->mask)) < 0 ||
+            (c[k].kind == VN_SEGMENT_LARGER && (ret = vni_seg_caption(s, oc->mask)) < 0))
             goto fail;
         oc->score = c[k].score;
         oc->kind = c[k].kind;

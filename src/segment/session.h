@@ -98,4 +98,9 @@ int vni_seg_group(VnSegmenter *s, const VniSegPrompts *p, VniGmm *fg, VniGmm *bg
 int vni_seg_refine_band(VnSegmenter *s, const VniSegPrompts *p, const uint8_t *lab,
                         const VniGmm *fg, const VniGmm *bg, VnImage *mask);
 
+/* Add to the full-resolution mask of the larger candidate (a logo's parts) the caption that a
+ * logo may carry under or above them (caption.c): returns 1 if one was added, 0 if none, or an
+ * error. */
+int vni_seg_caption(VnSegmenter *s, VnImage *mask);
+
 #endif

@@ -1,0 +1,413 @@
+/* A logo's caption at full resolution: the line of letters that many logos carry under or above
+ * their parts ("OpenCV" under its rings). Its strokes are a few pixels wide, so they vanish at
+ * the working scale, and a dark caption on a dark scene is no outlier to a colour model of the
+ * surroundings. What marks them is local: each letter is a patch of flat colour with a crisp
+ * step to what lies around it, the letters share one colour, and they stand in a row of like
+ * heights, centred on the logo. The region around the grouped parts is cut into flat patches by
+ * region growing; the patches that contrast with their rim are grouped by colour; a colour
+ * whose patches form such a row joins the mask. */
+#include "segment/session.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Region growing: a pixel joins a patch when no channel differs from the patch's mean by more
+ * than this. */
+#define CAP_TOL 12
+/* A patch contrasts with its rim when this share of its rim differs by more than CAP_STEP. */
+#define CAP_STEP 18
+#define CAP_RIM_SHARE 0.6
+/* Patches closer than this in colour (per channel) are of one caption colour. */
+#define CAP_SAME 18
+#define CAP_MAX_COLOURS 64
+#define CAP_MAX_LETTERS 256
+/* Fewest letters of a row. */
+#define CAP_MIN_LETTERS 3
+
+/* One flat patch of the region. */
+typedef struct Patch {
+    int64_t area;
+    double sum[3];
+    int x0, y0, x1, y1; /* bounding box, region coordinates */
+    int rim, steep;     /* rim pixels, and those that differ by more than CAP_STEP */
+    int edge;           /* touches the region's border or the mask */
+    int colour;         /* caption colour it belongs to, or -1 */
+    int letter;         /* letter it belongs to (union-find root), or -1 */
+} Patch;
+
+typedef struct Caption {
+    const VnImage *im;
+    VnImage *mask;
+    int x0, y0, w, h;   /* the region in frame pixels */
+    int *lab;           /* w*h patch of each pixel; -1 in the mask */
+    int *queue;
+    Patch *p;
+    int np, cap;
+    int *member;        /* scratch: the patches of one colour */
+    double col[CAP_MAX_COLOURS][3];
+    int nc;
+    int64_t mask_area;
+    int gx0, gy0, gx1, gy1; /* the mask's box, frame pixels */
+} Caption;
+
+typedef struct Box {
+    int x0, y0, x1, y1;
+} Box;
+
+static const uint8_t *pix(const Caption *c, int i)
+{
+    return vn_image_row(c->im, c->y0 + i / c->w) + 3 * (c->x0 + i % c->w);
+}
+
+static int differs(const uint8_t *a, const double *m, double t)
+{
+    return fabs(a[0] - m[0]) > t || fabs(a[1] - m[1]) > t || fabs(a[2] - m[2]) > t;
+}
+
+/* Grow the patch that starts at pixel i: a breadth-first fill that admits neighbours within
+ * CAP_TOL of the running mean. */
+static void grow(Caption *c, int i)
+{
+    Patch *pt = &c->p[c->np];
+    int head = 0, tail = 0;
+    memset(pt, 0, sizeof(*pt));
+    pt->x0 = pt->x1 = i % c->w;
+    pt->y0 = pt->y1 = i / c->w;
+    pt->colour = pt->letter = -1;
+    c->lab[i] = c->np;
+    c->queue[tail++] = i;
+    while (head < tail) {
+        const int j = c->queue[head++], x = j % c->w, y = j / c->w;
+        const uint8_t *v = pix(c, j);
+        const int nb[4] = {x > 0 ? j - 1 : -1, x + 1 < c->w ? j + 1 : -1, y > 0 ? j - c->w : -1,
+                           y + 1 < c->h ? j + c->w : -1};
+        pt->area++;
+        for (int k = 0; k < 3; k++)
+            pt->sum[k] += v[k];
+        pt->x0 = VNI_MIN(pt->x0, x);
+        pt->x1 = VNI_MAX(pt->x1, x);
+        pt->y0 = VNI_MIN(pt->y0, y);
+        pt->y1 = VNI_MAX(pt->y1, y);
+        for (int k = 0; k < 4; k++) {
+            double m[3] = {pt->sum[0] / pt->area, pt->sum[1] / pt->area, pt->sum[2] / pt->area};
+            if (nb[k] >= 0 && c->lab[nb[k]] == -2 && !differs(pix(c, nb[k]), m, CAP_TOL)) {
+                c->lab[nb[k]] = c->np;
+                c->queue[tail++] = nb[k];
+            }
+        }
+    }
+    pt->edge = pt->x0 == 0 || pt->y0 == 0 || pt->x1 == c->w - 1 || pt->y1 == c->h - 1;
+    c->np++;
+}
+
+/* Cut the region into patches (the mask's pixels belong to none). */
+static int cut_patches(Caption *c)
+{
+    const int n = c->w * c->h;
+    for (int i = 0; i < n; i++)
+        c->lab[i] = vn_image_row(c->mask, c->y0 + i / c->w)[c->x0 + i % c->w] ? -1 : -2;
+    for (int i = 0; i < n; i++) {
+        if (c->lab[i] != -2)
+            continue;
+        if (c->np == c->cap) {
+            Patch *q = realloc(c->p, sizeof(*q) * (size_t)c->cap * 2);
+            if (!q)
+                return -ENOMEM;
+            c->p = q;
+            c->cap *= 2;
+        }
+        grow(c, i);
+    }
+    return 0;
+}
+
+/* Rim statistics of every patch: its 4-neighbours in other patches, and how many of them
+ * step away from its colour; a patch next to the mask is part of it, not a letter. */
+static void measure_rims(Caption *c)
+{
+    for (int y = 0; y < c->h; y++)
+        for (int x = 0; x < c->w; x++) {
+            const int i = y * c->w + x, a = c->lab[i];
+            const int nb[4] = {x > 0 ? i - 1 : -1, x + 1 < c->w ? i + 1 : -1, y > 0 ? i - c->w : -1,
+                               y + 1 < c->h ? i + c->w : -1};
+            if (a < 0)
+                continue;
+            Patch *pt = &c->p[a];
+            double m[3] = {pt->sum[0] / pt->area, pt->sum[1] / pt->area, pt->sum[2] / pt->area};
+            for (int k = 0; k < 4; k++) {
+                if (nb[k] < 0 || c->lab[nb[k]] == a)
+                    continue;
+                if (c->lab[nb[k]] == -1) {
+                    pt->edge = 1;
+                    continue;
+                }
+                pt->rim++;
+                pt->steep += differs(pix(c, nb[k]), m, CAP_STEP);
+            }
+        }
+}
+
+/* Whether patch a could be a letter's stroke: flat, inside the region, apart from the mask,
+ * and stepping away from most of its rim. */
+static int stroke_like(const Caption *c, int a)
+{
+    const Patch *pt = &c->p[a];
+    return !pt->edge && pt->area >= 4 && pt->area <= c->mask_area && pt->rim > 0 &&
+           pt->steep >= CAP_RIM_SHARE * pt->rim;
+}
+
+typedef struct Ranked {
+    int64_t area;
+    int idx;
+} Ranked;
+
+static int cmp_area(const void *a, const void *b)
+{
+    int64_t x = ((const Ranked *)a)->area, y = ((const Ranked *)b)->area;
+    return (x < y) - (x > y);
+}
+
+/* Give each patch that could be a letter's stroke a caption colour, the largest patches first
+ * (the colours are few: small specks of texture must not take them before the letters). */
+static int colour_patches(Caption *c)
+{
+    Ranked *order = vni_malloc_array((size_t)c->np, sizeof(*order));
+    int n = 0;
+    if (!order)
+        return -ENOMEM;
+    for (int a = 0; a < c->np; a++)
+        if (stroke_like(c, a))
+            order[n++] = (Ranked){c->p[a].area, a};
+    qsort(order, (size_t)n, sizeof(*order), cmp_area);
+    for (int i = 0; i < n; i++) {
+        Patch *pt = &c->p[order[i].idx];
+        double m[3] = {pt->sum[0] / pt->area, pt->sum[1] / pt->area, pt->sum[2] / pt->area};
+        int k = 0;
+        while (k < c->nc && (fabs(c->col[k][0] - m[0]) > CAP_SAME || fabs(c->col[k][1] - m[1]) > CAP_SAME ||
+                             fabs(c->col[k][2] - m[2]) > CAP_SAME))
+            k++;
+        if (k == CAP_MAX_COLOURS)
+            continue;
+        if (k == c->nc) {
+            memcpy(c->col[k], m, sizeof(m));
+            c->nc++;
+        }
+        pt->colour = k;
+    }
+    vni_free(order);
+    return 0;
+}
+
+static int find(Caption *c, int a)
+{
+    while (c->p[a].letter != a)
+        a = c->p[a].letter = c->p[c->p[a].letter].letter;
+    return a;
+}
+
+static int touch(const Patch *a, const Patch *b)
+{
+    return a->x0 <= b->x1 + 1 && b->x0 <= a->x1 + 1 && a->y0 <= b->y1 + 1 && b->y0 <= a->y1 + 1;
+}
+
+/* The letters of colour k: its patches joined where their boxes touch. Returns their boxes
+ * (region coordinates) and count; every patch of the colour gets its letter's root. */
+static int letters(Caption *c, int k, Box *lb)
+{
+    int n = 0, m = 0;
+    for (int a = 0; a < c->np; a++)
+        if (c->p[a].colour == k) {
+            c->p[a].letter = a;
+            c->member[m++] = a;
+        }
+    for (int i = 0; i < m; i++)
+        for (int j = i + 1; j < m; j++)
+            if (touch(&c->p[c->member[i]], &c->p[c->member[j]]))
+                c->p[find(c, c->member[j])].letter = find(c, c->member[i]);
+    for (int i = 0; i < m; i++) {
+        int a = c->member[i], r = find(c, a);
+        Patch *pa = &c->p[a], *pr = &c->p[r];
+        pr->x0 = VNI_MIN(pr->x0, pa->x0);
+        pr->y0 = VNI_MIN(pr->y0, pa->y0);
+        pr->x1 = VNI_MAX(pr->x1, pa->x1);
+        pr->y1 = VNI_MAX(pr->y1, pa->y1);
+    }
+    for (int i = 0; i < m && n < CAP_MAX_LETTERS; i++) {
+        const Patch *pa = &c->p[c->member[i]];
+        if (pa->letter == c->member[i] && pa->y1 - pa->y0 >= 2)
+            lb[n++] = (Box){pa->x0, pa->y0, pa->x1, pa->y1};
+    }
+    return n;
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+    return (*(const int *)a > *(const int *)b) - (*(const int *)a < *(const int *)b);
+}
+
+/* Median of n values (n >= 1; sorts them). */
+static int median(int *v, int n)
+{
+    qsort(v, (size_t)n, sizeof(int), cmp_int);
+    return v[n / 2];
+}
+
+/* Whether the letter boxes lb form a caption row: at least CAP_MIN_LETTERS of like height on
+ * one line, that line outside the parts' box, near it, and centred on it. The row's box goes
+ * to `row` (frame coordinates); letters off the line are marked (x1 = -1). */
+static int is_row(const Caption *c, Box *lb, int n, Box *row)
+{
+    int hs[CAP_MAX_LETTERS], cs[CAP_MAX_LETTERS], m = 0;
+    const int gw = c->gx1 - c->gx0 + 1, gh = c->gy1 - c->gy0 + 1;
+    if (n < CAP_MIN_LETTERS)
+        return 0;
+    for (int i = 0; i < n; i++) {
+        hs[i] = lb[i].y1 - lb[i].y0 + 1;
+        cs[i] = lb[i].y0 + lb[i].y1;
+    }
+    const int hm = median(hs, n), cm = median(cs, n);
+    *row = (Box){INT32_MAX, INT32_MAX, -1, -1};
+    for (int i = 0; i < n; i++) {
+        int hi = lb[i].y1 - lb[i].y0 + 1, ci = lb[i].y0 + lb[i].y1;
+        if (abs(ci - cm) > hm || 2 * hi < hm || hi > 2 * hm) {
+            lb[i].x1 = -1;
+            continue;
+        }
+        m++;
+        *row = (Box){VNI_MIN(row->x0, lb[i].x0 + c->x0), VNI_MIN(row->y0, lb[i].y0 + c->y0),
+                     VNI_MAX(row->x1, lb[i].x1 + c->x0), VNI_MAX(row->y1, lb[i].y1 + c->y0)};
+    }
+    if (m < CAP_MIN_LETTERS)
+        return 0;
+    const int rh = row->y1 - row->y0 + 1, rw = row->x1 - row->x0 + 1;
+    const int gap = row->y0 > c->gy1 ? row->y0 - c->gy1 : c->gy0 - row->y1;
+    const int off = abs((row->x0 + row->x1) - (c->gx0 + c->gx1)) / 2;
+    return gap > 0 && gap <= gh / 2 && rh <= 0.6 * gh && rw >= 0.3 * gw && off <= gw / 4;
+}
+
+/* Add the patches of colour k that belong to letters on the row, and the blended pixels on
+ * their rims that lie nearer the caption's colour than the side they border. */
+static int64_t take(Caption *c, int k, const Box *lb, int n)
+{
+    int64_t added = 0;
+    for (int i = 0; i < c->w * c->h; i++) {
+        const int a = c->lab[i];
+        if (a < 0 || c->p[a].colour != k)
+            continue;
+        const Patch *r = &c->p[c->p[a].letter];
+        int on = 0;
+        for (int j = 0; j < n; j++)
+            on |= lb[j].x1 >= 0 && lb[j].x0 == r->x0 && lb[j].y0 == r->y0 && lb[j].x1 == r->x1 && lb[j].y1 == r->y1;
+        if (!on)
+            continue;
+        vn_image_row(c->mask, c->y0 + i / c->w)[c->x0 + i % c->w] = 255;
+        c->lab[i] = -3;
+        added++;
+    }
+    return added;
+}
+
+/* Blended pixels around the taken letters (lab -3): a rim pixel joins when it lies nearer the
+ * caption colour than its own patch's mean. */
+static void take_rims(Caption *c, int k)
+{
+    for (int y = 0; y < c->h; y++)
+        for (int x = 0; x < c->w; x++) {
+            const int i = y * c->w + x, a = c->lab[i];
+            if (a < 0)
+                continue;
+            int near = (x > 0 && c->lab[i - 1] == -3) || (x + 1 < c->w && c->lab[i + 1] == -3) ||
+                       (y > 0 && c->lab[i - c->w] == -3) || (y + 1 < c->h && c->lab[i + c->w] == -3);
+            if (!near)
+                continue;
+            const Patch *pt = &c->p[a];
+            const uint8_t *v = pix(c, i);
+            double dc = 0, dp = 0;
+            for (int q = 0; q < 3; q++) {
+                dc += (v[q] - c->col[k][q]) * (v[q] - c->col[k][q]);
+                dp += (v[q] - pt->sum[q] / pt->area) * (v[q] - pt->sum[q] / pt->area);
+            }
+            if (dc < dp)
+                vn_image_row(c->mask, c->y0 + y)[c->x0 + x] = 255;
+        }
+}
+
+/* The mask's box and area; 0 when it is empty. */
+static int64_t mask_box(Caption *c)
+{
+    int64_t area = 0;
+    c->gx0 = c->mask->width, c->gy0 = c->mask->height, c->gx1 = -1, c->gy1 = -1;
+    for (int y = 0; y < c->mask->height; y++) {
+        const uint8_t *r = vn_image_row(c->mask, y);
+        for (int x = 0; x < c->mask->width; x++)
+            if (r[x]) {
+                area++;
+                c->gx0 = VNI_MIN(c->gx0, x);
+                c->gx1 = VNI_MAX(c->gx1, x);
+                c->gy0 = VNI_MIN(c->gy0, y);
+                c->gy1 = VNI_MAX(c->gy1, y);
+            }
+    }
+    return area;
+}
+
+/* Find the caption's colour and take its row: the colour whose row holds the most letters. */
+static int64_t find_caption(Caption *c)
+{
+    Box lb[CAP_MAX_LETTERS], row;
+    int best = -1, best_n = 0;
+    for (int k = 0; k < c->nc; k++) {
+        int n = letters(c, k, lb);
+        int ok = is_row(c, lb, n, &row);
+        if (ok && n > best_n) {
+            best = k;
+            best_n = n;
+        }
+    }
+    if (best < 0)
+        return 0;
+    int n = letters(c, best, lb);
+    is_row(c, lb, n, &row);
+    int64_t added = take(c, best, lb, n);
+    if (added < 0.02 * (double)c->mask_area)
+        return 0;
+    take_rims(c, best);
+    return added;
+}
+
+int vni_seg_caption(VnSegmenter *s, VnImage *mask)
+{
+    Caption c = {0};
+    int64_t ret = 0;
+    c.im = s->frame;
+    c.mask = mask;
+    if ((c.mask_area = mask_box(&c)) == 0)
+        return 0;
+    const int gw = c.gx1 - c.gx0 + 1, gh = c.gy1 - c.gy0 + 1;
+    c.x0 = VNI_MAX(c.gx0 - gw / 4, 0);
+    c.y0 = VNI_MAX(c.gy0 - gh * 3 / 4, 0);
+    c.w = VNI_MIN(c.gx1 + gw / 4, mask->width - 1) - c.x0 + 1;
+    c.h = VNI_MIN(c.gy1 + gh * 3 / 4, mask->height - 1) - c.y0 + 1;
+    c.cap = 1024;
+    c.lab = vni_malloc_array((size_t)c.w * c.h, sizeof(int));
+    c.queue = vni_malloc_array((size_t)c.w * c.h, sizeof(int));
+    c.p = malloc(sizeof(*c.p) * (size_t)c.cap);
+    if (!c.lab || !c.queue || !c.p) {
+        ret = -ENOMEM;
+        goto fail;
+    }
+    if ((ret = cut_patches(&c)) < 0)
+        goto fail;
+    c.member = c.queue; /* the fills are done: np <= w*h */
+    measure_rims(&c);
+    if ((ret = colour_patches(&c)) < 0)
+        goto fail;
+    ret = find_caption(&c) > 0;
+fail:
+    vni_free(c.lab);
+    vni_free(c.queue);
+    free(c.p);
+    return ret < 0 ? vni_error(s->ctx, (int)ret, "segment: out of memory") : (int)ret;
+}
