@@ -337,19 +337,12 @@ static void take_rims(Caption *c, int k)
 /* The mask's box and area; 0 when it is empty. */
 static int64_t mask_box(Caption *c)
 {
-    int64_t area = 0;
-    c->gx0 = c->mask->width, c->gy0 = c->mask->height, c->gx1 = -1, c->gy1 = -1;
-    for (int y = 0; y < c->mask->height; y++) {
-        const uint8_t *r = vn_image_row(c->mask, y);
-        for (int x = 0; x < c->mask->width; x++)
-            if (r[x]) {
-                area++;
-                c->gx0 = VNI_MIN(c->gx0, x);
-                c->gx1 = VNI_MAX(c->gx1, x);
-                c->gy0 = VNI_MIN(c->gy0, y);
-                c->gy1 = VNI_MAX(c->gy1, y);
-            }
-    }
+    VniSegBox b;
+    int64_t area = vni_seg_mask_box(c->mask, &b);
+    c->gx0 = b.x0;
+    c->gy0 = b.y0;
+    c->gx1 = b.x1;
+    c->gy1 = b.y1;
     return area;
 }
 

@@ -271,6 +271,21 @@ int64_t vni_seg_label_box(const VnSegmenter *s, const uint8_t *lab, VniSegBox *b
     return area;
 }
 
+int64_t vni_seg_mask_box(const VnImage *mask, VniSegBox *b)
+{
+    int64_t area = 0;
+    *b = (VniSegBox){mask->width, mask->height, -1, -1};
+    for (int y = 0; y < mask->height; y++) {
+        const uint8_t *r = vn_image_row(mask, y);
+        for (int x = 0; x < mask->width; x++)
+            if (r[x]) {
+                area++;
+                *b = (VniSegBox){VNI_MIN(b->x0, x), VNI_MIN(b->y0, y), VNI_MAX(b->x1, x), VNI_MAX(b->y1, y)};
+            }
+    }
+    return area;
+}
+
 int vni_seg_box_reached(const VnSegmenter *s, const VniSegBox *box, const VniSegBox *rb)
 {
     return (rb->x0 <= box->x0 && box->x0 > 0) || (rb->y0 <= box->y0 && box->y0 > 0) ||
@@ -495,7 +510,8 @@ int vn_segmenter_run(VnSegmenter *s, const VnPrompt *prompts, int n, const VnIma
         VnSegmentCandidate *oc = &out->c[k];
         if ((ret = vn_image_alloc(&oc->mask, s->frame->width, s->frame->height, 1, VN_U8)) < 0 ||
             (ret = vni_seg_refine_band(s, &p, s->lab[c[k].kind], &c[k].fg, &c[k].bg, oc->mask)) < 0 ||
-            (c[k].kind == VN_SEGMENT_LARGER && (ret = vni_seg_caption(s, oc->mask)) < 0))
+            (c[k].kind == VN_SEGMENT_LARGER && ((ret = vni_seg_prune(s, oc->mask)) < 0 ||
+                                                (ret = vni_seg_caption(s, oc->mask)) < 0)))
             goto fail;
         oc->score = c[k].score;
         oc->kind = c[k].kind;

@@ -86,6 +86,9 @@ VniSegBox vni_seg_grow_box(const VnSegmenter *s, VniSegBox b, int m);
 /* Bounding box of the object pixels of working labels; returns their count. */
 int64_t vni_seg_label_box(const VnSegmenter *s, const uint8_t *lab, VniSegBox *b);
 
+/* Bounding box of the set pixels of a full-resolution mask; returns their count. */
+int64_t vni_seg_mask_box(const VnImage *mask, VniSegBox *b);
+
 /* Whether labels of bounding box rb reach a side of `box` that is not the frame's edge. */
 int vni_seg_box_reached(const VnSegmenter *s, const VniSegBox *box, const VniSegBox *rb);
 
@@ -102,5 +105,9 @@ int vni_seg_refine_band(VnSegmenter *s, const VniSegPrompts *p, const uint8_t *l
  * logo may carry under or above them (caption.c): returns 1 if one was added, 0 if none, or an
  * error. */
 int vni_seg_caption(VnSegmenter *s, VnImage *mask);
+
+/* Remove from the full-resolution mask of the larger candidate the solid pieces whose colours
+ * none of its flat parts has (prune.c; masks not mostly of flat colours are left alone). */
+int vni_seg_prune(VnSegmenter *s, VnImage *mask);
 
 #endif
