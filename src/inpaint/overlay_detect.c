@@ -244,7 +244,8 @@ static uint8_t persistent(const VniOverlayDetect *d, size_t p, const uint8_t *t)
 }
 
 /*
- * Exactly constant pixels into cst (VNI_OVL_CONSTANT): their mean absolute deviation from the temporal median,
+ * Exactly constant pixels into cst (VNI_OVL_CONSTANT, VNI_OVL_STILL within half the threshold):
+ * their mean absolute deviation from the temporal median,
  * with no exposure correction (an opaque overlay does not follow the exposure), is at most
  * CONST_K times the scene's noise floor (the median deviation of the pixels that never changed,
  * or of the steadiest quarter when few never changed), within CONST_MIN..CONST_MAX grey levels.
@@ -283,7 +284,7 @@ static void constant(const VniOverlayDetect *d, const float *m, const float *cha
                 for (int dx = -1; dx <= 1; dx++)
                     q = VNI_MIN(q, r[p + (ptrdiff_t)dy * d->w + dx]);
             if (r[p] <= tau && m[p] > CLIP && m[p] < 255.0f - CLIP)
-                cst[p] = VNI_OVL_CONSTANT;
+                cst[p] = r[p] <= 0.5f * tau ? VNI_OVL_STILL : VNI_OVL_CONSTANT;
             else if (q <= QUIET_K * floor_)
                 cst[p] = VNI_OVL_QUIET;
         }

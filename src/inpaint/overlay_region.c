@@ -25,7 +25,7 @@
 #define GROW_R 1           /* thickening of the edges an extension takes */
 #define GROW_MAX 8         /* an extension may make a footprint at most this many times larger */
 #define CONST_SHARE 0.3f   /* share of an opaque part's ring that changed in two frames */
-#define OPAQUE_SHARE 0.3f  /* share of constant pixels that makes a closed region opaque */
+#define OPAQUE_SHARE 0.15f /* share of constant pixels that makes a closed region opaque */
 #define PART_MIN 3         /* pixels of a constant part that joins a found overlay */
 #define EDGE_GAP 8         /* a component this near the frame border is dropped (logos keep
                               a margin; an arm or a letterbox edge leaving the frame does not) */
@@ -140,16 +140,16 @@ static int plausible(const uint8_t *m, const uint8_t *edges, const float *change
     return ring_change(m, changed, w, h, lab, box, RING_CHANGE) >= RING_SHARE;
 }
 
-/* Share of the pixels labelled lab (inside box) that are exactly constant (cst). */
-static float constant_share(const uint8_t *m, const uint8_t *cst, int w, uint8_t lab,
-                            const int box[4])
+/* Share of the pixels labelled lab (inside box) whose class in cst is at least cls. */
+static float class_share(const uint8_t *m, const uint8_t *cst, int w, uint8_t lab,
+                         const int box[4], uint8_t cls)
 {
     int64_t area = 0, c = 0;
     for (int y = box[1]; y <= box[3]; y++)
         for (int x = box[0]; x <= box[2]; x++)
             if (m[(size_t)y * w + x] == lab) {
                 area++;
-                c += cst[(size_t)y * w + x] == VNI_OVL_CONSTANT;
+                c += cst[(size_t)y * w + x] >= cls;
             }
     return area ? (float)c / (float)area : 0.0f;
 }
@@ -171,8 +171,9 @@ static int near_boxes(const int b[4], int (*boxes)[4], int n)
  * which no part of a real scene is (it carries the camera's noise). Components of constant
  * pixels of a logo's size, clear of the border, with a picture that changed in two frames at
  * least (`twice`, a share of frames) on CONST_SHARE of their ring, are kept; then the smaller
- * constant parts (PART_MIN pixels at least) near a kept overlay or near one of the n_found boxes
- * in found (room for MAX_KEPT; the letters beside a logo). Kept pixels are set to 1 in out.
+ * constant parts (PART_MIN pixels at least, mostly still) near a kept overlay or near one of the
+ * n_found boxes in found (room for MAX_KEPT; the letters beside a logo). The still pixels of the
+ * components are set to 2 in out, the others to 1.
  * a: w*h scratch. Returns the number of pixels added to out.
  */
 static int64_t opaque_parts(const uint8_t *cst, const float *changed, float twice, int w, int h,
@@ -183,9 +184,10 @@ static int64_t opaque_parts(const uint8_t *cst, const float *changed, float twic
     const int64_t frame = (int64_t)n;
     int64_t added = 0;
     int box[4];
-    /* labels: 1 unvisited, 3 under test, 4 dropped, 5 kept, 6 dropped and seen again */
+    /* labels: 1 unvisited, 3 under test, 4 dropped, 5 kept, 6 dropped and seen again, 8 kept
+     * as a part */
     for (size_t p = 0; p < n; p++)
-        a[p] = cst[p] == VNI_OVL_CONSTANT;
+        a[p] = cst[p] >= VNI_OVL_CONSTANT;
     for (size_t p = 0; p < n; p++) {
         int64_t area;
         if (a[p] != 1)
@@ -205,13 +207,14 @@ static int64_t opaque_parts(const uint8_t *cst, const float *changed, float twic
         if (a[p] != 4)
             continue;
         area = flood(a, w, h, p, 4, 6, 1, stack, box);
-        if (area >= PART_MIN && area <= frame / 5 && near_boxes(box, found, n_found))
-            flood(a, w, h, p, 6, 5, 1, stack, box);
+        if (area >= PART_MIN && area <= frame / 5 && near_boxes(box, found, n_found) &&
+            class_share(a, cst, w, 6, box, VNI_OVL_STILL) >= 0.5f)
+            flood(a, w, h, p, 6, 8, 1, stack, box);
     }
     for (size_t p = 0; p < n; p++)
-        if (a[p] == 5 && !out[p]) {
-            out[p] = 1;
-            added++;
+        if ((a[p] == 5 || a[p] == 8) && out[p] != 2) {
+            added += !out[p];
+            out[p] = a[p] == 5 && cst[p] == VNI_OVL_STILL ? 2 : 1;
         }
     return added;
 }
@@ -246,7 +249,7 @@ static int64_t extend(const uint8_t *edges, const uint8_t *cst, uint8_t *out, in
     if (grown > GROW_MAX * kept || grown > (int64_t)n / 5)
         return kept;
     for (size_t p = 0; p < n; p++)
-        out[p] = a[p] == 3;
+        out[p] = a[p] == 3 ? VNI_MAX(out[p], 1) : 0;
     return grown;
 }
 
@@ -275,7 +278,7 @@ int64_t vni_overlay_region(const uint8_t *edges, const float *changed, const uin
             continue;
         area = flood(out, w, h, p, 1, 3, 1, stack, box);
         if (plausible(out, edges, changed, w, h, 3, area, box) &&
-            constant_share(out, cst, w, 3, box) >= OPAQUE_SHARE) {
+            class_share(out, cst, w, 3, box, VNI_OVL_CONSTANT) >= OPAQUE_SHARE) {
             /* an opaque overlay: kept, but not extended over the edges near it (its parts on
              * a static background are constant too, and join as such) */
             flood(out, w, h, p, 3, 5, 1, stack, box);

@@ -12,19 +12,21 @@
 /* Edge classes of the detector's edge map. */
 enum { VNI_OVL_NONE = 0, VNI_OVL_UNTESTED = 1, VNI_OVL_EDGE = 2 };
 
-/* Classes of the temporal spread: exactly constant (no more than a fraction of the scene's
- * noise), quiet (a neighbour less noisy than the scene), neither. */
-enum { VNI_OVL_NOISY = 0, VNI_OVL_QUIET = 1, VNI_OVL_CONSTANT = 2 };
+/* Classes of the temporal spread: still (within half the threshold of constant), exactly
+ * constant (no more than a fraction of the scene's noise), quiet (a neighbour less noisy than the
+ * scene), neither. */
+enum { VNI_OVL_NOISY = 0, VNI_OVL_QUIET = 1, VNI_OVL_CONSTANT = 2, VNI_OVL_STILL = 3 };
 
 /*
  * Close the persistent edges (VNI_OVL_EDGE in edges, w x h) into solid regions, fill their holes, and keep the
  * components that look like an overlay: neither a speck nor a large part of the frame (at most a fifth), dense in
  * persistent edges, clear of the frame border, and surrounded by a picture that changes
  * (`changed`: per pixel, the share of frames in which it changed; a static scene is no overlay).
- * Opaque overlays are also found as components of exactly constant pixels (cst ==
+ * Opaque overlays are also found as components of exactly constant pixels (cst >=
  * VNI_OVL_CONSTANT) whose surroundings changed in two of the
  * n_frames frames at least, with the smaller constant parts near them; of a closed region mostly
- * constant (an opaque overlay) only the constant parts are kept.
+ * constant (an opaque overlay) only the constant parts are kept (mostly still ones, for the
+ * small parts).
  * A kept component (not an opaque one) is then extended over the strong, quiet (cst !=
  * VNI_OVL_NOISY) edges nearby that the picture never tested (VNI_OVL_UNTESTED: part of a logo
  * may sit on a static background). out (w x h) receives 1 on the footprint. Returns their pixel count, or -ENOMEM.
@@ -37,7 +39,8 @@ int64_t vni_overlay_region(const uint8_t *edges, const float *changed, const uin
  * median m is compared with the picture expected there, the harmonic fill of m from around the
  * footprint; pixels within `contrast` grey levels of it are dropped, and so are those whose
  * temporal spread (mean absolute deviation from m) is above the fill of the spread around them.
- * Returns the pixel count left, or a negative error.
+ * Pixels set to 2 are kept whatever. out becomes 0/1. Returns the pixel count left, or a
+ * negative error.
  */
 int64_t vni_overlay_tighten(const VnContext *ctx, uint8_t *out, const float *m,
                             const float *spread, int w, int h, float contrast);

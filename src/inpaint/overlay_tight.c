@@ -6,7 +6,7 @@
  * (membrane) fill of the median from just outside the footprint; pixels that differ from it by
  * less than `contrast` are dropped. So are the pixels that vary more in time than the picture
  * around them (the fill of the temporal spread): an overlay never adds variation, it scales the
- * picture's by 1 − α.
+ * picture's by 1 − α. Pixels marked 2 (constant and tested) are kept whatever.
  */
 #include "inpaint/overlay_region.h"
 
@@ -14,7 +14,7 @@
 
 #include "inpaint/multigrid.h"
 
-#define SPREAD_RATIO 1.0f  /* a pixel of an overlay varies at most this share of the picture ... */
+#define SPREAD_RATIO 1.1f  /* a pixel of an overlay varies at most this share of the picture ... */
 #define SPREAD_EPS 0.5f    /* ... plus this many grey levels */
 
 int64_t vni_overlay_tighten(const VnContext *ctx, uint8_t *out, const float *m,
@@ -52,6 +52,11 @@ int64_t vni_overlay_tighten(const VnContext *ctx, uint8_t *out, const float *m,
             size_t p = (size_t)y * w + x;
             if (!out[p])
                 continue;
+            if (out[p] == 2) {
+                out[p] = 1;
+                kept++;
+                continue;
+            }
             out[p] = fabsf(m[p] - ur[2 * x]) >= contrast &&
                      spread[p] <= SPREAD_RATIO * ur[2 * x + 1] + SPREAD_EPS;
             kept += out[p];

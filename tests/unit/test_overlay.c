@@ -311,8 +311,9 @@ static void letterbox(void **state)
 }
 
 /* A still, noisy scene (the camera's noise is in every frame) that a disk crosses once, under an
- * opaque overlay (a ring and a bar beside it: exactly constant) and behind a static square of
- * the scene (as noisy as the rest). overlay: 1 = burn the overlay in. The truth: the overlay. */
+ * opaque overlay (a ring and a bar beside it, whose grey matches the scene around it: exactly
+ * constant) and behind a static square of the scene (as noisy as the rest). overlay: 1 = burn
+ * the overlay in. The truth: the overlay. */
 static void still_frame(VnImage *img, int t, int overlay, VnImage *truth)
 {
     for (int y = 0; y < FH; y++)
@@ -320,7 +321,7 @@ static void still_frame(VnImage *img, int t, int overlay, VnImage *truth)
             float dx = x - 80.0f, dy = y - 60.0f, r2 = dx * dx + dy * dy;
             float mx = x - (-24.0f + 4.2f * t), my = y - 60.0f;
             int ring = r2 >= 10.0f * 10.0f && r2 <= 18.0f * 18.0f;
-            int bar = x >= 104 && x < 112 && y >= 48 && y < 72;
+            int bar = x >= 102 && x < 112 && y >= 45 && y < 75;
             int square = x >= 28 && x < 44 && y >= 50 && y < 70;
             unsigned hsh = (unsigned)x * 73856093u ^ (unsigned)y * 19349663u ^
                            (unsigned)t * 83492791u;
@@ -331,8 +332,8 @@ static void still_frame(VnImage *img, int t, int overlay, VnImage *truth)
                     v = 200.0f - 30.0f * c + noise;
                 if (overlay && ring)
                     v = c == 0 ? 220.0f : 40.0f;
-                if (overlay && bar)
-                    v = c == 2 ? 230.0f : 30.0f;
+                if (overlay && bar) /* as grey as the scene around it, in colour */
+                    v = c == 0 ? 230.0f : c == 1 ? 110.0f : 60.0f;
                 vn_image_row(img, y)[x * 3 + c] = (uint8_t)VNI_CLAMP(v, 0.0f, 255.0f);
             }
             if (truth)
