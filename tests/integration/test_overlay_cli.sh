@@ -57,5 +57,31 @@ else
     fail "--auto-overlay on the clean clip: exit $rc, '$err'"
 fi
 
+# An opaque logo over a still picture (with the camera's noise in every frame) that changes only
+# where a card slides past along the logo's lower edge: the logo is exactly constant, the picture
+# is not, so the whole logo is found (IoU with its footprint 0.8 or more), not only where the card
+# passed; without the logo nothing is found.
+still="color=c=0x606870:s=320x240:r=25,format=yuv444p,noise=alls=10:allf=t+u"
+card="color=c=0xd0c0a0:s=80x60:r=25"
+mark="drawbox=x=200:y=40:w=60:h=30:color=0xc02020:t=fill,drawbox=x=212:y=48:w=20:h=14:color=0x2040c0:t=fill"
+ff -f lavfi -i "$still" -f lavfi -i "$card" -filter_complex "[0][1]overlay=x='n*8-80':y=62,$mark" -frames:v 60 -c:v ffv1 "$T/still-logo.mkv"
+ff -f lavfi -i "$still" -f lavfi -i "$card" -filter_complex "[0][1]overlay=x='n*8-80':y=62" -frames:v 60 -c:v ffv1 "$T/still-clean.mkv"
+ff -f lavfi -i color=black:s=320x240 -vf "drawbox=x=200:y=40:w=60:h=30:color=white:t=fill" -frames:v 1 "$T/still-mask.png"
+count255() { ff -i "$1" -vf format=gray -f rawvideo - | od -An -v -tu1 | tr -s ' ' '\n' | grep -c '^255$'; }
+if "$VANISH" detect-overlay -q "$T/still-logo.mkv" -o "$T/still-found.png"; then
+    inter=$(ff -i "$T/still-found.png" -i "$T/still-mask.png" -lavfi "[0]format=gray[a];[1]format=gray[b];[a][b]blend=all_mode=multiply,format=gray" \
+              -f rawvideo - | od -An -v -tu1 | tr -s ' ' '\n' | grep -c '^255$')
+    found=$(count255 "$T/still-found.png")
+    iou=$(awk -v i="$inter" -v f="$found" 'BEGIN { printf "%.3f", i / (f + 1800 - i) }')
+    gt "$iou" 0.8 && ok "detect-overlay, opaque logo over a still picture: IoU $iou" ||
+        fail "detect-overlay, opaque logo over a still picture: IoU $iou"
+else
+    fail "detect-overlay on the opaque logo over a still picture"
+fi
+"$VANISH" detect-overlay -q "$T/still-clean.mkv" -o "$T/still-none.png"
+rc=$?
+[ "$rc" = 3 ] && [ ! -e "$T/still-none.png" ] && ok "detect-overlay: nothing on the still clip without the logo" ||
+    fail "detect-overlay on the still clip without the logo: exit $rc"
+
 [ "$fails" = 0 ] && echo "all overlay CLI checks passed" || echo "$fails overlay CLI check(s) failed"
 exit $((fails > 0))
