@@ -334,15 +334,63 @@ static void take_rims(Caption *c, int k)
         }
 }
 
-/* The mask's box and area; 0 when it is empty. */
-static int64_t mask_box(Caption *c)
+/* Fill the 8-connected piece of the mask (box b, visited marks `seen`) that holds box pixel i;
+ * returns its area and widens `pb` by its box. */
+static int64_t fill_piece(const VnImage *mask, const VniSegBox *b, uint8_t *seen, int *queue, int i,
+                          VniSegBox *pb)
 {
-    VniSegBox b;
-    int64_t area = vni_seg_mask_box(c->mask, &b);
-    c->gx0 = b.x0;
-    c->gy0 = b.y0;
-    c->gx1 = b.x1;
-    c->gy1 = b.y1;
+    const int w = b->x1 - b->x0 + 1, h = b->y1 - b->y0 + 1;
+    int head = 0, tail = 0;
+    VniSegBox q = {w, h, -1, -1};
+    seen[i] = 1;
+    queue[tail++] = i;
+    while (head < tail) {
+        const int j = queue[head++], x = j % w, y = j / w;
+        q = (VniSegBox){VNI_MIN(q.x0, x), VNI_MIN(q.y0, y), VNI_MAX(q.x1, x), VNI_MAX(q.y1, y)};
+        for (int yy = VNI_MAX(y - 1, 0); yy <= VNI_MIN(y + 1, h - 1); yy++)
+            for (int xx = VNI_MAX(x - 1, 0); xx <= VNI_MIN(x + 1, w - 1); xx++)
+                if (!seen[yy * w + xx] && vn_image_row(mask, b->y0 + yy)[b->x0 + xx]) {
+                    seen[yy * w + xx] = 1;
+                    queue[tail++] = yy * w + xx;
+                }
+    }
+    *pb = (VniSegBox){VNI_MIN(pb->x0, q.x0 + b->x0), VNI_MIN(pb->y0, q.y0 + b->y0), VNI_MAX(pb->x1, q.x1 + b->x0),
+                      VNI_MAX(pb->y1, q.y1 + b->y0)};
+    return tail;
+}
+
+/* The box of the logo's parts: of the mask's pieces, those that hold 5% of it (a later click's
+ * blob on a letter is no part); their area goes to c->mask_area. Returns the mask's area, 0
+ * when it is empty, or -ENOMEM. */
+static int64_t parts_box(Caption *c)
+{
+    VniSegBox b, pb = {c->mask->width, c->mask->height, -1, -1};
+    const int64_t area = vni_seg_mask_box(c->mask, &b);
+    if (area == 0)
+        return 0;
+    const int w = b.x1 - b.x0 + 1, n = w * (b.y1 - b.y0 + 1);
+    uint8_t *seen = vni_calloc_array((size_t)n, 1);
+    int *queue = vni_malloc_array((size_t)n, sizeof(int));
+    c->mask_area = 0;
+    for (int i = 0; seen && queue && i < n; i++) {
+        VniSegBox qb = {c->mask->width, c->mask->height, -1, -1};
+        if (seen[i] || !vn_image_row(c->mask, b.y0 + i / w)[b.x0 + i % w])
+            continue;
+        int64_t a = fill_piece(c->mask, &b, seen, queue, i, &qb);
+        if (a >= 0.05 * (double)area) {
+            c->mask_area += a;
+            pb = (VniSegBox){VNI_MIN(pb.x0, qb.x0), VNI_MIN(pb.y0, qb.y0), VNI_MAX(pb.x1, qb.x1), VNI_MAX(pb.y1, qb.y1)};
+        }
+    }
+    int ok = seen && queue;
+    vni_free(seen);
+    vni_free(queue);
+    if (!ok)
+        return -ENOMEM;
+    c->gx0 = pb.x0;
+    c->gy0 = pb.y0;
+    c->gx1 = pb.x1;
+    c->gy1 = pb.y1;
     return area;
 }
 
@@ -376,8 +424,10 @@ int vni_seg_caption(VnSegmenter *s, VnImage *mask)
     int64_t ret = 0;
     c.im = s->frame;
     c.mask = mask;
-    if ((c.mask_area = mask_box(&c)) == 0)
-        return 0;
+    if ((ret = parts_box(&c)) <= 0 || c.gx1 < 0) {
+        ret = VNI_MIN(ret, 0);
+        goto fail;
+    }
     const int gw = c.gx1 - c.gx0 + 1, gh = c.gy1 - c.gy0 + 1;
     c.x0 = VNI_MAX(c.gx0 - gw / 4, 0);
     c.y0 = VNI_MAX(c.gy0 - gh * 3 / 4, 0);

@@ -154,6 +154,7 @@ int vni_seg_prune(VnSegmenter *s, VnImage *mask)
     }
     if (part_colours(&p, area, hist) < PR_FLAT_SHARE)
         goto fail; /* not a logo of flat colours */
+    ret = 1;
     for (int y = 0; y < p.h; y++)
         for (int x = 0; x < p.w; x++)
             p.f[y * p.w + x] = in_mask(&p, x, y) && !p.near[cell(colour(&p, x, y))];

@@ -8,6 +8,10 @@
 
 #include "core/resample.h"
 
+/* A corrected whole answer leads over the object if its boundary contrast is at least this
+ * share of the object's. */
+#define CONTINUE_RATIO 0.9f
+
 /* Weight of colour steps in geodesic distances, in units of the frame's mean neighbour step. */
 #define GEO_GAMMA 1.0f
 
@@ -442,10 +446,16 @@ static int larger_leads(const VnSegmenter *s, const Cand *l, const Cand *o)
  * whole (larger_leads): after one click, a logo or a word of several parts is taken whole.
  * With more than one point the prompts are no longer ambiguous (as in SAM, several clicks ask
  * for one object): the object candidate leads, unless the last run's whole answer, corrected
- * by the new clicks (the larger candidate then), still qualifies or contrasts at least as
- * well. Returns whether a whole answer leads, for later clicks to keep correcting. */
+ * by the new clicks (the larger candidate then), still qualifies or contrasts nearly as well
+ * (for a logo with a caption, CONTINUE_RATIO: a click that mends it must not fall back to
+ * one part of it). Returns whether a whole answer leads, for later clicks to
+ * keep correcting. */
 static int rank(const VnSegmenter *s, Cand *c, int nc, int n_points)
 {
+    /* a captioned logo that a later click mends stays whole unless the object contrasts
+       clearly better (the caption is not in the working-scale score); for other objects,
+       several clicks ask for the object */
+    const float ratio = s->captioned ? CONTINUE_RATIO : 1.0f;
     int lead = -1, obj = -1, lg = -1, whole = 0;
     for (int i = 1; i < nc; i++)
         for (int j = i; j > 0 && c[j].score > c[j - 1].score; j--) {
@@ -458,7 +468,8 @@ static int rank(const VnSegmenter *s, Cand *c, int nc, int n_points)
         lg = c[i].kind == VN_SEGMENT_LARGER ? i : lg;
     }
     if (lg >= 0 && obj >= 0)
-        whole = larger_leads(s, &c[lg], &c[obj]) || (n_points > 1 && c[lg].score >= c[obj].score);
+        whole = larger_leads(s, &c[lg], &c[obj]) ||
+                (n_points > 1 && c[lg].score >= ratio * c[obj].score);
     if (whole)
         lead = lg;
     else if (n_points > 1)
@@ -513,6 +524,8 @@ int vn_segmenter_run(VnSegmenter *s, const VnPrompt *prompts, int n, const VnIma
             (c[k].kind == VN_SEGMENT_LARGER && ((ret = vni_seg_prune(s, oc->mask)) < 0 ||
                                                 (ret = vni_seg_caption(s, oc->mask)) < 0)))
             goto fail;
+        if (k == 0)
+            s->captioned = whole && c[k].kind == VN_SEGMENT_LARGER && ret == 1;
         oc->score = c[k].score;
         oc->kind = c[k].kind;
         out->n = k + 1;

@@ -29,6 +29,7 @@ struct VnSegmenter {
     VnPrompt *last;          /* its prompts */
     int n_last;
     int lineage;             /* its best candidate was a larger one, or continued one */
+    int captioned;           /* ... and a caption was added to it (caption.c) */
     uint8_t *keep;           /* working labels of its best candidate */
     float *ufg, *ubg, *bw;   /* per-cluster costs and weights */
     float *udiff;            /* per-cluster cost difference the graph was solved with */
@@ -107,7 +108,8 @@ int vni_seg_refine_band(VnSegmenter *s, const VniSegPrompts *p, const uint8_t *l
 int vni_seg_caption(VnSegmenter *s, VnImage *mask);
 
 /* Remove from the full-resolution mask of the larger candidate the solid pieces whose colours
- * none of its flat parts has (prune.c; masks not mostly of flat colours are left alone). */
+ * none of its flat parts has (prune.c). Returns 1 if the mask is mostly of flat colours (a
+ * logo), 0 if not (it is then left alone), or an error. */
 int vni_seg_prune(VnSegmenter *s, VnImage *mask);
 
 #endif
