@@ -15,7 +15,7 @@
 
 /* Region growing: a pixel joins a patch when no channel differs from the patch's mean by more
  * than this. */
-#define CAP_TOL 12
+#define CAP_TOL 10
 /* A patch contrasts with its rim when this share of its rim differs by more than CAP_STEP. */
 #define CAP_STEP 18
 #define CAP_RIM_SHARE 0.6
