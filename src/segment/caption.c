@@ -52,9 +52,15 @@ typedef struct Caption {
     int gx0, gy0, gx1, gy1; /* the mask's box, frame pixels */
 } Caption;
 
-typedef struct Box {
-    int x0, y0, x1, y1;
-} Box;
+static VniSegBox box_union(VniSegBox a, VniSegBox b)
+{
+    return (VniSegBox){VNI_MIN(a.x0, b.x0), VNI_MIN(a.y0, b.y0), VNI_MAX(a.x1, b.x1), VNI_MAX(a.y1, b.y1)};
+}
+
+static int same_box(const VniSegBox *a, int x0, int y0, int x1, int y1)
+{
+    return a->x0 == x0 && a->y0 == y0 && a->x1 == x1 && a->y1 == y1;
+}
 
 static const uint8_t *pix(const Caption *c, int i)
 {
@@ -214,7 +220,7 @@ static int touch(const Patch *a, const Patch *b)
 
 /* The letters of colour k: its patches joined where their boxes touch. Returns their boxes
  * (region coordinates) and count; every patch of the colour gets its letter's root. */
-static int letters(Caption *c, int k, Box *lb)
+static int letters(Caption *c, int k, VniSegBox *lb)
 {
     int n = 0, m = 0;
     for (int a = 0; a < c->np; a++)
@@ -237,7 +243,7 @@ static int letters(Caption *c, int k, Box *lb)
     for (int i = 0; i < m && n < CAP_MAX_LETTERS; i++) {
         const Patch *pa = &c->p[c->member[i]];
         if (pa->letter == c->member[i] && pa->y1 - pa->y0 >= 2)
-            lb[n++] = (Box){pa->x0, pa->y0, pa->x1, pa->y1};
+            lb[n++] = (VniSegBox){pa->x0, pa->y0, pa->x1, pa->y1};
     }
     return n;
 }
@@ -257,7 +263,7 @@ static int median(int *v, int n)
 /* Whether the letter boxes lb form a caption row: at least CAP_MIN_LETTERS of like height on
  * one line, that line outside the parts' box, near it, and centred on it. The row's box goes
  * to `row` (frame coordinates); letters off the line are marked (x1 = -1). */
-static int is_row(const Caption *c, Box *lb, int n, Box *row)
+static int is_row(const Caption *c, VniSegBox *lb, int n, VniSegBox *row)
 {
     int hs[CAP_MAX_LETTERS], cs[CAP_MAX_LETTERS], m = 0;
     const int gw = c->gx1 - c->gx0 + 1, gh = c->gy1 - c->gy0 + 1;
@@ -268,7 +274,7 @@ static int is_row(const Caption *c, Box *lb, int n, Box *row)
         cs[i] = lb[i].y0 + lb[i].y1;
     }
     const int hm = median(hs, n), cm = median(cs, n);
-    *row = (Box){INT32_MAX, INT32_MAX, -1, -1};
+    *row = (VniSegBox){INT32_MAX, INT32_MAX, -1, -1};
     for (int i = 0; i < n; i++) {
         int hi = lb[i].y1 - lb[i].y0 + 1, ci = lb[i].y0 + lb[i].y1;
         if (abs(ci - cm) > hm || 2 * hi < hm || hi > 2 * hm) {
@@ -276,8 +282,8 @@ static int is_row(const Caption *c, Box *lb, int n, Box *row)
             continue;
         }
         m++;
-        *row = (Box){VNI_MIN(row->x0, lb[i].x0 + c->x0), VNI_MIN(row->y0, lb[i].y0 + c->y0),
-                     VNI_MAX(row->x1, lb[i].x1 + c->x0), VNI_MAX(row->y1, lb[i].y1 + c->y0)};
+        *row = box_union(*row, (VniSegBox){lb[i].x0 + c->x0, lb[i].y0 + c->y0, lb[i].x1 + c->x0,
+                                           lb[i].y1 + c->y0});
     }
     if (m < CAP_MIN_LETTERS)
         return 0;
@@ -289,7 +295,7 @@ static int is_row(const Caption *c, Box *lb, int n, Box *row)
 
 /* Add the patches of colour k that belong to letters on the row, and the blended pixels on
  * their rims that lie nearer the caption's colour than the side they border. */
-static int64_t take(Caption *c, int k, const Box *lb, int n)
+static int64_t take(Caption *c, int k, const VniSegBox *lb, int n)
 {
     int64_t added = 0;
     for (int i = 0; i < c->w * c->h; i++) {
@@ -299,7 +305,7 @@ static int64_t take(Caption *c, int k, const Box *lb, int n)
         const Patch *r = &c->p[c->p[a].letter];
         int on = 0;
         for (int j = 0; j < n; j++)
-            on |= lb[j].x1 >= 0 && lb[j].x0 == r->x0 && lb[j].y0 == r->y0 && lb[j].x1 == r->x1 && lb[j].y1 == r->y1;
+            on |= lb[j].x1 >= 0 && same_box(&lb[j], r->x0, r->y0, r->x1, r->y1);
         if (!on)
             continue;
         vn_image_row(c->mask, c->y0 + i / c->w)[c->x0 + i % c->w] = 255;
@@ -346,7 +352,7 @@ static int64_t fill_piece(const VnImage *mask, const VniSegBox *b, uint8_t *seen
     queue[tail++] = i;
     while (head < tail) {
         const int j = queue[head++], x = j % w, y = j / w;
-        q = (VniSegBox){VNI_MIN(q.x0, x), VNI_MIN(q.y0, y), VNI_MAX(q.x1, x), VNI_MAX(q.y1, y)};
+        q = box_union(q, (VniSegBox){x, y, x, y});
         for (int yy = VNI_MAX(y - 1, 0); yy <= VNI_MIN(y + 1, h - 1); yy++)
             for (int xx = VNI_MAX(x - 1, 0); xx <= VNI_MIN(x + 1, w - 1); xx++)
                 if (!seen[yy * w + xx] && vn_image_row(mask, b->y0 + yy)[b->x0 + xx]) {
@@ -354,8 +360,7 @@ static int64_t fill_piece(const VnImage *mask, const VniSegBox *b, uint8_t *seen
                     queue[tail++] = yy * w + xx;
                 }
     }
-    *pb = (VniSegBox){VNI_MIN(pb->x0, q.x0 + b->x0), VNI_MIN(pb->y0, q.y0 + b->y0), VNI_MAX(pb->x1, q.x1 + b->x0),
-                      VNI_MAX(pb->y1, q.y1 + b->y0)};
+    *pb = box_union(*pb, (VniSegBox){q.x0 + b->x0, q.y0 + b->y0, q.x1 + b->x0, q.y1 + b->y0});
     return tail;
 }
 
@@ -379,7 +384,7 @@ static int64_t parts_box(Caption *c)
         int64_t a = fill_piece(c->mask, &b, seen, queue, i, &qb);
         if (a >= 0.05 * (double)area) {
             c->mask_area += a;
-            pb = (VniSegBox){VNI_MIN(pb.x0, qb.x0), VNI_MIN(pb.y0, qb.y0), VNI_MAX(pb.x1, qb.x1), VNI_MAX(pb.y1, qb.y1)};
+            pb = box_union(pb, qb);
         }
     }
     int ok = seen && queue;
@@ -397,7 +402,7 @@ static int64_t parts_box(Caption *c)
 /* Find the caption's colour and take its row: the colour whose row holds the most letters. */
 static int64_t find_caption(Caption *c)
 {
-    Box lb[CAP_MAX_LETTERS], row;
+    VniSegBox lb[CAP_MAX_LETTERS], row;
     int best = -1, best_n = 0;
     for (int k = 0; k < c->nc; k++) {
         int n = letters(c, k, lb);
