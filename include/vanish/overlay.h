@@ -21,8 +21,8 @@ typedef struct VnOverlaySettings {
     int max_frames;     /* frames kept for the estimate, evenly spaced over the video
                            (default 200; 2 to 1000) */
     float opaque_lo;    /* α from which the fill starts to take over from un-blending
-                           (default 0.75; 0.05 to 0.99) */
-    float opaque_hi;    /* α from which only the fill is used (default 0.85; above opaque_lo,
+                           (default 0.85; 0.05 to 0.99) */
+    float opaque_hi;    /* α from which only the fill is used (default 0.95; above opaque_lo,
                            at most 1) */
     float noise;        /* noise of the input in grey levels, for the clean-up of the noise
                            that un-blending amplifies; 0 = no clean-up (default 1.0; 0 to 20) */

@@ -44,8 +44,8 @@ void vni_overlay_est_free(VniOverlayEst **e);
 typedef int (*VniFillFn)(void *cookie, VnImage *rgb, const VnImage *hole);
 
 typedef struct VniOverlayApplyParams {
-    float opaque_lo;   /* α from which the fill starts to take over (default 0.75) */
-    float opaque_hi;   /* α from which only the fill is used (default 0.85) */
+    float opaque_lo;   /* α from which the fill starts to take over (default 0.85) */
+    float opaque_hi;   /* α from which only the fill is used (default 0.95) */
     float noise;       /* std of the input's noise in grey levels, for the edge-preserving
                           clean-up of the amplified noise; 0 = none (default 1.0) */
     VniFillFn fill;    /* NULL = the per-frame harmonic fill (vni_fill_harmonic) */

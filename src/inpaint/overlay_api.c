@@ -21,9 +21,9 @@ static const VnOption overlay_options[] = {
     {"max-frames", "frames kept to estimate the overlay, evenly spaced over the video",
      VN_OPT_INT, offsetof(VnOverlaySettings, max_frames), 200, 2, 1000, NULL},
     {"opaque-lo", "opacity from which the fill starts to take over from un-blending",
-     VN_OPT_FLOAT, offsetof(VnOverlaySettings, opaque_lo), 0.75, 0.05, 0.99, NULL},
+     VN_OPT_FLOAT, offsetof(VnOverlaySettings, opaque_lo), 0.85, 0.05, 0.99, NULL},
     {"opaque-hi", "opacity from which the overlay is filled rather than un-blended",
-     VN_OPT_FLOAT, offsetof(VnOverlaySettings, opaque_hi), 0.85, 0.06, 1.0, NULL},
+     VN_OPT_FLOAT, offsetof(VnOverlaySettings, opaque_hi), 0.95, 0.06, 1.0, NULL},
     {"noise", "noise of the input in grey levels (clean-up of the noise un-blending amplifies)",
      VN_OPT_FLOAT, offsetof(VnOverlaySettings, noise), 1.0, 0.0, 20.0, NULL},
     {"min-alpha", "detection: drop pixels of the footprint whose opacity is below this",
@@ -34,8 +34,8 @@ static const VnOption overlay_options[] = {
 void vn_overlay_default_settings(VnOverlaySettings *s)
 {
     s->max_frames = 200;
-    s->opaque_lo = 0.75f;
-    s->opaque_hi = 0.85f;
+    s->opaque_lo = 0.85f;
+    s->opaque_hi = 0.95f;
     s->noise = 1.0f;
     s->min_alpha = 0.08f;
 }

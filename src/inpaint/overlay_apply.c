@@ -15,8 +15,8 @@
 
 void vni_overlay_apply_default_params(VniOverlayApplyParams *p)
 {
-    p->opaque_lo = 0.75f;
-    p->opaque_hi = 0.85f;
+    p->opaque_lo = 0.85f;
+    p->opaque_hi = 0.95f;
     p->noise = 1.0f;
     p->fill = NULL;
     p->fill_cookie = NULL;

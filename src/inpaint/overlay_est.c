@@ -2,16 +2,19 @@
  * Estimating a static overlay's opacity α and colour W from many frames.
  *
  * Per pixel the blend I = α·W + (1 − α)·J is an affine map of the picture J, the same in every
- * frame. So (after Dekel et al., CVPR 2017, who use the statistics of many images that share one
- * watermark):
- *  - the frame-to-frame variation of I is that of J scaled by c = 1 − α: c² is the ratio of the
- *    temporal-difference energy inside the overlay to the energy that the picture would have
- *    there, interpolated (membrane) from the pixels just outside the region;
- *  - the temporal mean of I is α·W + c·mean(J), with mean(J) interpolated from outside likewise;
- *  - the temporal median of the spatial gradients is the overlay's own gradient (the picture's
- *    gradients vary and cancel in the median): these are the overlay's edges. Both fields are smoothed
- *    with links that these edges cut, so that each part of the overlay pools the evidence of all
- *    its pixels (where the picture does not move, α comes from the parts where it does).
+ * frame: I is a line in J with slope c = 1 − α and intercept α·W. After Dekel et al. (CVPR 2017,
+ * who use the statistics of many images that share one watermark), written here as a regression
+ * over the frames and over space:
+ *  - at the region's border the picture under the overlay is nearly the picture just outside it
+ *    (Ĵ, the mean of the outside 4-neighbours), in every frame: each border pixel and frame gives
+ *    one sample (Ĵ, I) per channel, where the picture moves and where it only varies in space;
+ *  - the temporal median of the spatial differences is the overlay's own edges (the picture's
+ *    come and go); the samples' sums are pooled along the overlay with links that these edges
+ *    cut, so that every part of the overlay, its inside too, is fitted with the samples of its
+ *    border: c = cov(I, Ĵ)/var(Ĵ) over much of the part (α is the same over large parts), α·W =
+ *    mean(I) − c·mean(Ĵ) more locally (W may vary, as in a gradient);
+ *  - the fit is made robust by reweighting (IRLS): a sample far from the fitted line is one where
+ *    Ĵ is not the picture (a picture edge along the border) and counts less.
  * Only a box around the region is kept, for at most max_frames evenly spaced frames.
  */
 #include "inpaint/overlay.h"
@@ -23,16 +26,20 @@
 #include "core/maskops.h"
 #include "core/select.h"
 
-#define RING 8            /* pixels of picture kept around the region */
-#define NOISE_E 0.5f      /* temporal-difference energy of 8-bit rounding over 3 channels */
-#define NOISE_MAX 8.0f    /* the most temporal energy taken as noise */
-#define CONF_E 30.0f      /* energy at which the temporal evidence counts half */
-#define EDGE_SIGMA 3.0f   /* median-gradient size (grey levels) that halves a link */
-#define LAMBDA_C 2000.0f    /* smoothing of c against its data */
-#define LAMBDA_W 2000.0f    /* smoothing of W against its data */
-#define SPREAD_W 1.0f       /* data weight when spreading the confidence along the overlay */
-#define UNSEEN 0.15f        /* confidence below which α is unknown (taken as opaque) ... */
-#define SEEN_NEAR 0.5f      /* ... unless the confidence spread from nearby is above this */
+#define RING 8              /* pixels of picture kept around the region */
+#define EDGE_SIGMA 3.0f     /* median-gradient size (grey levels) that halves a link */
+#define LAMBDA_C 1000.0f    /* pooling of the sums that give c (α is constant over large parts) */
+#define LAMBDA_W 20.0f      /* pooling of the sums that give α·W (W may vary) */
+#define VAR_PRIOR 5.0f      /* variance of Ĵ (grey levels², 3 channels) at which the prior counts half */
+#define C_PRIOR 0.5f        /* 1 − α where the picture never varies */
+#define ROBUST_S 5.0f       /* residual (grey levels) at which a sample counts half */
+#define DD_LO 0.05f         /* one-pixel change / var(Ĵ) up to which Ĵ's offset is corrected ... */
+#define DD_HI 0.1f          /* ... and from which it is not (rough, noisy pictures) */
+#define PEEL_ALPHA 0.04f    /* α under which a border pixel of the region is taken as picture */
+#define PEEL_ROUNDS 8       /* pixels peeled off a region drawn too large, at most */
+#define IRLS_ROUNDS 5       /* fits, the first unweighted */
+
+enum { S_N, S_JJ, S_IJ, S_DD, S_J, S_I = S_J + 3, N_STATS = S_I + 3 }; /* the regression's sums */
 
 struct VniOverlayEst {
     const VnContext *ctx;
@@ -126,26 +133,6 @@ int vni_overlay_accumulate(VniOverlayEst *e, const VnImage *rgb)
     return 0;
 }
 
-/* Temporal mean (3 channels) and mean squared frame-to-frame difference (summed over channels). */
-static void temporal_stats(const VniOverlayEst *e, float *mean, float *energy)
-{
-    const size_t n = (size_t)e->bw * e->bh, n3 = n * 3;
-    const int K = e->n_kept;
-    memset(mean, 0, n3 * sizeof(float));
-    memset(energy, 0, n * sizeof(float));
-    for (int t = 0; t < K; t++) {
-        const uint8_t *f = e->frames + t * n3, *g = t > 0 ? f - n3 : f;
-        for (size_t i = 0; i < n3; i++) {
-            mean[i] += f[i];
-            energy[i / 3] += (float)((f[i] - g[i]) * (f[i] - g[i]));
-        }
-    }
-    for (size_t i = 0; i < n3; i++)
-        mean[i] /= (float)K;
-    for (size_t i = 0; i < n; i++)
-        energy[i] /= (float)(K - 1);
-}
-
 /* Link weights from the temporal median of the differences between pixel p and p+off: the
  * overlay's edges, which stay while the picture's gradients come and go, cut the links. */
 static void edge_links(const VniOverlayEst *e, float *g, int dx, int dy, float *tmp)
@@ -170,101 +157,140 @@ static void edge_links(const VniOverlayEst *e, float *g, int dx, int dy, float *
         }
 }
 
-/*
- * Where the picture around the overlay never moves there is no information about α: the
- * confidence w is spread along the overlay (links cut at its edges, decay over ~45 pixels), and
- * where a pixel's own confidence is below UNSEEN and the spread one below SEEN_NEAR the overlay
- * is taken as opaque (c = 0), so that the fill
- * rather than a guessed un-blending takes care of it. spread and tmp: n floats of scratch.
- */
-static int mark_unseen(VniOverlayEst *e, const float *w, const float *gx, const float *gy,
-                       float *c, float *spread, float *tmp)
+/* Ĵ at pixel (x, y) of the region: the mean of its 4-neighbours q outside the region in frame
+ * fr, and in j2 the mean of the pixels q' one step further out (q itself where q' is not
+ * outside), whose difference from Ĵ measures how much the picture changes over one pixel. 0 when
+ * the pixel is not on the region's border. */
+static int border_value(const VniOverlayEst *e, const uint8_t *fr, int x, int y, float j[3],
+                        float j2[3])
 {
-    const size_t n = (size_t)e->bw * e->bh;
-    int ret;
-    for (size_t i = 0; i < n; i++) {
-        tmp[i] = e->in[i] ? SPREAD_W : 0.0f;
-        spread[i] = w[i];
-    }
-    if ((ret = vni_overlay_smooth(spread, w, tmp, gx, gy, e->in, e->bw, e->bh, LAMBDA_C, 0,
-                                  0.0f)) < 0)
-        return ret;
-    for (size_t i = 0; i < n; i++)
-        if (e->in[i] && w[i] < UNSEEN && spread[i] < SEEN_NEAR)
-            c[i] = 0.0f;
-    return 0;
-}
-
-/* The temporal-difference energy of the video's noise (codec, sensor): the 10th percentile over
- * the box (its still parts: an opaque overlay, a static background), between the energy of
- * 8-bit rounding and NOISE_MAX. tmp: n floats of scratch. */
-static float noise_floor(const float *energy, size_t n, float *tmp)
-{
-    memcpy(tmp, energy, n * sizeof(float));
-    return VNI_CLAMP(vni_select_f32(tmp, (int)n, (int)(n / 10)), NOISE_E, NOISE_MAX);
-}
-
-/* c = 1 − α from the ratio of temporal energies, with its confidence, then smoothed. */
-static int solve_c(VniOverlayEst *e, const float *energy, const float *gx, const float *gy,
-                   float *c, float *w)
-{
-    const size_t n = (size_t)e->bw * e->bh;
-    float *ej = vni_malloc_array(n, sizeof(float)), *d = vni_malloc_array(n, sizeof(float));
-    float noise;
-    int ret = -ENOMEM;
-    if (!ej || !d)
-        goto fail;
-    noise = noise_floor(energy, n, d);
-    memcpy(ej, energy, n * sizeof(float));
-    if ((ret = vni_overlay_harmonic(e->ctx, ej, e->in, e->bw, e->bh, 1)) < 0)
-        goto fail;
-    for (size_t i = 0; i < n; i++) {
-        float num = VNI_MAX(energy[i] - noise, 0.0f), den = VNI_MAX(ej[i] - noise, 1e-3f);
-        d[i] = VNI_MIN(sqrtf(num / den), 1.0f);
-        w[i] = e->in[i] ? den / (den + CONF_E) : 0.0f;
-        c[i] = e->in[i] ? d[i] : 1.0f;
-    }
-    if ((ret = vni_overlay_smooth(c, d, w, gx, gy, e->in, e->bw, e->bh, LAMBDA_C, 0, 1.0f)) < 0)
-        goto fail;
-    ret = mark_unseen(e, w, gx, gy, c, ej, d);
-fail:
-    vni_free(ej);
-    vni_free(d);
-    return ret;
-}
-
-/* W per channel from mean(I) = α·W + c·mean(J), with mean(J) interpolated from outside the
- * region, weighted by α² (W is only seen through α), then smoothed along the overlay. */
-static int solve_w(VniOverlayEst *e, const float *mean, const float *c, const float *gx,
-                   const float *gy, float *wcol)
-{
-    const size_t n = (size_t)e->bw * e->bh;
-    float *v = vni_malloc_array(n, 3 * sizeof(float)), *d = vni_malloc_array(n, sizeof(float));
-    float *ww = vni_malloc_array(n, sizeof(float)), *x = vni_malloc_array(n, sizeof(float));
-    int ret = -ENOMEM;
-    if (!v || !d || !ww || !x)
-        goto fail;
-    memcpy(v, mean, n * 3 * sizeof(float));
-    if ((ret = vni_overlay_harmonic(e->ctx, v, e->in, e->bw, e->bh, 3)) < 0)
-        goto fail;
-    for (int ch = 0; ch < 3 && ret >= 0; ch++) {
-        for (size_t i = 0; i < n; i++) {
-            float a = 1.0f - c[i];
-            ww[i] = e->in[i] && a > 0.02f ? a * a : 0.0f;
-            d[i] = a > 0.02f ? (mean[i * 3 + ch] - c[i] * v[i * 3 + ch]) / a : 0.0f;
-            d[i] = VNI_CLAMP(d[i], 0.0f, 255.0f);
-            x[i] = d[i];
+    static const int dx[4] = {1, -1, 0, 0}, dy[4] = {0, 0, 1, -1};
+    int k = 0;
+    for (int ch = 0; ch < 3; ch++)
+        j[ch] = j2[ch] = 0.0f;
+    for (int d = 0; d < 4; d++) {
+        int x1 = x + dx[d], y1 = y + dy[d], x2 = x1 + dx[d], y2 = y1 + dy[d];
+        size_t q = (size_t)y1 * e->bw + x1, q2 = (size_t)y2 * e->bw + x2;
+        if (x1 < 0 || y1 < 0 || x1 >= e->bw || y1 >= e->bh || e->in[q])
+            continue;
+        if (x2 < 0 || y2 < 0 || x2 >= e->bw || y2 >= e->bh || e->in[q2])
+            q2 = q;
+        for (int ch = 0; ch < 3; ch++) {
+            j[ch] += fr[q * 3 + ch];
+            j2[ch] += fr[q2 * 3 + ch];
         }
-        ret = vni_overlay_smooth(x, d, ww, gx, gy, e->in, e->bw, e->bh, LAMBDA_W, 0, 0.0f);
-        for (size_t i = 0; i < n; i++)
-            wcol[i * 3 + ch] = VNI_CLAMP(x[i], 0.0f, 255.0f);
+        k++;
     }
-fail:
-    vni_free(v);
-    vni_free(d);
-    vni_free(ww);
-    vni_free(x);
+    for (int ch = 0; ch < 3 && k > 0; ch++) {
+        j[ch] /= (float)k;
+        j2[ch] /= (float)k;
+    }
+    return k > 0;
+}
+
+/* The weight of one sample given the current fit (c, wcol; NULL for the first round): small
+ * where I is far from the blend of Ĵ, i.e. where Ĵ is not the picture under the overlay. */
+static float sample_weight(const uint8_t *v, const float *j, float c, const float *wcol)
+{
+    float r2 = 0.0f;
+    if (!wcol)
+        return 1.0f;
+    for (int ch = 0; ch < 3; ch++) {
+        float r = (float)v[ch] - c * j[ch] - (1.0f - c) * wcol[ch];
+        r2 += r * r;
+    }
+    return 1.0f / (1.0f + r2 / (3.0f * ROBUST_S * ROBUST_S));
+}
+
+/* Weighted sums of the samples at each border pixel over the kept frames and the 3 channels,
+ * divided by the frame count: st[S_N] = Σ ω, st[S_JJ] = Σ ω·Ĵ², st[S_IJ] = Σ ω·I·Ĵ,
+ * st[S_J + c] = Σ ω·Ĵ_c, st[S_I + c] = Σ ω·I_c; w[p] = 1 at border pixels, 0 elsewhere. */
+static void regress_sums(const VniOverlayEst *e, const float *c, const float *wcol, float *st,
+                         float *w)
+{
+    const size_t n = (size_t)e->bw * e->bh, n3 = n * 3;
+    memset(st, 0, N_STATS * n * sizeof(float));
+    memset(w, 0, n * sizeof(float));
+    for (int t = 0; t < e->n_kept; t++) {
+        const uint8_t *fr = e->frames + t * n3;
+        for (size_t i = 0; i < n; i++) {
+            const uint8_t *v = fr + i * 3;
+            float j[3], j2[3], om;
+            if (!e->in[i] || !border_value(e, fr, (int)(i % e->bw), (int)(i / e->bw), j, j2))
+                continue;
+            w[i] = 1.0f;
+            om = sample_weight(v, j, c[i], wcol ? wcol + i * 3 : NULL);
+            st[S_N * n + i] += om;
+            for (int ch = 0; ch < 3; ch++) {
+                st[S_JJ * n + i] += om * j[ch] * j[ch];
+                st[S_DD * n + i] += om * (j[ch] - j2[ch]) * (j[ch] - j2[ch]);
+                st[S_IJ * n + i] += om * j[ch] * v[ch];
+                st[(S_J + ch) * n + i] += om * j[ch];
+                st[(S_I + ch) * n + i] += om * v[ch];
+            }
+        }
+    }
+    for (size_t i = 0; i < N_STATS * n; i++)
+        st[i] /= (float)e->n_kept;
+}
+
+/* Pool the sums along the overlay (data weight w, links cut at its edges): in place in st with
+ * LAMBDA_C, into sw with LAMBDA_W. */
+static int pool(const VniOverlayEst *e, float *st, float *sw, const float *w, const float *gx,
+                const float *gy, float *tmp)
+{
+    const size_t n = (size_t)e->bw * e->bh;
+    int ret = 0;
+    memcpy(sw, st, N_STATS * n * sizeof(float));
+    for (int k = 0; k < N_STATS && ret >= 0; k++) {
+        memcpy(tmp, st + k * n, n * sizeof(float));
+        ret = vni_overlay_smooth(st + k * n, tmp, w, gx, gy, e->in, e->bw, e->bh, LAMBDA_C, 0,
+                                 0.0f);
+        if (ret < 0)
+            break;
+        memcpy(tmp, sw + k * n, n * sizeof(float));
+        ret = vni_overlay_smooth(sw + k * n, tmp, w, gx, gy, e->in, e->bw, e->bh, LAMBDA_W, 0,
+                                 0.0f);
+    }
     return ret;
+}
+
+/* c = 1 − α at pixel i from the pooled sums: cov(I, Ĵ)/var(Ĵ), pulled toward C_PRIOR where
+ * the picture hardly varies. Ĵ is the picture one pixel away, whose correlation with the picture
+ * under the border is 1 − dd/var(Ĵ) (dd: half the mean square change over one pixel, measured
+ * just outside): on smooth pictures var(Ĵ) − dd undoes that loss; on rough ones the measure is
+ * not trusted and the loss not undone. */
+static float fit_c(const float *st, size_t n, size_t i)
+{
+    float sn = st[S_N * n + i], var, cov, dd;
+    if (sn <= 1e-6f)
+        return 1.0f;
+    var = st[S_JJ * n + i] / sn;
+    dd = 0.5f * st[S_DD * n + i] / sn;
+    cov = st[S_IJ * n + i] / sn;
+    for (int ch = 0; ch < 3; ch++) {
+        float mj = st[(S_J + ch) * n + i] / sn, mi = st[(S_I + ch) * n + i] / sn;
+        var -= mj * mj;
+        cov -= mj * mi;
+    }
+    var -= dd * VNI_CLAMP(DD_HI - dd / VNI_MAX(var, 1e-3f), 0.0f, DD_HI - DD_LO) / (DD_HI - DD_LO);
+    return VNI_CLAMP((cov + VAR_PRIOR * C_PRIOR) / (VNI_MAX(var, 0.0f) + VAR_PRIOR), 0.0f, 1.0f);
+}
+
+/* The fit per pixel of the region: c from st, W = (mean(I) − c·mean(Ĵ))/α from sw. */
+static void fit(const VniOverlayEst *e, const float *st, const float *sw, float *c, float *wcol)
+{
+    const size_t n = (size_t)e->bw * e->bh;
+    for (size_t i = 0; i < n; i++) {
+        float a, sn = sw[S_N * n + i];
+        c[i] = e->in[i] ? fit_c(st, n, i) : 1.0f;
+        a = 1.0f - c[i];
+        for (int ch = 0; ch < 3; ch++) {
+            float aw = sn > 1e-6f ? (sw[(S_I + ch) * n + i] - c[i] * sw[(S_J + ch) * n + i]) / sn
+                                  : 0.0f;
+            wcol[i * 3 + ch] = a > 0.02f ? VNI_CLAMP(aw / a, 0.0f, 255.0f) : 0.0f;
+        }
+    }
 }
 
 /* Paste the crop's α and W into frame-size images. */
@@ -284,31 +310,108 @@ static void paste(const VniOverlayEst *e, const float *c, const float *wcol, VnI
     }
 }
 
+/* Mark in ext (n bytes) the pixels outside the region that the crop's edge reaches without
+ * crossing it (not its holes); queue: n ints of scratch. */
+static void exterior(const VniOverlayEst *e, uint8_t *ext, int *queue)
+{
+    static const int dx[4] = {1, -1, 0, 0}, dy[4] = {0, 0, 1, -1};
+    size_t head = 0, tail = 0;
+    memset(ext, 0, (size_t)e->bw * e->bh);
+    for (int y = 0; y < e->bh; y++)
+        for (int x = 0; x < e->bw; x++) {
+            int p = y * e->bw + x;
+            if ((x == 0 || y == 0 || x == e->bw - 1 || y == e->bh - 1) && !e->in[p]) {
+                ext[p] = 1;
+                queue[tail++] = p;
+            }
+        }
+    while (head < tail) {
+        int p = queue[head++], x = p % e->bw, y = p / e->bw;
+        for (int d = 0; d < 4; d++) {
+            int x1 = x + dx[d], y1 = y + dy[d], q = y1 * e->bw + x1;
+            if (x1 < 0 || y1 < 0 || x1 >= e->bw || y1 >= e->bh || e->in[q] || ext[q])
+                continue;
+            ext[q] = 1;
+            queue[tail++] = q;
+        }
+    }
+}
+
+/* Whether pixel i has a 4-neighbour in ext. */
+static int touches(const VniOverlayEst *e, const uint8_t *ext, size_t i)
+{
+    int x = (int)(i % e->bw), y = (int)(i / e->bw);
+    return (x > 0 && ext[i - 1]) || (x + 1 < e->bw && ext[i + 1]) ||
+           (y > 0 && ext[i - e->bw]) || (y + 1 < e->bh && ext[i + e->bw]);
+}
+
+/*
+ * A region drawn larger than the overlay has picture at its border, whose samples say α = 0 and
+ * would pull the overlay's α down through the pooling: outer border pixels whose own fit
+ * (lightly pooled) shows no overlay leave the region, and the new border is tested again. The
+ * borders of holes are left alone (a hole in a detected footprint may be overlay).
+ */
+static int peel(VniOverlayEst *e, float *st, float *sw, float *w, const float *gx,
+                const float *gy, float *tmp, const float *c)
+{
+    const size_t n = (size_t)e->bw * e->bh;
+    uint8_t *ext = vni_malloc_array(n, 1);
+    int *queue = vni_malloc_array(n, sizeof(int));
+    int64_t left = 0, peeled = 1;
+    int ret = -ENOMEM;
+    if (!ext || !queue)
+        goto fail;
+    for (size_t i = 0; i < n; i++)
+        left += e->in[i];
+    ret = 0;
+    for (int round = 0; round < PEEL_ROUNDS && peeled && left > peeled; round++) {
+        regress_sums(e, c, NULL, st, w);
+        if ((ret = pool(e, st, sw, w, gx, gy, tmp)) < 0)
+            break;
+        peeled = 0;
+        exterior(e, ext, queue);
+        for (size_t i = 0; i < n; i++)
+            if (w[i] > 0.0f && touches(e, ext, i) && 1.0f - fit_c(sw, n, i) < PEEL_ALPHA) {
+                e->in[i] = 0;
+                peeled++;
+            }
+        left -= peeled;
+    }
+fail:
+    vni_free(ext);
+    vni_free(queue);
+    return ret;
+}
+
 int vni_overlay_solve(VniOverlayEst *e, VnImage **alpha, VnImage **color)
 {
     const size_t n = (size_t)e->bw * e->bh;
-    float *mean = NULL, *energy = NULL, *gx = NULL, *gy = NULL, *c = NULL, *w = NULL, *wcol = NULL;
+    float *st = NULL, *sw = NULL, *gx = NULL, *gy = NULL, *w = NULL, *c = NULL, *wcol = NULL;
     float *tmp = NULL;
     int ret = -ENOMEM;
     *alpha = *color = NULL;
     if (e->n_kept < 2)
         return -EINVAL;
-    mean = vni_malloc_array(n, 3 * sizeof(float));
+    st = vni_malloc_array(n, N_STATS * sizeof(float));
+    sw = vni_malloc_array(n, N_STATS * sizeof(float));
     wcol = vni_malloc_array(n, 3 * sizeof(float));
-    energy = vni_malloc_array(n, sizeof(float));
     gx = vni_malloc_array(n, sizeof(float));
     gy = vni_malloc_array(n, sizeof(float));
-    c = vni_malloc_array(n, sizeof(float));
     w = vni_malloc_array(n, sizeof(float));
-    tmp = vni_malloc_array((size_t)e->n_kept, sizeof(float));
-    if (!mean || !wcol || !energy || !gx || !gy || !c || !w || !tmp)
+    c = vni_calloc_array(n, sizeof(float));
+    tmp = vni_malloc_array(VNI_MAX(n, (size_t)e->n_kept), sizeof(float));
+    if (!st || !sw || !wcol || !gx || !gy || !w || !c || !tmp)
         goto fail;
-    temporal_stats(e, mean, energy);
     edge_links(e, gx, 1, 0, tmp);
     edge_links(e, gy, 0, 1, tmp);
-    if ((ret = solve_c(e, energy, gx, gy, c, w)) < 0 ||
-        (ret = solve_w(e, mean, c, gx, gy, wcol)) < 0)
+    if ((ret = peel(e, st, sw, w, gx, gy, tmp, c)) < 0)
         goto fail;
+    for (int round = 0; round < IRLS_ROUNDS; round++) {
+        regress_sums(e, c, round ? wcol : NULL, st, w);
+        if ((ret = pool(e, st, sw, w, gx, gy, tmp)) < 0)
+            goto fail;
+        fit(e, st, sw, c, wcol);
+    }
     if ((ret = vn_image_alloc(alpha, e->fw, e->fh, 1, VN_F32)) < 0 ||
         (ret = vn_image_alloc(color, e->fw, e->fh, 3, VN_F32)) < 0)
         goto fail;
@@ -318,13 +421,13 @@ fail:
         vn_image_free(alpha);
         vn_image_free(color);
     }
-    vni_free(mean);
+    vni_free(st);
+    vni_free(sw);
     vni_free(wcol);
-    vni_free(energy);
     vni_free(gx);
     vni_free(gy);
-    vni_free(c);
     vni_free(w);
+    vni_free(c);
     vni_free(tmp);
     return ret;
 }
