@@ -135,7 +135,7 @@ static void drop_piece(Prune *p, int i, int64_t least)
         vn_image_row(p->mask, p->y0 + p->queue[k] / p->w)[p->x0 + p->queue[k] % p->w] = 0;
 }
 
-int vni_seg_prune(VnSegmenter *s, VnImage *mask)
+int vni_seg_prune(VnSegmenter *s, VnImage *mask, int cut)
 {
     Prune p = {s->frame, mask, 0, 0, 0, 0, NULL, NULL, NULL, NULL};
     int *hist = NULL, ret = 0;
@@ -155,6 +155,8 @@ int vni_seg_prune(VnSegmenter *s, VnImage *mask)
     if (part_colours(&p, area, hist) < PR_FLAT_SHARE)
         goto fail; /* not a logo of flat colours */
     ret = 1;
+    if (!cut)
+        goto fail;
     for (int y = 0; y < p.h; y++)
         for (int x = 0; x < p.w; x++)
             p.f[y * p.w + x] = in_mask(&p, x, y) && !p.near[cell(colour(&p, x, y))];

@@ -482,6 +482,26 @@ static int rank(const VnSegmenter *s, Cand *c, int nc, int n_points)
     return whole;
 }
 
+/* The full-resolution steps of a candidate's mask. A logo of flat colours: the background
+ * seen between its parts leaves the larger candidate (prune.c), and its outline joins (rim.c);
+ * the larger candidate may carry a caption (caption.c). Returns 1 if a caption was added, 0 if
+ * not, or an error. */
+static int finish_mask(VnSegmenter *s, int kind, VnImage *mask)
+{
+    const int larger = kind == VN_SEGMENT_LARGER;
+    int flat, ret = 0;
+    if (kind == VN_SEGMENT_PART)
+        return 0;
+    if ((flat = vni_seg_prune(s, mask, larger)) < 0 || (larger && (ret = vni_seg_caption(s, mask)) < 0))
+        return flat < 0 ? flat : ret;
+    if (flat) {
+        int r = vni_seg_rim(s, mask);
+        if (r < 0)
+            return r;
+    }
+    return ret;
+}
+
 int vn_segmenter_run(VnSegmenter *s, const VnPrompt *prompts, int n, const VnImage *refine,
                      VnSegmentResult *out)
 {
@@ -521,8 +541,7 @@ int vn_segmenter_run(VnSegmenter *s, const VnPrompt *prompts, int n, const VnIma
         VnSegmentCandidate *oc = &out->c[k];
         if ((ret = vn_image_alloc(&oc->mask, s->frame->width, s->frame->height, 1, VN_U8)) < 0 ||
             (ret = vni_seg_refine_band(s, &p, s->lab[c[k].kind], &c[k].fg, &c[k].bg, oc->mask)) < 0 ||
-            (c[k].kind == VN_SEGMENT_LARGER && ((ret = vni_seg_prune(s, oc->mask)) < 0 ||
-                                                (ret = vni_seg_caption(s, oc->mask)) < 0)))
+            (ret = finish_mask(s, c[k].kind, oc->mask)) < 0)
             goto fail;
         if (k == 0)
             s->captioned = whole && c[k].kind == VN_SEGMENT_LARGER && ret == 1;

@@ -108,8 +108,12 @@ int vni_seg_refine_band(VnSegmenter *s, const VniSegPrompts *p, const uint8_t *l
 int vni_seg_caption(VnSegmenter *s, VnImage *mask);
 
 /* Remove from the full-resolution mask of the larger candidate the solid pieces whose colours
- * none of its flat parts has (prune.c). Returns 1 if the mask is mostly of flat colours (a
- * logo), 0 if not (it is then left alone), or an error. */
-int vni_seg_prune(VnSegmenter *s, VnImage *mask);
+ * none of its flat parts has (prune.c; only with `cut`). Returns 1 if the mask is mostly of
+ * flat colours (a logo), 0 if not (it is then left alone), or an error. */
+int vni_seg_prune(VnSegmenter *s, VnImage *mask, int cut);
+
+/* Add to the full-resolution mask of a logo its thin outline, when one runs along much of its
+ * edge (rim.c). Returns 0 or an error. */
+int vni_seg_rim(VnSegmenter *s, VnImage *mask);
 
 #endif

@@ -1,0 +1,100 @@
+/* A logo's outline: many logos are drawn with a thin dark (or light) rim, a shadow or the blend
+ * with their own backdrop (the Linux "X" keeps a grey fringe from its black backdrop). Such a
+ * rim is neither the logo's fill nor the scene behind it: at full resolution, a pixel just
+ * outside the mask joins it when its colour lies far from every blend of the fill pixel inside
+ * it and the scene pixel two steps further out. A rim runs along much of the logo's edge; when
+ * such pixels are found along only a little of it, they are texture of the scene and nothing
+ * joins. */
+#include "segment/session.h"
+
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+
+/* Colour distance from the blends of fill and scene at which a pixel is rim. */
+#define RIM_STEP 60.0f
+/* Share of the mask's edge pixels that the rim must match in number. */
+#define RIM_COVER 0.2
+/* Pixels of rim width taken. */
+#define RIM_WIDTH 2
+
+/* Distance from colour q to the segment of colours [a, b]. */
+static float blend_dist(const uint8_t *q, const uint8_t *a, const uint8_t *b)
+{
+    float d[3], e[3], dd = 0, de = 0, t;
+    for (int k = 0; k < 3; k++) {
+        d[k] = (float)b[k] - a[k];
+        e[k] = (float)q[k] - a[k];
+        dd += d[k] * d[k];
+        de += d[k] * e[k];
+    }
+    t = dd > 0 ? VNI_CLAMP(de / dd, 0.0f, 1.0f) : 0.0f;
+    float s = 0;
+    for (int k = 0; k < 3; k++)
+        s += (e[k] - t * d[k]) * (e[k] - t * d[k]);
+    return sqrtf(s);
+}
+
+static int set(const VnImage *m, int x, int y)
+{
+    return x >= 0 && y >= 0 && x < m->width && y < m->height && vn_image_row(m, y)[x];
+}
+
+/* Whether the outside pixel (x, y) is rim: seen from an inside 4-neighbour, its colour is no
+ * blend of that fill and the scene two pixels further out. */
+static int is_rim(const VnImage *im, const VnImage *m, int x, int y)
+{
+    static const int dx[4] = {1, -1, 0, 0}, dy[4] = {0, 0, 1, -1};
+    const uint8_t *q = vn_image_row(im, y) + 3 * x;
+    for (int d = 0; d < 4; d++) {
+        int mx = x - dx[d], my = y - dy[d], bx = x + 2 * dx[d], by = y + 2 * dy[d];
+        if (!set(m, mx, my) || bx < 0 || by < 0 || bx >= m->width || by >= m->height || set(m, bx, by))
+            continue;
+        if (blend_dist(q, vn_image_row(im, my) + 3 * mx, vn_image_row(im, by) + 3 * bx) > RIM_STEP)
+            return 1;
+    }
+    return 0;
+}
+
+/* Mark the rim pixels around the mask in `add` (box b, frame coordinates) and count them and
+ * the mask's edge pixels. */
+static void find_rim(const VnImage *im, const VnImage *m, const VniSegBox *b, uint8_t *add, int64_t *n_rim,
+                     int64_t *n_edge)
+{
+    const int w = b->x1 - b->x0 + 1;
+    *n_rim = *n_edge = 0;
+    for (int y = b->y0; y <= b->y1; y++)
+        for (int x = b->x0; x <= b->x1; x++) {
+            int in = set(m, x, y), out_nb = 0;
+            for (int k = 0; k < 9; k++)
+                out_nb |= !set(m, x + k % 3 - 1, y + k / 3 - 1);
+            *n_edge += in && out_nb;
+            add[(y - b->y0) * w + (x - b->x0)] = !in && is_rim(im, m, x, y);
+            *n_rim += add[(y - b->y0) * w + (x - b->x0)];
+        }
+}
+
+int vni_seg_rim(VnSegmenter *s, VnImage *mask)
+{
+    VniSegBox b;
+    int64_t n_rim, n_edge;
+    if (vni_seg_mask_box(mask, &b) == 0)
+        return 0;
+    b = (VniSegBox){VNI_MAX(b.x0 - RIM_WIDTH, 0), VNI_MAX(b.y0 - RIM_WIDTH, 0),
+                    VNI_MIN(b.x1 + RIM_WIDTH, mask->width - 1), VNI_MIN(b.y1 + RIM_WIDTH, mask->height - 1)};
+    const int w = b.x1 - b.x0 + 1;
+    uint8_t *add = vni_malloc_array((size_t)w * (b.y1 - b.y0 + 1), 1);
+    if (!add)
+        return vni_error(s->ctx, -ENOMEM, "segment: out of memory");
+    for (int step = 0; step < RIM_WIDTH; step++) {
+        find_rim(s->frame, mask, &b, add, &n_rim, &n_edge);
+        if (step == 0 && n_rim < RIM_COVER * (double)n_edge)
+            break; /* not along the logo's edge: the scene's texture */
+        for (int y = b.y0; y <= b.y1; y++)
+            for (int x = b.x0; x <= b.x1; x++)
+                if (add[(y - b.y0) * w + (x - b.x0)])
+                    vn_image_row(mask, y)[x] = 255;
+    }
+    vni_free(add);
+    return 0;
+}
