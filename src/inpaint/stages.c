@@ -14,6 +14,9 @@
 /* Hole components no thicker than this (twice the largest distance to their border, in pixels)
  * are interpolated: for thin strokes (text, lines) the membrane is closer than any patch. */
 #define THIN_HOLE 8
+/* Invented texture strays from the membrane by at most this many times the root mean square
+ * detail of the hole's surroundings. */
+#define TEXTURE_BOUND 2.5
 
 /* Split hole into thin components (into `thin`) and the rest (into `thick`); returns the number
  * of thick pixels. Chamfer distances to the border, then a flood fill per 4-connected component. */
@@ -128,6 +131,7 @@ static int texture_over_membrane(const VnContext *ctx, VnImage *rgb, const VnIma
     VnImage *pm = NULL;
     float *blur = NULL;
     double e[2] = {0, 0}, n[2] = {0, 0}, gain;
+    float bound;
     int x0, y0, x1, y1, bw, bh, ret;
     const int r = 3;
     if (!vni_mask_bbox(hole, &x0, &y0, &x1, &y1))
@@ -167,6 +171,8 @@ static int texture_over_membrane(const VnContext *ctx, VnImage *rgb, const VnIma
     /* PatchMatch may copy busier texture than the hole's surroundings have: no stronger than them */
     gain = n[0] > 0 && e[1] > 0 ? sqrt((e[0] / n[0]) / (e[1] / n[1])) : 0.0;
     gain = gain > 1.0 ? 1.0 : gain;
+    /* and no single colour further from the membrane than the surroundings' detail allows */
+    bound = n[0] > 0 ? (float)(TEXTURE_BOUND * sqrt(e[0] / n[0])) : 0.0f;
     for (int y = 0; y < bh; y++) {
         const uint8_t *m = vn_image_row(hole, y0 + y);
         const uint8_t *t = vn_image_row(pm, y0 + y);
@@ -176,7 +182,8 @@ static int texture_over_membrane(const VnContext *ctx, VnImage *rgb, const VnIma
                 continue;
             for (int c = 0; c < 3; c++) {
                 int i = 3 * (x0 + x) + c;
-                float v = o[i] + (float)gain * (t[i] - blur[(y * bw + x) * 3 + c]) + 0.5f;
+                float d = VNI_CLAMP((float)gain * (t[i] - blur[(y * bw + x) * 3 + c]), -bound, bound);
+                float v = o[i] + d + 0.5f;
                 o[i] = (uint8_t)(v <= 0 ? 0 : v >= 255 ? 255 : (int)v);
             }
         }

@@ -9,8 +9,11 @@
 #include "core/resample.h"
 #include "inpaint/compose.h"
 #include "inpaint/distant.h"
+#include "inpaint/layer.h"
 #include "inpaint/propagate.h"
+#include "inpaint/spatial.h"
 #include "inpaint/stages.h"
+#include "inpaint/stale.h"
 #include "track/homography.h"
 
 /* Passes of "propagate, then invent on the frame that lacks most" before falling back. */
@@ -20,6 +23,10 @@
 #define MEMORY 4
 /* A frame with less of it visible than this share gives no motion: links to it are broken. */
 #define MIN_VISIBLE 0.03
+
+/* A pixel moves with another layer than the background when its flow is this far (px, plus a
+ * tenth of the motion) from the camera's. */
+#define MOVING_TOL 0.5f
 
 /* A static mask whose box and margin cover more of the frame than this works on the whole. */
 #define CROP_MAX_SHARE 0.5
@@ -34,6 +41,8 @@ typedef struct Slot {
     VnImage *unknown;    /* working resolution: hole pixels still to fill (empty once done) */
     VnImage *fwd, *bwd;  /* flow to the next and to the previous frame */
     VniSources src;
+    VnImage *membrane;   /* working resolution: small with its hole filled by the membrane */
+    VnImage *invented;   /* working resolution: what of its fill was invented (inpaint/stale.h) */
     double h_next[9];    /* homography to the next frame (fitted on the flow, or predicted) */
     int has_hole, done, emitted;
     int hidden;          /* too little visible to say anything about motion */
@@ -62,6 +71,9 @@ struct VniWindow {
     Slot *slot[256];
     int n;
     VnImage *dil, *unfilled;    /* scratch: full-size dilated mask (cropped), unfilled pixels */
+    const VnImage *membrane[256 + MEMORY]; /* while solving: membranes of the frames to fill */
+    const VnImage *invented[256 + MEMORY]; /* while solving: inventions of the finished frames */
+    VniStaleFrames stale;                  /* while solving: what the stale-fill check reads */
     VniFlowStage *flow;
     double last_h[9];           /* the last fitted pair homography, to predict unfitted ones */
     Memory mem[MEMORY];
@@ -86,6 +98,8 @@ static void slot_free(VniWindow *w, Slot **ps)
     vn_image_free(&s->fwd);
     vn_image_free(&s->bwd);
     vni_sources_free(&s->src);
+    vn_image_free(&s->membrane);
+    vn_image_free(&s->invented);
     vni_freep(ps);
 }
 
@@ -102,6 +116,8 @@ static int slot_alloc(VniWindow *w, Slot **ps)
         (ret = vn_image_alloc(&s->unknown, w->ws, w->hs, 1, VN_U8)) < 0 ||
         (ret = vn_image_alloc(&s->fwd, w->ws, w->hs, 2, VN_F32)) < 0 ||
         (ret = vn_image_alloc(&s->bwd, w->ws, w->hs, 2, VN_F32)) < 0 ||
+        (ret = vn_image_alloc(&s->membrane, w->ws, w->hs, 3, VN_U8)) < 0 ||
+        (ret = vn_image_alloc(&s->invented, w->ws, w->hs, 1, VN_U8)) < 0 ||
         (ret = vni_sources_alloc(&s->src, w->ws, w->hs)) < 0) {
         slot_free(w, &s);
         return ret;
@@ -228,6 +244,11 @@ static int link_slots(VniWindow *w, Slot *a, Slot *b)
             return ret;
         if (!a->broken && vni_homography_from_flow(a->fwd, b->bwd, a->hole_s, b->hole_s, a->h_next) == 0)
             memcpy(w->last_h, a->h_next, sizeof(w->last_h));
+        /* inside the holes, the background's motion */
+        if (!a->broken && vni_homography_invert(a->h_next, inv) == 0 &&
+            ((ret = vni_complete_flow_background(w->ctx, a->fwd, a->hole_s, a->h_next, MOVING_TOL)) < 0 ||
+             (ret = vni_complete_flow_background(w->ctx, b->bwd, b->hole_s, inv, MOVING_TOL)) < 0))
+            return ret;
     }
     if (vni_homography_invert(a->h_next, inv) < 0)
         vni_homography_identity(inv);
@@ -255,6 +276,9 @@ static int prepare_slot(VniWindow *w, Slot *s, const VnImage *mask)
         vn_image_copy(s->hole_s, s->unknown);
     vn_image_copy(s->unknown, s->hole_s);
     s->done = !s->has_hole;
+    vn_image_copy(s->membrane, s->small);
+    if (s->has_hole && (ret = vni_fill_harmonic(w->ctx, s->membrane, s->hole_s)) < 0)
+        return ret;
     s->hidden = vni_mask_bbox(s->hole_s, &(int){0}, &(int){0}, &(int){0}, &(int){0}) >
                 (int64_t)((1.0 - MIN_VISIBLE) * w->ws * w->hs);
     return 0;
@@ -268,6 +292,8 @@ static int finish_slot(VniWindow *w, int t, VnImage *const *full, const VnImage 
     int ret = vni_compose_full(w->ctx, full, unknown, t, s->hole, &s->src, s->small, 1);
     if (ret < 0)
         return ret;
+    vni_mark_invented(&w->stale, t, s->hole_s, &s->src, s->invented);
+    w->invented[t] = s->invented;
     s->done = 1;
     memset(s->unknown->data, 0, (size_t)s->unknown->stride * s->unknown->height);
     return 0;
@@ -328,11 +354,26 @@ static int64_t fill_distant(VniWindow *w, int t, VnImage **small, const VnImage 
     for (int seen = 1; seen >= 0 && left > 0; seen--) {
         int n = candidates(w, t, small, unknown, seen, cand);
         int64_t got = vni_distant_sources(small[t], unknown[t], w->unfilled, cand, n, &src[t]);
+        if (got >= 0)
+            got = vni_drop_stale_sources(&w->stale, t, &src[t]);
         if (got < 0)
             return got;
         left = vni_compose_small(w->ctx, small, unknown, t, &src[t], w->unfilled);
     }
     return left;
+}
+
+/* Follow the flow chains for every frame of the window, and drop the sources of unfinished
+ * frames whose fill is stale (inpaint/stale.h). */
+static int propagate_checked(VniWindow *w, const VnImage **unknown, const VnImage **fwd, const VnImage **bwd,
+                             VniSources *src)
+{
+    int ret = vni_propagate(w->ctx, w->n, unknown, fwd, bwd, src, NULL);
+    for (int t = 0; t < w->n && ret >= 0; t++) {
+        int64_t d = w->slot[t]->done ? 0 : vni_drop_stale_sources(&w->stale, t, &src[t]);
+        ret = d < 0 ? (int)d : 0;
+    }
+    return ret;
 }
 
 /* Propagate, compose at working resolution, and return the frame before `end` that lacks most
@@ -342,7 +383,7 @@ static int propagate_pass(VniWindow *w, const VnImage **unknown, const VnImage *
 {
     int64_t most = 0;
     int best = -1, ret;
-    if ((ret = vni_propagate(w->ctx, w->n, unknown, fwd, bwd, src, NULL)) < 0)
+    if ((ret = propagate_checked(w, unknown, fwd, bwd, src)) < 0)
         return ret;
     for (int t = 0; t < end; t++) {
         int64_t c;
@@ -373,13 +414,17 @@ static int solve(VniWindow *w, int end)
         bwd[t] = t > 0 && w->slot[t - 1]->broken ? NULL : s->bwd;
         small[t] = s->small;
         full[t] = s->rgb;
+        w->membrane[t] = s->has_hole ? s->membrane : NULL;
+        w->invented[t] = s->done && s->has_hole ? s->invented : NULL;
         src[t] = s->src;
     }
     /* memory frames come after the window's; they are sampled at working resolution */
     for (int i = 0; i < w->n_mem; i++) {
         unknown[w->n + i] = w->mem[i].hole;
+        w->membrane[w->n + i] = w->invented[w->n + i] = NULL;
         small[w->n + i] = full[w->n + i] = w->mem[i].small;
     }
+    w->stale = (VniStaleFrames){(const VnImage *const *)small, unknown, w->invented, w->membrane};
     for (int pass = 0; pass < MAX_KEYFRAMES; pass++) {
         if ((t = propagate_pass(w, unknown, fwd, bwd, src, small, end)) < 0) {
             ret = t == -1 ? 0 : t;
@@ -394,7 +439,7 @@ static int solve(VniWindow *w, int end)
             (ret = finish_slot(w, t, full, unknown)) < 0)
             return ret;
     }
-    if (ret < 0 || (ret = vni_propagate(w->ctx, w->n, unknown, fwd, bwd, src, NULL)) < 0)
+    if (ret < 0 || (ret = propagate_checked(w, unknown, fwd, bwd, src)) < 0)
         return ret;
     for (t = 0; t < end; t++) {
         if (w->slot[t]->done)

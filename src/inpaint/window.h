@@ -2,11 +2,13 @@
  * The temporal inpainting engine over a sliding window of frames (the "fill" method):
  *
  *   frames stream in → each gets its dilated full-resolution hole, a working-resolution copy
- *   and hole, and flows to its neighbour → when the window is full it is solved: flow chains
- *   give every hole pixel its sources in the past and future; what no frame ever saw is invented
- *   by PatchMatch on the frame that lacks the most and spread from there along the flow; each
- *   frame is then composed at full resolution and blended in the gradient domain → frames go out
- *   in order. The last frames of a window stay as finished anchors of the next one, so that the
+ *   and hole, and flows to its neighbour, completed inside the holes with the background's
+ *   motion (inpaint/layer.h) → when the window is full it is solved: flow chains give every hole
+ *   pixel its sources in the past and future; what no frame ever saw is invented by PatchMatch
+ *   on the frame that lacks the most, from the background layer, and spread from there along the
+ *   flow; a frame whose invented fill no longer matches its surroundings drops it and is filled
+ *   afresh (inpaint/stale.h); each frame is then composed at full resolution and blended in the
+ *   gradient domain → frames go out in order. The last frames of a window stay as finished anchors of the next one, so that the
  *   fill carries over without a seam in time. Memory: one window of frames, whatever the length.
  */
 #ifndef VANISH_INPAINT_WINDOW_H
