@@ -37,6 +37,8 @@
 #define DD_HI 0.1f          /* ... and from which it is not (rough, noisy pictures) */
 #define PEEL_ALPHA 0.04f    /* α under which a border pixel of the region is taken as picture */
 #define PEEL_ROUNDS 8       /* pixels peeled off a region drawn too large, at most */
+#define REACH_EPS 0.01f     /* pull to 0 of the border samples' reach, per pixel */
+#define REACH_MIN 0.3f      /* reach under which a part of the overlay is taken as opaque */
 #define IRLS_ROUNDS 5       /* fits, the first unweighted */
 
 enum { S_N, S_JJ, S_IJ, S_DD, S_J, S_I = S_J + 3, N_STATS = S_I + 3 }; /* the regression's sums */
@@ -383,6 +385,30 @@ fail:
     return ret;
 }
 
+/*
+ * Parts of the overlay that no border sample reaches (a part inside another, behind an edge of
+ * the overlay's own: the fit there only leaks in through the cut links) are taken as opaque
+ * (c = 0), for the fill rather than a guessed un-blending: the reach of the border samples is
+ * the border indicator w spread along the overlay against a small pull to 0 everywhere.
+ */
+static int mark_unreached(const VniOverlayEst *e, const float *w, const float *gx,
+                          const float *gy, float *c, float *reach, float *wt)
+{
+    const size_t n = (size_t)e->bw * e->bh;
+    int ret;
+    for (size_t i = 0; i < n; i++) {
+        wt[i] = w[i] + REACH_EPS;
+        reach[i] = w[i];
+    }
+    if ((ret = vni_overlay_smooth(reach, w, wt, gx, gy, e->in, e->bw, e->bh, LAMBDA_C, 0,
+                                  0.0f)) < 0)
+        return ret;
+    for (size_t i = 0; i < n; i++)
+        if (e->in[i] && reach[i] < REACH_MIN)
+            c[i] = 0.0f;
+    return 0;
+}
+
 int vni_overlay_solve(VniOverlayEst *e, VnImage **alpha, VnImage **color)
 {
     const size_t n = (size_t)e->bw * e->bh;
@@ -412,6 +438,8 @@ int vni_overlay_solve(VniOverlayEst *e, VnImage **alpha, VnImage **color)
             goto fail;
         fit(e, st, sw, c, wcol);
     }
+    if ((ret = mark_unreached(e, w, gx, gy, c, st, st + n)) < 0)
+        goto fail;
     if ((ret = vn_image_alloc(alpha, e->fw, e->fh, 1, VN_F32)) < 0 ||
         (ret = vn_image_alloc(color, e->fw, e->fh, 3, VN_F32)) < 0)
         goto fail;
