@@ -89,26 +89,39 @@ static int64_t coarse_footprint(VnContext *ctx, const char *input, VnImage **mas
 int64_t vn_overlay_detect_file(VnContext *ctx, const char *input, const VnOverlaySettings *s,
                                VnImage **mask)
 {
-    VnImage *region = NULL, *alpha = NULL, *color = NULL;
+    VnImage *region = NULL, *near = NULL, *alpha = NULL, *color = NULL;
     int64_t ret;
     if (!ctx || !input || !s || !mask)
         return -EINVAL;
     *mask = NULL;
     if ((ret = coarse_footprint(ctx, input, mask)) <= 0)
         goto fail;
-    /* pass 2: α on the coarse footprint grown by 2, the footprint where α is visible */
+    /* pass 2: α on the coarse footprint grown by 2, the footprint where α is visible, within a
+     * pixel of the coarse one (where the picture never moved α says nothing: it is taken as
+     * opaque, and would add the 2 pixels all round) */
     if ((ret = vn_image_alloc(&region, (*mask)->width, (*mask)->height, 1, VN_U8)) < 0 ||
-        (ret = vni_mask_dilate(ctx, region, *mask, 2)) < 0) {
+        (ret = vn_image_alloc(&near, (*mask)->width, (*mask)->height, 1, VN_U8)) < 0 ||
+        (ret = vni_mask_dilate(ctx, region, *mask, 2)) < 0 ||
+        (ret = vni_mask_dilate(ctx, near, *mask, 1)) < 0) {
         ret = vni_error(ctx, (int)ret, "%s: %s", input, vn_strerror((int)ret));
         goto fail;
     }
     if ((ret = vn_overlay_estimate_file(ctx, input, region, s, &alpha, &color)) < 0)
         goto fail;
-    ret = vn_overlay_refine_mask(ctx, *mask, alpha, s);
+    if ((ret = vn_overlay_refine_mask(ctx, *mask, alpha, s)) < 0)
+        goto fail;
+    ret = 0;
+    for (int y = 0; y < (*mask)->height; y++)
+        for (int x = 0; x < (*mask)->width; x++) {
+            uint8_t *v = vn_image_row(*mask, y) + x;
+            *v = *v && vn_image_row(near, y)[x] ? 255 : 0;
+            ret += *v != 0;
+        }
 fail:
     if (ret < 0)
         vn_image_free(mask);
     vn_image_free(&region);
+    vn_image_free(&near);
     vn_image_free(&alpha);
     vn_image_free(&color);
     return ret;
