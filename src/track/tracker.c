@@ -17,6 +17,10 @@
 
 #define MAX_KEY_PTS 150
 #define MAX_MATCH_PTS 120
+#define MAX_TEMPLATE_PTS 4000
+#define NCC_HOLD 0.6f    /* least NCC with the keyframe for auto mode to hold a pose unregistered */
+#define NCC_REG 0.9f     /* least NCC for auto mode to take a registration that the motion did not predict */
+#define AGREE_EPS 0.01f  /* a new pose must beat the keyframe's or the last one by this much */
 
 typedef struct Obj {
     int id;
@@ -27,6 +31,7 @@ typedef struct Obj {
     VniPt *kpts;
     int nk;
     VniRigid rig;
+    VniTemplate tpl;           /* the keyframe inside the mask, to check poses */
     int rigid_on, rigid_last, lost, since_refresh;
     int vx, vy;                /* last frame's translation, the prediction of the next */
 } Obj;
@@ -113,6 +118,7 @@ static void obj_free(Obj *o)
     vn_image_free(&o->key);
     vn_image_free(&o->prev);
     vni_free(o->kpts);
+    vni_template_free(&o->tpl);
 }
 
 static void memset_mask(VnImage *m)
@@ -193,16 +199,18 @@ static int obj_init(VnTracker *t, Obj *o, int id)
         o->kpts[i].x += (float)b.x0, o->kpts[i].y += (float)b.y0;
     vni_homography_identity(o->rig.H);
     o->rigid_on = t->s.mode != VN_TRACK_DEFORM;
-    return 0;
+    return o->rigid_on ? vni_template_init(&o->tpl, t->grey, o->key, MAX_TEMPLATE_PTS) : 0;
 }
 
-/* 1 if H and G put the corners of box r within max(4, a tenth of its diagonal) of each other. */
-static int homographies_agree(const double H[9], const double G[9], VniRect r)
+/* 1 if H and G put the corners of box r within tol of each other (tol 0: max(4, a tenth of its
+ * diagonal)). */
+static int homographies_agree(const double H[9], const double G[9], VniRect r, float tol)
 {
     VniPt c[4] = {{(float)r.x0, (float)r.y0}, {(float)r.x1, (float)r.y0}, {(float)r.x0, (float)r.y1},
                   {(float)r.x1, (float)r.y1}};
     VniPt p[4], q[4];
-    float tol = fmaxf(4.0f, 0.1f * hypotf((float)(r.x1 - r.x0), (float)(r.y1 - r.y0)));
+    if (tol <= 0)
+        tol = fmaxf(4.0f, 0.1f * hypotf((float)(r.x1 - r.x0), (float)(r.y1 - r.y0)));
     vni_homography_apply(H, c, p, 4);
     vni_homography_apply(G, c, q, 4);
     for (int i = 0; i < 4; i++)
@@ -238,25 +246,80 @@ static int warp_key_mask(VnTracker *t, Obj *o)
     return vni_warp_mask(t->ctx, &v, o->key, Hv);
 }
 
-/* The rigid answer for this frame if the object moves rigidly: 1 with t->cut set, else 0. */
-static int rigid_step(VnTracker *t, Obj *o, const double Hpc[9])
+/* A candidate pose of a rigid object: its homography, how well the keyframe matches the frame
+ * there, and whether it may be taken in auto mode. */
+typedef struct Pose {
+    double H[9];
+    float ncc, agree;    /* the correlation (for thresholds) and the agreeing fraction (to rank) */
+    int usable;
+} Pose;
+
+/* Register the keyframe to the frame from the prediction H_pred into *p. */
+static int register_from(VnTracker *t, Obj *o, const double H_pred[9], Pose *p, int *ok)
 {
-    double Hpred[9];
-    int ret;
+    int ret = vni_rigid_register(t->ctx, t->key_grey, o->kpts, o->nk, t->grey, &t->cur, H_pred, &o->rig);
+    memcpy(p->H, o->rig.H, sizeof(p->H));
+    p->ncc = vni_template_ncc(&o->tpl, t->grey, p->H, &p->agree);
+    *ok = o->rig.ok;
+    return ret;
+}
+
+/* The pose of a rigid object in this frame, o->rig.H on entry being its pose in the last one:
+ * holding that pose, the keyframe's pose, and the registrations from the motion's prediction and
+ * from the last pose, the one where most of the keyframe's samples agree with the frame; but the
+ * keyframe's pose, then the last one, are kept while they are within AGREE_EPS of the best, so that
+ * a static object stays exactly put and a pose that slipped comes back. Returns 1 with the
+ * pose in o->rig.H when one may be taken, else 0 with o->rig.H unchanged. */
+static int choose_pose(VnTracker *t, Obj *o, const double Hpc[9])
+{
+    Pose c[4];
+    int ret, ok, best = -1, forced = t->s.mode == VN_TRACK_RIGID, checked = o->tpl.n > 0;
     VniRect kb = grown_box(o->key, 0);
+    double Hpred[9];
+    memcpy(c[0].H, o->rig.H, sizeof(c[0].H));
+    vni_homography_identity(c[1].H);
     vni_homography_mul(Hpc, o->rig.H, Hpred);
-    double Hkeep[9];
-    memcpy(Hkeep, o->rig.H, sizeof(Hkeep));
-    if ((ret = vni_rigid_register(t->ctx, t->key_grey, o->kpts, o->nk, t->grey, &t->cur, Hpred, &o->rig)) < 0)
+    for (int i = 0; i < 2; i++)
+        c[i].ncc = vni_template_ncc(&o->tpl, t->grey, c[i].H, &c[i].agree);
+    if ((ret = register_from(t, o, Hpred, &c[2], &ok)) < 0)
         return ret;
     /* a homography fitted to few points can agree with itself and be wrong: in auto mode it must
      * also land near where the frame-to-frame motion predicts */
-    if (o->rig.ok && t->s.mode != VN_TRACK_RIGID && !homographies_agree(o->rig.H, Hpred, kb))
-        o->rig.ok = 0;
-    if (!o->rig.ok && t->s.mode != VN_TRACK_RIGID) {
-        memcpy(o->rig.H, Hkeep, sizeof(Hkeep));
-        return 0;
+    c[2].usable = forced || (ok && homographies_agree(c[2].H, Hpred, kb, 0));
+    c[3].usable = 0;
+    c[3].ncc = -1, c[3].agree = 0;
+    /* the registration from the last pose, when the prediction's did not clearly move the object
+     * somewhere better than where it was */
+    if (checked && !(c[2].usable && c[2].agree > c[0].agree + 0.05f) && !homographies_agree(Hpred, c[0].H, kb, 0.5f)) {
+        if ((ret = register_from(t, o, c[0].H, &c[3], &ok)) < 0)
+            return ret;
+        c[3].usable = forced || (ok && c[3].ncc >= NCC_REG);
     }
+    /* in auto mode a pose is held only if it explains the frame as well as any registration */
+    for (int i = 0; i < 2; i++)
+        c[i].usable = checked && (forced || (c[i].ncc >= NCC_HOLD && c[i].agree + AGREE_EPS >= fmaxf(c[2].agree, c[3].agree)));
+    for (int i = 0; i < 4; i++)
+        if (c[i].usable && (best < 0 || c[i].agree > c[best].agree))
+            best = i;
+    if (best < 0)
+        return 0;
+    /* the keyframe's pose first, then the last one, while they are within AGREE_EPS of the best */
+    for (int i = 1; i >= 0; i--)
+        if (c[i].usable && c[i].agree + AGREE_EPS >= c[best].agree) {
+            best = i;
+            break;
+        }
+    memcpy(o->rig.H, c[best].H, sizeof(o->rig.H));
+    return 1;
+}
+
+/* The rigid answer for this frame if the object moves rigidly: 1 with t->cut set, else 0. */
+static int rigid_step(VnTracker *t, Obj *o, const double Hpc[9])
+{
+    int ret;
+    VniRect kb = grown_box(o->key, 0);
+    if ((ret = choose_pose(t, o, Hpc)) <= 0)
+        return ret;
     if (vni_homography_near_identity(o->rig.H, kb, 0.5))
         vni_homography_identity(o->rig.H);
     if ((ret = warp_key_mask(t, o)) < 0)

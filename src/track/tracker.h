@@ -112,4 +112,27 @@ int vni_rigid_register(const VnContext *ctx, const VnImage *key, const VniPt *kp
 /* 1 if H moves every corner of rect r by less than tol pixels. */
 int vni_homography_near_identity(const double H[9], VniRect r, double tol);
 
+/* ---- rigid_check.c ---- */
+
+/* Grey values of the keyframe sampled inside an object's mask. */
+typedef struct VniTemplate {
+    int n;               /* 0: too few or too flat to check anything */
+    VniPt *p;            /* keyframe positions */
+    float *v;            /* keyframe grey values */
+} VniTemplate;
+
+/* Sample grey (VN_F32) at the pixels of mask (non-zero) whose 4 neighbours are also set, at most
+ * max_pts of them on a regular grid. 0 or -ENOMEM. */
+int vni_template_init(VniTemplate *tp, const VnImage *grey, const VnImage *mask, int max_pts);
+
+#define VNI_TEMPLATE_TOL 10.0f
+
+/* Normalised cross-correlation (-1..1) of the template with cur (grey VN_F32) mapped by the
+ * keyframe → frame homography H; -1 when it cannot be measured. *agree gets the fraction of the
+ * samples within VNI_TEMPLATE_TOL grey levels of the frame: unlike the correlation, it is not
+ * swayed by the part of the mask that shows a changing background. */
+float vni_template_ncc(const VniTemplate *tp, const VnImage *cur, const double H[9], float *agree);
+
+void vni_template_free(VniTemplate *tp);
+
 #endif

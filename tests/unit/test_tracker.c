@@ -257,6 +257,67 @@ static void static_logo(void **state)
     }
 }
 
+/* A flat-coloured logo of thin rings (like the demo's OpenCV logo): its only corners are on
+ * edges against the background. */
+static int rings_at(int x, int y)
+{
+    static const int c[3][2] = {{160, 80}, {140, 112}, {180, 112}};
+    for (int k = 0; k < 3; k++) {
+        int dx = x - c[k][0], dy = y - c[k][1], d2 = dx * dx + dy * dy;
+        if (d2 <= 14 * 14 && d2 >= 7 * 7 && !(dy > 0 && abs(dx) < 4))
+            return k + 1;
+    }
+    return y >= 134 && y < 146 && x >= 130 && x < 190 && (x - 130) % 8 < 2;
+}
+
+/* A flat opaque logo of thin rings and letters over a zooming, panning textured background,
+ * with noise, its keyframe mask 2 px wider than the logo: the mask must stay put exactly, forced
+ * rigid or chosen. */
+static void static_rings(void **state)
+{
+    static const uint8_t col[4][3] = {{20, 20, 20}, {230, 50, 60}, {80, 210, 90}, {40, 120, 240}};
+    (void)state;
+    for (int mode = VN_TRACK_AUTO; mode <= VN_TRACK_RIGID; mode++) {
+        Clip c;
+        VnTrackSettings s;
+        VnImage *key = NULL;
+        vn_track_default_settings(&s);
+        s.mode = mode;
+        clip_open(&c, 320, 240);
+        assert_int_equal(vn_image_alloc(&key, 320, 240, 1, VN_U8), 0);
+        for (int t = 0; t < 24; t++) {
+            float z = 1.0f + 0.03f * (float)t, px = 3.0f * (float)t;
+            for (int y = 0; y < 240; y++) {
+                uint8_t *p = vn_image_row(c.rgb, y), *m = vn_image_row(c.gt, y);
+                for (int x = 0; x < 320; x++) {
+                    int r = rings_at(x, y);
+                    texel(p + 3 * x, (x - 160) / z + 160 + px, (y - 100) / z + 100, BG, 110, 1);
+                    if (r)
+                        memcpy(p + 3 * x, col[r == 1 && y >= 134 ? 0 : r], 3);
+                    for (int k = 0; k < 3; k++)
+                        p[3 * x + k] = (uint8_t)VNI_CLAMP(p[3 * x + k] + (int)(hash2(x, y, 99u + (uint32_t)t) * 7) - 3, 0, 255);
+                    m[x] = 0;
+                    for (int dy = -2; dy <= 2 && !m[x]; dy++)
+                        for (int dx = -2; dx <= 2 && !m[x]; dx++)
+                            m[x] = (uint8_t)(rings_at(x + dx, y + dy) != 0);
+                }
+            }
+            if (t == 0) {
+                assert_int_equal(vn_tracker_open(ctx, &c.t, c.rgb, c.gt, &s), 0);
+                vn_image_copy(key, c.gt);
+                continue;
+            }
+            assert_int_equal(vn_tracker_step(c.t, c.rgb, c.out), 0);
+            if (getenv("TRACK_DEBUG"))
+                printf("  rings mode %d t %d IoU %.4f rigid %d\n", mode, t, iou(c.out, key, 1), vn_tracker_rigid(c.t, 1));
+            for (int y = 0; y < 240; y++)
+                assert_memory_equal(vn_image_row(c.out, y), vn_image_row(key, y), 320);
+        }
+        vn_image_free(&key);
+        clip_close(&c);
+    }
+}
+
 /* An object that leaves the frame and comes back. */
 static void exit_and_return(void **state)
 {
@@ -376,6 +437,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(deformable), cmocka_unit_test(rigid_logo), cmocka_unit_test(static_logo),
+        cmocka_unit_test(static_rings),
         cmocka_unit_test(exit_and_return), cmocka_unit_test(two_objects), cmocka_unit_test(handover),
         cmocka_unit_test(bad_arguments),
     };
