@@ -41,7 +41,7 @@
 #define REACH_MIN 0.3f      /* reach under which a part of the overlay is taken as opaque */
 #define IRLS_ROUNDS 5       /* fits, the first unweighted */
 
-enum { S_N, S_JJ, S_IJ, S_II, S_DD, S_J, S_I = S_J + 3, N_STATS = S_I + 3 }; /* the regression's sums */
+enum { S_N, S_JJ, S_IJ, S_DD, S_J, S_I = S_J + 3, N_STATS = S_I + 3 }; /* the regression's sums */
 
 struct VniOverlayEst {
     const VnContext *ctx;
@@ -227,7 +227,6 @@ static void regress_sums(const VniOverlayEst *e, const float *c, const float *wc
                 st[S_JJ * n + i] += om * j[ch] * j[ch];
                 st[S_DD * n + i] += om * (j[ch] - j2[ch]) * (j[ch] - j2[ch]);
                 st[S_IJ * n + i] += om * j[ch] * v[ch];
-                st[S_II * n + i] += om * (float)v[ch] * v[ch];
                 st[(S_J + ch) * n + i] += om * j[ch];
                 st[(S_I + ch) * n + i] += om * v[ch];
             }
@@ -259,31 +258,25 @@ static int pool(const VniOverlayEst *e, float *st, float *sw, const float *w, co
 }
 
 /* c = 1 − α at pixel i from the pooled sums: cov(I, Ĵ)/var(Ĵ), pulled toward C_PRIOR where
- * the picture hardly varies, and at most the ratio of the spreads of I and Ĵ. Ĵ is the picture one pixel away, whose correlation with the picture
+ * the picture hardly varies. Ĵ is the picture one pixel away, whose correlation with the picture
  * under the border is 1 − dd/var(Ĵ) (dd: half the mean square change over one pixel, measured
  * just outside): on smooth pictures var(Ĵ) − dd undoes that loss; on rough ones the measure is
  * not trusted and the loss not undone. */
 static float fit_c(const float *st, size_t n, size_t i)
 {
-    float sn = st[S_N * n + i], var, cov, dd, vi, c;
+    float sn = st[S_N * n + i], var, cov, dd;
     if (sn <= 1e-6f)
         return 1.0f;
     var = st[S_JJ * n + i] / sn;
     dd = 0.5f * st[S_DD * n + i] / sn;
     cov = st[S_IJ * n + i] / sn;
-    vi = st[S_II * n + i] / sn;
     for (int ch = 0; ch < 3; ch++) {
         float mj = st[(S_J + ch) * n + i] / sn, mi = st[(S_I + ch) * n + i] / sn;
         var -= mj * mj;
         cov -= mj * mi;
-        vi -= mi * mi;
     }
     var -= dd * VNI_CLAMP(DD_HI - dd / VNI_MAX(var, 1e-3f), 0.0f, DD_HI - DD_LO) / (DD_HI - DD_LO);
-    var = VNI_MAX(var, 0.0f);
-    c = (cov + VAR_PRIOR * C_PRIOR) / (var + VAR_PRIOR);
-    /* I varies c times as much as J: an overlay under which I hardly varies is opaque */
-    c = VNI_MIN(c, sqrtf((VNI_MAX(vi, 0.0f) + VAR_PRIOR * C_PRIOR * C_PRIOR) / (var + VAR_PRIOR)));
-    return VNI_CLAMP(c, 0.0f, 1.0f);
+    return VNI_CLAMP((cov + VAR_PRIOR * C_PRIOR) / (VNI_MAX(var, 0.0f) + VAR_PRIOR), 0.0f, 1.0f);
 }
 
 /* The fit per pixel of the region: c from st, W = (mean(I) − c·mean(Ĵ))/α from sw. */
