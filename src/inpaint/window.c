@@ -228,6 +228,20 @@ void vni_window_close(VniWindow **pw)
     vni_freep(pw);
 }
 
+/* Whether two holes are the same (a static mask: a logo), but for 1% of their union. */
+static int same_hole(const VnImage *a, const VnImage *b)
+{
+    int64_t both = 0, one = 0;
+    for (int y = 0; y < a->height; y++) {
+        const uint8_t *p = vn_image_row(a, y), *q = vn_image_row(b, y);
+        for (int x = 0; x < a->width; x++) {
+            both += p[x] && q[x];
+            one += !p[x] != !q[x];
+        }
+    }
+    return both > 0 && 100 * one <= both + one;
+}
+
 /*
  * Flows between consecutive slots a → b and b → a, when either has a hole; the homography a → b
  * fitted on them (else predicted as the last one fitted: the camera keeps its motion); the
@@ -244,8 +258,8 @@ static int link_slots(VniWindow *w, Slot *a, Slot *b)
             return ret;
         if (!a->broken && vni_homography_from_flow(a->fwd, b->bwd, a->hole_s, b->hole_s, a->h_next) == 0)
             memcpy(w->last_h, a->h_next, sizeof(w->last_h));
-        /* inside the holes, the background's motion */
-        if (!a->broken && vni_homography_invert(a->h_next, inv) == 0 &&
+        /* inside a static hole, the background's motion */
+        if (!a->broken && same_hole(a->hole_s, b->hole_s) && vni_homography_invert(a->h_next, inv) == 0 &&
             ((ret = vni_complete_flow_background(w->ctx, a->fwd, a->hole_s, a->h_next, MOVING_TOL)) < 0 ||
              (ret = vni_complete_flow_background(w->ctx, b->bwd, b->hole_s, inv, MOVING_TOL)) < 0))
             return ret;
