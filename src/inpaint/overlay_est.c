@@ -38,7 +38,7 @@
 #define PEEL_ALPHA 0.04f    /* α under which a border pixel of the region is taken as picture */
 #define PEEL_ROUNDS 8       /* pixels peeled off a region drawn too large, at most */
 #define REACH_EPS 0.01f     /* pull to 0 of the border samples' reach, per pixel */
-#define REACH_MIN 0.3f      /* reach under which a part of the overlay is taken as opaque */
+#define REACH_MIN 0.05f     /* reach under which a part of the overlay is taken as opaque */
 #define IRLS_ROUNDS 5       /* fits, the first unweighted */
 
 enum { S_N, S_JJ, S_IJ, S_DD, S_J, S_I = S_J + 3, N_STATS = S_I + 3 }; /* the regression's sums */
