@@ -20,10 +20,13 @@ ff -f lavfi -i "$pan" -frames:v 60 -c:v ffv1 "$T/clean.mkv"
 ff -i "$T/logo.mkv" "$T/in-%05d.png"
 ff -f lavfi -i color=black:s=320x240 -vf "drawbox=x=200:y=30:w=80:h=40:color=white:t=fill" -frames:v 1 "$T/mask.png"
 
-# Detection.
+# Detection. overlap A B: pixels white in both masks.
+overlap() {
+    ff -i "$1" -i "$2" -lavfi "[0]format=gray[a];[1]format=gray[b];[a][b]blend=all_mode=multiply,format=gray" \
+        -f rawvideo - | od -An -v -tu1 | tr -s ' ' '\n' | grep -c '^255$'
+}
 if "$VANISH" detect-overlay -q "$T/logo.mkv" -o "$T/found.png"; then
-    inter=$(ff -i "$T/found.png" -i "$T/mask.png" -lavfi "[0]format=gray[a];[1]format=gray[b];[a][b]blend=all_mode=multiply,format=gray" \
-              -f rawvideo - | od -An -v -tu1 | tr -s ' ' '\n' | grep -c '^255$')
+    inter=$(overlap "$T/found.png" "$T/mask.png")
     [ "$inter" -ge 1600 ] && ok "detect-overlay: $inter of 3200 logo pixels" || fail "detect-overlay: $inter of 3200 logo pixels"
 else
     fail "detect-overlay on the logo clip"
@@ -70,8 +73,7 @@ ff -f lavfi -i "$still" -f lavfi -i "$card" -filter_complex "[0][1]overlay=x='n*
 ff -f lavfi -i color=black:s=320x240 -vf "drawbox=x=200:y=40:w=60:h=30:color=white:t=fill" -frames:v 1 "$T/still-mask.png"
 count255() { ff -i "$1" -vf format=gray -f rawvideo - | od -An -v -tu1 | tr -s ' ' '\n' | grep -c '^255$'; }
 if "$VANISH" detect-overlay -q "$T/still-logo.mkv" -o "$T/still-found.png"; then
-    inter=$(ff -i "$T/still-found.png" -i "$T/still-mask.png" -lavfi "[0]format=gray[a];[1]format=gray[b];[a][b]blend=all_mode=multiply,format=gray" \
-              -f rawvideo - | od -An -v -tu1 | tr -s ' ' '\n' | grep -c '^255$')
+    inter=$(overlap "$T/still-found.png" "$T/still-mask.png")
     found=$(count255 "$T/still-found.png")
     iou=$(awk -v i="$inter" -v f="$found" 'BEGIN { printf "%.3f", i / (f + 1800 - i) }')
     gt "$iou" 0.92 && ok "detect-overlay, opaque logo over a still picture: IoU $iou" ||
