@@ -19,6 +19,9 @@
 /* A patch contrasts with its rim when this share of its rim differs by more than CAP_STEP. */
 #define CAP_STEP 18
 #define CAP_RIM_SHARE 0.6
+/* Long side of a standard-definition frame: a larger frame may be one upscaled, whose edges
+ * blur over about (long side / this) pixels. */
+#define CAP_SD_SIDE 640.0
 /* Patches closer than this in colour (per channel) are of one caption colour. */
 #define CAP_SAME 18
 #define CAP_MAX_COLOURS 64
@@ -49,6 +52,7 @@ typedef struct Caption {
     double col[CAP_MAX_COLOURS][3];
     int nc;
     int64_t mask_area;
+    int reach;          /* pixels beyond a patch in which its rim step is looked for */
     int gx0, gy0, gx1, gy1; /* the mask's box, frame pixels */
 } Caption;
 
@@ -129,28 +133,42 @@ static int cut_patches(Caption *c)
     return 0;
 }
 
+/* Whether a pixel within `reach` steps of rim pixel i (region coordinates x, y) in direction
+ * (dx, dy) differs from colour m by more than CAP_STEP: an upscaled frame blurs a letter's edge
+ * over a few pixels, and the step is then found a little further out. */
+static int steps_away(const Caption *c, int x, int y, int dx, int dy, const double *m)
+{
+    for (int r = 0; r < c->reach; r++, x += dx, y += dy) {
+        if (x < 0 || y < 0 || x >= c->w || y >= c->h || c->lab[y * c->w + x] == -1)
+            return 0;
+        if (differs(pix(c, y * c->w + x), m, CAP_STEP))
+            return 1;
+    }
+    return 0;
+}
+
 /* Rim statistics of every patch: its 4-neighbours in other patches, and how many of them
  * step away from its colour; a patch next to the mask is part of it, not a letter. */
 static void measure_rims(Caption *c)
 {
+    static const int dx[4] = {-1, 1, 0, 0}, dy[4] = {0, 0, -1, 1};
     for (int y = 0; y < c->h; y++)
         for (int x = 0; x < c->w; x++) {
             const int i = y * c->w + x, a = c->lab[i];
-            const int nb[4] = {x > 0 ? i - 1 : -1, x + 1 < c->w ? i + 1 : -1, y > 0 ? i - c->w : -1,
-                               y + 1 < c->h ? i + c->w : -1};
             if (a < 0)
                 continue;
             Patch *pt = &c->p[a];
             double m[3] = {pt->sum[0] / pt->area, pt->sum[1] / pt->area, pt->sum[2] / pt->area};
             for (int k = 0; k < 4; k++) {
-                if (nb[k] < 0 || c->lab[nb[k]] == a)
+                const int qx = x + dx[k], qy = y + dy[k], q = qy * c->w + qx;
+                if (qx < 0 || qy < 0 || qx >= c->w || qy >= c->h || c->lab[q] == a)
                     continue;
-                if (c->lab[nb[k]] == -1) {
+                if (c->lab[q] == -1) {
                     pt->edge = 1;
                     continue;
                 }
                 pt->rim++;
-                pt->steep += differs(pix(c, nb[k]), m, CAP_STEP);
+                pt->steep += steps_away(c, qx, qy, dx[k], dy[k], m);
             }
         }
 }
@@ -262,7 +280,9 @@ static int median(int *v, int n)
 
 /* Whether the letter boxes lb form a caption row: at least CAP_MIN_LETTERS of like height on
  * one line, that line outside the parts' box, near it, and centred on it. The row's box goes
- * to `row` (frame coordinates); letters off the line are marked (x1 = -1). */
+ * to `row` (frame coordinates); letters off the line are marked (x1 = -1). Returns the row's
+ * weight (the letters on it times their median height: a caption is read, specks of texture
+ * in a row are small), 0 if it is no row. */
 static int is_row(const Caption *c, VniSegBox *lb, int n, VniSegBox *row)
 {
     int hs[CAP_MAX_LETTERS], cs[CAP_MAX_LETTERS], m = 0;
@@ -290,7 +310,7 @@ static int is_row(const Caption *c, VniSegBox *lb, int n, VniSegBox *row)
     const int rh = row->y1 - row->y0 + 1, rw = row->x1 - row->x0 + 1;
     const int gap = row->y0 > c->gy1 ? row->y0 - c->gy1 : c->gy0 - row->y1;
     const int off = abs((row->x0 + row->x1) - (c->gx0 + c->gx1)) / 2;
-    return gap > 0 && gap <= gh / 2 && rh <= 0.6 * gh && rw >= 0.3 * gw && off <= gw / 4;
+    return gap > 0 && gap <= gh / 2 && rh <= 0.6 * gh && rw >= 0.3 * gw && off <= gw / 4 ? m * hm : 0;
 }
 
 /* Add the patches of colour k that belong to letters on the row, and the blended pixels on
@@ -315,29 +335,55 @@ static int64_t take(Caption *c, int k, const VniSegBox *lb, int n)
     return added;
 }
 
-/* Blended pixels around the taken letters (lab -3): a rim pixel joins when it lies nearer the
- * caption colour than its own patch's mean. */
+static double dist2(const uint8_t *v, const double *m)
+{
+    return (v[0] - m[0]) * (v[0] - m[0]) + (v[1] - m[1]) * (v[1] - m[1]) + (v[2] - m[2]) * (v[2] - m[2]);
+}
+
+/* Whether pixel (x, y) of the region, next to a taken letter pixel (lab -3), lies nearer the
+ * caption colour `cc` than the side it borders: its own patch's mean, or the pixel c->reach
+ * steps further out from the letter (a blend in a thin patch of its own, on a blurred edge). */
+static int blends_in(const Caption *c, int x, int y, const double *cc)
+{
+    static const int dx[4] = {-1, 1, 0, 0}, dy[4] = {0, 0, -1, 1};
+    const int i = y * c->w + x;
+    const Patch *pt = &c->p[c->lab[i]];
+    const double m[3] = {pt->sum[0] / pt->area, pt->sum[1] / pt->area, pt->sum[2] / pt->area};
+    const double dc = dist2(pix(c, i), cc);
+    int next = 0;
+    for (int k = 0; k < 4; k++) {
+        const int tx = x - dx[k], ty = y - dy[k];
+        if (tx < 0 || ty < 0 || tx >= c->w || ty >= c->h || c->lab[ty * c->w + tx] != -3)
+            continue;
+        next = 1;
+        const int fx = VNI_CLAMP(x + c->reach * dx[k], 0, c->w - 1), fy = VNI_CLAMP(y + c->reach * dy[k], 0, c->h - 1);
+        double far[3];
+        for (int q = 0; q < 3; q++)
+            far[q] = pix(c, fy * c->w + fx)[q];
+        if (dc < dist2(pix(c, i), far))
+            return 1;
+    }
+    return next && dc < dist2(pix(c, i), m);
+}
+
+/* Blended pixels around the taken letters (lab -3) that lie nearer the caption colour than
+ * the side they border (blends_in); up to c->reach rings of them, as a blurred edge spreads the
+ * blend over that many pixels. */
 static void take_rims(Caption *c, int k)
 {
-    for (int y = 0; y < c->h; y++)
-        for (int x = 0; x < c->w; x++) {
-            const int i = y * c->w + x, a = c->lab[i];
-            if (a < 0)
-                continue;
-            int near = (x > 0 && c->lab[i - 1] == -3) || (x + 1 < c->w && c->lab[i + 1] == -3) ||
-                       (y > 0 && c->lab[i - c->w] == -3) || (y + 1 < c->h && c->lab[i + c->w] == -3);
-            if (!near)
-                continue;
-            const Patch *pt = &c->p[a];
-            const uint8_t *v = pix(c, i);
-            double dc = 0, dp = 0;
-            for (int q = 0; q < 3; q++) {
-                dc += (v[q] - c->col[k][q]) * (v[q] - c->col[k][q]);
-                dp += (v[q] - pt->sum[q] / pt->area) * (v[q] - pt->sum[q] / pt->area);
-            }
-            if (dc < dp)
+    const int n = c->w * c->h;
+    for (int ring = 0; ring < c->reach; ring++) {
+        for (int y = 0; y < c->h; y++)
+            for (int x = 0; x < c->w; x++) {
+                const int i = y * c->w + x;
+                if (c->lab[i] < 0 || !blends_in(c, x, y, c->col[k]))
+                    continue;
                 vn_image_row(c->mask, c->y0 + y)[c->x0 + x] = 255;
-        }
+                c->lab[i] = -4; /* taken in this ring */
+            }
+        for (int i = 0; i < n; i++)
+            c->lab[i] = c->lab[i] == -4 ? -3 : c->lab[i];
+    }
 }
 
 /* Fill the 8-connected piece of the mask (box b, visited marks `seen`) that holds box pixel i;
@@ -399,17 +445,17 @@ static int64_t parts_box(Caption *c)
     return area;
 }
 
-/* Find the caption's colour and take its row: the colour whose row holds the most letters. */
+/* Find the caption's colour and take its row: the colour whose row weighs most (is_row). */
 static int64_t find_caption(Caption *c)
 {
     VniSegBox lb[CAP_MAX_LETTERS], row;
-    int best = -1, best_n = 0;
+    int best = -1, best_wt = 0;
     for (int k = 0; k < c->nc; k++) {
         int n = letters(c, k, lb);
-        int ok = is_row(c, lb, n, &row);
-        if (ok && n > best_n) {
+        int wt = is_row(c, lb, n, &row);
+        if (wt > best_wt) {
             best = k;
-            best_n = n;
+            best_wt = wt;
         }
     }
     if (best < 0)
@@ -438,6 +484,7 @@ int vni_seg_caption(VnSegmenter *s, VnImage *mask)
     c.y0 = VNI_MAX(c.gy0 - gh * 3 / 4, 0);
     c.w = VNI_MIN(c.gx1 + gw / 4, mask->width - 1) - c.x0 + 1;
     c.h = VNI_MIN(c.gy1 + gh * 3 / 4, mask->height - 1) - c.y0 + 1;
+    c.reach = VNI_CLAMP((int)ceil(VNI_MAX(mask->width, mask->height) / CAP_SD_SIDE), 1, 4);
     c.cap = 1024;
     c.lab = vni_malloc_array((size_t)c.w * c.h, sizeof(int));
     c.queue = vni_malloc_array((size_t)c.w * c.h, sizeof(int));

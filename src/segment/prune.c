@@ -8,6 +8,7 @@
 #include "segment/session.h"
 
 #include <errno.h>
+#include <math.h>
 #include <string.h>
 
 /* Colour cells: 16 levels per channel. */
@@ -15,8 +16,12 @@
 #define PR_CELLS (PR_LEVELS * PR_LEVELS * PR_LEVELS)
 /* A cell is a part's colour when it holds this share of the mask. */
 #define PR_PART_SHARE 0.02
-/* Only masks whose pixels are this much explained by their parts' colours are pruned. */
-#define PR_FLAT_SHARE 0.75
+/* Only masks whose inner pixels are this much explained by their parts' colours are pruned (the
+ * blends along the edges, wider in an upscaled frame, are left out of the count). */
+#define PR_FLAT_SHARE 0.8
+/* Long side of a standard-definition frame: a larger one may be upscaled, its edges blurred over
+ * about (long side / this) pixels. */
+#define PR_SD_SIDE 640.0
 /* Smallest piece removed, as a share of the mask. */
 #define PR_PIECE_SHARE 0.005
 
@@ -27,6 +32,7 @@ typedef struct Prune {
     uint8_t *near;    /* PR_CELLS: 1 where a part's colour is within one cell */
     uint8_t *f, *o;   /* w*h: foreign pixels, and their opening */
     int *queue;
+    int edge;         /* pixels from the mask's edge at which its colours are judged */
 } Prune;
 
 static int cell(const uint8_t *c)
@@ -56,10 +62,19 @@ static int64_t box_of(Prune *p)
     return area;
 }
 
-/* Mark the cells within one of a part's colour; returns the share of the mask they explain. */
+/* Whether box pixel (x, y) lies p->edge pixels or more inside the mask (along the axes). */
+static int inner(const Prune *p, int x, int y)
+{
+    const int e = p->edge;
+    return x >= e && y >= e && x + e < p->w && y + e < p->h && in_mask(p, x, y) && in_mask(p, x - e, y) &&
+           in_mask(p, x + e, y) && in_mask(p, x, y - e) && in_mask(p, x, y + e);
+}
+
+/* Mark the cells within one of a part's colour; returns the share of the mask's inner pixels
+ * (the blends along its edges left out) they explain, or of all its pixels if it has none. */
 static double part_colours(Prune *p, int64_t area, int *hist)
 {
-    int64_t explained = 0;
+    int64_t explained = 0, explained_in = 0, n_in = 0;
     memset(hist, 0, sizeof(int) * PR_CELLS);
     memset(p->near, 0, PR_CELLS);
     for (int y = 0; y < p->h; y++)
@@ -77,7 +92,13 @@ static double part_colours(Prune *p, int64_t area, int *hist)
     }
     for (int c = 0; c < PR_CELLS; c++)
         explained += p->near[c] ? hist[c] : 0;
-    return (double)explained / (double)area;
+    for (int y = 0; y < p->h; y++)
+        for (int x = 0; x < p->w; x++)
+            if (inner(p, x, y)) {
+                n_in++;
+                explained_in += p->near[cell(colour(p, x, y))];
+            }
+    return n_in ? (double)explained_in / (double)n_in : (double)explained / (double)area;
 }
 
 /* 3x3 erosion (op 0) or dilation (op 1) of src into dst, over the box. */
@@ -137,12 +158,14 @@ static void drop_piece(Prune *p, int i, int64_t least)
 
 int vni_seg_prune(VnSegmenter *s, VnImage *mask, int cut)
 {
-    Prune p = {s->frame, mask, 0, 0, 0, 0, NULL, NULL, NULL, NULL};
+    Prune p = {s->frame, mask, 0, 0, 0, 0, NULL, NULL, NULL, NULL, 0};
     int *hist = NULL, ret = 0;
     const int64_t area = box_of(&p);
     if (area == 0)
         return 0;
     const size_t n = (size_t)p.w * p.h;
+    /* a pixel or two of blends along the edges, more where an upscaled frame blurs them */
+    p.edge = 1 + (int)ceil(VNI_MAX(mask->width, mask->height) / PR_SD_SIDE);
     hist = vni_malloc_array(PR_CELLS, sizeof(int));
     p.near = vni_malloc_array(PR_CELLS, 1);
     p.f = vni_malloc_array(n, 1);
