@@ -4,7 +4,9 @@
  * outside the mask joins it when its colour lies far from every blend of the fill pixel inside
  * it and the scene pixel two steps further out. A rim runs along much of the logo's edge; when
  * such pixels are found along only a little of it, they are texture of the scene and nothing
- * joins. */
+ * joins. Where the scene is much like the rim (a dark fringe over a dark scene), the rim's colour,
+ * learnt from the pixels that are plainly rim, decides: a pixel that is a blend of fill and rim,
+ * clearly more than of fill and scene, joins too. */
 #include "segment/session.h"
 
 #include <errno.h>
@@ -15,6 +17,9 @@
 #define RIM_STEP 60.0f
 /* Share of the mask's edge pixels that the rim must match in number. */
 #define RIM_COVER 0.2
+/* A pixel is a blend of fill and rim when it lies this much nearer that than any blend of fill
+ * and scene. */
+#define RIM_MARGIN 15.0f
 /* Pixels of rim width taken. */
 #define RIM_WIDTH 2
 
@@ -40,9 +45,19 @@ static int set(const VnImage *m, int x, int y)
     return x >= 0 && y >= 0 && x < m->width && y < m->height && vn_image_row(m, y)[x];
 }
 
-/* Whether the outside pixel (x, y) is rim: seen from an inside 4-neighbour, its colour is no
- * blend of that fill and the scene two pixels further out. */
-static int is_rim(const VnImage *im, const VnImage *m, int x, int y)
+/* The rim test of one outside pixel: its colour `q`, the fill `a` inside and the scene `b`
+ * further out. Rim: no blend of fill and scene (RIM_STEP away), or, once the rim's own colour
+ * `k` is known, a blend of fill and rim that lies clearly nearer that than any blend of fill
+ * and scene (a dark rim over a dark scene). */
+static int rim_colour_test(const uint8_t *q, const uint8_t *a, const uint8_t *b, const uint8_t *k)
+{
+    const float ds = blend_dist(q, a, b);
+    return ds > RIM_STEP || (k && blend_dist(q, a, k) + RIM_MARGIN < ds);
+}
+
+/* Whether the outside pixel (x, y) is rim: seen from an inside 4-neighbour, its colour passes
+ * rim_colour_test with that fill and the scene two pixels further out. */
+static int is_rim(const VnImage *im, const VnImage *m, int x, int y, const uint8_t *k)
 {
     static const int dx[4] = {1, -1, 0, 0}, dy[4] = {0, 0, 1, -1};
     const uint8_t *q = vn_image_row(im, y) + 3 * x;
@@ -50,27 +65,31 @@ static int is_rim(const VnImage *im, const VnImage *m, int x, int y)
         int mx = x - dx[d], my = y - dy[d], bx = x + 2 * dx[d], by = y + 2 * dy[d];
         if (!set(m, mx, my) || bx < 0 || by < 0 || bx >= m->width || by >= m->height || set(m, bx, by))
             continue;
-        if (blend_dist(q, vn_image_row(im, my) + 3 * mx, vn_image_row(im, by) + 3 * bx) > RIM_STEP)
+        if (rim_colour_test(q, vn_image_row(im, my) + 3 * mx, vn_image_row(im, by) + 3 * bx, k))
             return 1;
     }
     return 0;
 }
 
-/* Mark the rim pixels around the mask in `add` (box b, frame coordinates) and count them and
- * the mask's edge pixels. */
-static void find_rim(const VnImage *im, const VnImage *m, const VniSegBox *b, uint8_t *add, int64_t *n_rim,
-                     int64_t *n_edge)
+/* Mark the rim pixels around the mask in `add` (box b, frame coordinates), count them and the
+ * mask's edge pixels, and sum their colours into `sum`. */
+static void find_rim(const VnImage *im, const VnImage *m, const VniSegBox *b, const uint8_t *k, uint8_t *add,
+                     int64_t *n_rim, int64_t *n_edge, double *sum)
 {
     const int w = b->x1 - b->x0 + 1;
     *n_rim = *n_edge = 0;
+    sum[0] = sum[1] = sum[2] = 0;
     for (int y = b->y0; y <= b->y1; y++)
         for (int x = b->x0; x <= b->x1; x++) {
             int in = set(m, x, y), out_nb = 0;
-            for (int k = 0; k < 9; k++)
-                out_nb |= !set(m, x + k % 3 - 1, y + k / 3 - 1);
+            uint8_t *ad = &add[(y - b->y0) * w + (x - b->x0)];
+            for (int j = 0; j < 9; j++)
+                out_nb |= !set(m, x + j % 3 - 1, y + j / 3 - 1);
             *n_edge += in && out_nb;
-            add[(y - b->y0) * w + (x - b->x0)] = !in && is_rim(im, m, x, y);
-            *n_rim += add[(y - b->y0) * w + (x - b->x0)];
+            *ad = !in && is_rim(im, m, x, y, k);
+            *n_rim += *ad;
+            for (int c = 0; *ad && c < 3; c++)
+                sum[c] += vn_image_row(im, y)[3 * x + c];
         }
 }
 
@@ -78,6 +97,9 @@ int vni_seg_rim(VnSegmenter *s, VnImage *mask)
 {
     VniSegBox b;
     int64_t n_rim, n_edge;
+    double sum[3];
+    uint8_t k[3];
+    const uint8_t *kp = NULL;
     if (vni_seg_mask_box(mask, &b) == 0)
         return 0;
     b = (VniSegBox){VNI_MAX(b.x0 - RIM_WIDTH, 0), VNI_MAX(b.y0 - RIM_WIDTH, 0),
@@ -87,9 +109,17 @@ int vni_seg_rim(VnSegmenter *s, VnImage *mask)
     if (!add)
         return vni_error(s->ctx, -ENOMEM, "segment: out of memory");
     for (int step = 0; step < RIM_WIDTH; step++) {
-        find_rim(s->frame, mask, &b, add, &n_rim, &n_edge);
+        find_rim(s->frame, mask, &b, kp, add, &n_rim, &n_edge, sum);
         if (step == 0 && n_rim < RIM_COVER * (double)n_edge)
             break; /* not along the logo's edge: the scene's texture */
+        if (step == 0) {
+            /* the rim's colour, from the pixels that are plainly rim; the next steps also take
+               its blends with the fill where the scene is much like it */
+            for (int c = 0; c < 3; c++)
+                k[c] = (uint8_t)(sum[c] / (double)n_rim + 0.5);
+            kp = k;
+            find_rim(s->frame, mask, &b, kp, add, &n_rim, &n_edge, sum);
+        }
         for (int y = b.y0; y <= b.y1; y++)
             for (int x = b.x0; x <= b.x1; x++)
                 if (add[(y - b.y0) * w + (x - b.x0)])
