@@ -484,15 +484,18 @@ static int rank(const VnSegmenter *s, Cand *c, int nc, int n_points)
 
 /* The full-resolution steps of a candidate's mask. A logo of flat colours: the background
  * seen between its parts leaves the larger candidate (prune.c), and its outline joins (rim.c);
- * the larger candidate may carry a caption (caption.c). Returns 1 if a caption was added, 0 if
+ * the larger candidate of a single click loses the textured pieces apart from the object
+ * (pieces.c) and may carry a caption (caption.c). Returns 1 if a caption was added, 0 if
  * not, or an error. */
-static int finish_mask(VnSegmenter *s, int kind, VnImage *mask)
+static int finish_mask(VnSegmenter *s, int kind, int single, VnImage *mask)
 {
     const int larger = kind == VN_SEGMENT_LARGER;
     int flat, ret = 0;
     if (kind == VN_SEGMENT_PART)
         return 0;
-    if ((flat = vni_seg_prune(s, mask, larger)) < 0 || (larger && (ret = vni_seg_caption(s, mask)) < 0))
+    if ((flat = vni_seg_prune(s, mask, larger)) < 0 ||
+        (larger && single && (ret = vni_seg_drop_textured(s, mask)) < 0) ||
+        (larger && (ret = vni_seg_caption(s, mask)) < 0))
         return flat < 0 ? flat : ret;
     if (flat) {
         int r = vni_seg_rim(s, mask);
@@ -508,7 +511,7 @@ int vn_segmenter_run(VnSegmenter *s, const VnPrompt *prompts, int n, const VnIma
     const int np = s ? s->f.w * s->f.h : 0;
     VniSegPrompts p = {0};
     Cand c[3];
-    int ret, nc, whole;
+    int ret, nc, whole, single;
     if (!s || !out)
         return -EINVAL;
     memset(out, 0, sizeof(*out));
@@ -534,6 +537,7 @@ int vn_segmenter_run(VnSegmenter *s, const VnPrompt *prompts, int n, const VnIma
     if ((nc = ret = solve_candidates(s, &p, c)) < 0)
         goto fail;
     whole = rank(s, c, nc, p.n_pos + p.n_neg);
+    single = p.n_pos == 1 && p.n_neg == 0 && !p.has_box && !refine && !p.cont;
     if (nc > 0 && (ret = remember(s, prompts, n, whole)) < 0)
         goto fail;
     nc = VNI_MIN(nc, s->s.candidates);
@@ -541,7 +545,7 @@ int vn_segmenter_run(VnSegmenter *s, const VnPrompt *prompts, int n, const VnIma
         VnSegmentCandidate *oc = &out->c[k];
         if ((ret = vn_image_alloc(&oc->mask, s->frame->width, s->frame->height, 1, VN_U8)) < 0 ||
             (ret = vni_seg_refine_band(s, &p, s->lab[c[k].kind], &c[k].fg, &c[k].bg, oc->mask)) < 0 ||
-            (ret = finish_mask(s, c[k].kind, oc->mask)) < 0)
+            (ret = finish_mask(s, c[k].kind, single, oc->mask)) < 0)
             goto fail;
         if (k == 0)
             s->captioned = whole && c[k].kind == VN_SEGMENT_LARGER && ret == 1;

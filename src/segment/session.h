@@ -112,6 +112,11 @@ int vni_seg_caption(VnSegmenter *s, VnImage *mask);
  * flat colours (a logo), 0 if not (it is then left alone), or an error. */
 int vni_seg_prune(VnSegmenter *s, VnImage *mask, int cut);
 
+/* Remove from the full-resolution mask of the larger candidate its separate pieces that hold
+ * none of the object candidate and are clearly more textured inside than it (pieces.c).
+ * Returns 0 or an error. */
+int vni_seg_drop_textured(VnSegmenter *s, VnImage *mask);
+
 /* Add to the full-resolution mask of a logo its thin outline, when one runs along much of its
  * edge (rim.c). Returns 0 or an error. */
 int vni_seg_rim(VnSegmenter *s, VnImage *mask);
