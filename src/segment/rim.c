@@ -22,6 +22,8 @@
 #define RIM_MARGIN 15.0f
 /* Pixels of rim width taken. */
 #define RIM_WIDTH 2
+/* Mask value of the rim pixels while they are taken (the mask as given holds 255). */
+#define RIM_ADDED 254
 
 /* Distance from colour q to the segment of colours [a, b]. */
 static float blend_dist(const uint8_t *q, const uint8_t *a, const uint8_t *b)
@@ -56,7 +58,9 @@ static int rim_colour_test(const uint8_t *q, const uint8_t *a, const uint8_t *b,
 }
 
 /* Whether the outside pixel (x, y) is rim: seen from an inside 4-neighbour, its colour passes
- * rim_colour_test with that fill and the scene two pixels further out. */
+ * rim_colour_test with the fill (the first pixel of the mask as given, RIM_ADDED not, on the
+ * way in: a rim wider than a pixel is judged against the fill, not against itself) and the
+ * scene two pixels further out. */
 static int is_rim(const VnImage *im, const VnImage *m, int x, int y, const uint8_t *k)
 {
     static const int dx[4] = {1, -1, 0, 0}, dy[4] = {0, 0, 1, -1};
@@ -65,6 +69,10 @@ static int is_rim(const VnImage *im, const VnImage *m, int x, int y, const uint8
         int mx = x - dx[d], my = y - dy[d], bx = x + 2 * dx[d], by = y + 2 * dy[d];
         if (!set(m, mx, my) || bx < 0 || by < 0 || bx >= m->width || by >= m->height || set(m, bx, by))
             continue;
+        for (int r = 0; r < RIM_WIDTH && set(m, mx - dx[d], my - dy[d]) && vn_image_row(m, my)[mx] == RIM_ADDED; r++) {
+            mx -= dx[d];
+            my -= dy[d];
+        }
         if (rim_colour_test(q, vn_image_row(im, my) + 3 * mx, vn_image_row(im, by) + 3 * bx, k))
             return 1;
     }
@@ -123,8 +131,12 @@ int vni_seg_rim(VnSegmenter *s, VnImage *mask)
         for (int y = b.y0; y <= b.y1; y++)
             for (int x = b.x0; x <= b.x1; x++)
                 if (add[(y - b.y0) * w + (x - b.x0)])
-                    vn_image_row(mask, y)[x] = 255;
+                    vn_image_row(mask, y)[x] = RIM_ADDED;
     }
+    for (int y = b.y0; y <= b.y1; y++)
+        for (int x = b.x0; x <= b.x1; x++)
+            if (vn_image_row(mask, y)[x])
+                vn_image_row(mask, y)[x] = 255;
     vni_free(add);
     return 0;
 }
