@@ -1,5 +1,6 @@
-/* Interactive segmentation: Boykov–Kolmogorov max-flow against Edmonds–Karp, and each prompt
- * type on synthetic textured images. */
+/* Interactive segmentation: Boykov–Kolmogorov max-flow against Edmonds–Karp, each prompt type
+ * on synthetic textured images, and the full-resolution steps of a logo's mask (prune.c,
+ * rim.c, pieces.c) on masks drawn by hand. */
 #include <errno.h>
 #include <math.h>
 #include <setjmp.h>
@@ -12,6 +13,7 @@
 #include <cmocka.h>
 
 #include "segment/maxflow.h"
+#include "segment/session.h"
 #include "vanish/segment.h"
 
 #include "test_ctx.h"
@@ -507,6 +509,268 @@ static void test_errors(void **state)
     vn_image_free(&img);
 }
 
+/* ---- full-resolution steps of a logo's mask, on masks drawn by hand --------------------- */
+
+#define LW 200
+#define LH 150
+
+/* A frame of LW x LH: every pixel from paint(x, y, rng, rgb). */
+static VnImage *paint_frame(void (*paint)(int x, int y, uint32_t *r, uint8_t *p))
+{
+    VnImage *img = NULL;
+    uint32_t r = 4242;
+    assert_int_equal(vn_image_alloc(&img, LW, LH, 3, VN_U8), 0);
+    for (int y = 0; y < LH; y++)
+        for (int x = 0; x < LW; x++)
+            paint(x, y, &r, vn_image_row(img, y) + 3 * x);
+    return img;
+}
+
+/* Brown wood-like noise: each channel spread over 80 levels, so that no colour cell holds a
+ * share of a mask. */
+static void wood(uint32_t *r, uint8_t *p)
+{
+    p[0] = (uint8_t)(80 + rng_next(r) % 81);
+    p[1] = (uint8_t)(50 + rng_next(r) % 81);
+    p[2] = (uint8_t)(20 + rng_next(r) % 81);
+}
+
+static int in_rect(int x, int y, int x0, int y0, int x1, int y1)
+{
+    return x >= x0 && x <= x1 && y >= y0 && y <= y1;
+}
+
+static int in_disc(int x, int y, int cx, int cy, double rad)
+{
+    return (x - cx) * (x - cx) + (y - cy) * (y - cy) <= rad * rad;
+}
+
+/* The pruned logo: a flat red plate (x 40..89, y 40..109) holding a window of wood (x 58..71,
+ * y 68..81) and a flat blue disc (centre 150,75, radius 25), on wood. */
+static void paint_plate(int x, int y, uint32_t *r, uint8_t *p)
+{
+    static const uint8_t red[3] = {220, 40, 40}, blue[3] = {40, 80, 220};
+    if (in_rect(x, y, 40, 40, 89, 109) && !in_rect(x, y, 58, 68, 71, 81))
+        memcpy(p, red, 3);
+    else if (in_disc(x, y, 150, 75, 25))
+        memcpy(p, blue, 3);
+    else
+        wood(r, p);
+}
+
+/* Set the mask to 255 where in(x, y), 0 elsewhere. */
+static void draw(VnImage *mask, int (*in)(int x, int y))
+{
+    for (int y = 0; y < mask->height; y++)
+        for (int x = 0; x < mask->width; x++)
+            vn_image_row(mask, y)[x] = in(x, y) ? 255 : 0;
+}
+
+/* A segmenter on img, and a frame-size mask drawn from in(x, y). */
+static VnSegmenter *open_on(const VnImage *img, VnImage **mask, int (*in)(int x, int y))
+{
+    VnSegmenter *seg = NULL;
+    assert_int_equal(vn_segmenter_open(ctx, &seg, img, NULL), 0);
+    assert_int_equal(vn_image_alloc(mask, img->width, img->height, 1, VN_U8), 0);
+    draw(*mask, in);
+    return seg;
+}
+
+/* Count the pixels of region `in` (x, y) where the mask is set. */
+static int count_set(const VnImage *mask, int (*in)(int x, int y), int *total)
+{
+    int n = 0;
+    *total = 0;
+    for (int y = 0; y < mask->height; y++)
+        for (int x = 0; x < mask->width; x++)
+            if (in(x, y)) {
+                (*total)++;
+                n += vn_image_row(mask, y)[x] != 0;
+            }
+    return n;
+}
+
+static int plate_part(int x, int y)
+{
+    return in_rect(x, y, 40, 40, 89, 109) || in_disc(x, y, 150, 75, 25);
+}
+
+static int plate_bridge(int x, int y)
+{
+    return in_rect(x, y, 90, 65, 124, 84) && !in_disc(x, y, 150, 75, 25);
+}
+
+static int plate_grouped(int x, int y)
+{
+    return plate_part(x, y) || plate_bridge(x, y);
+}
+
+static int wood_only(int x, int y)
+{
+    return in_rect(x, y, 100, 10, 180, 40);
+}
+
+/* prune.c: the mask of the plate, the disc and a bridge of wood between them (as the working
+ * scale fills the gap between a logo's parts) loses the bridge, which opens to the outside,
+ * and keeps the wood window that the plate encloses. A mask of wood alone is no logo of flat
+ * colours and is left as it is. */
+static void test_prune(void **state)
+{
+    VnImage *img = paint_frame(paint_plate), *mask = NULL;
+    VnSegmenter *seg = open_on(img, &mask, plate_grouped);
+    int total, n;
+    (void)state;
+    assert_int_equal(vni_seg_prune(seg, mask, 1), 1);
+    n = count_set(mask, plate_bridge, &total);
+    assert_int_equal(n, 0);
+    n = count_set(mask, plate_part, &total);
+    assert_int_equal(n, total); /* the parts, and the window they enclose, stay */
+    /* wood alone: not flat, untouched */
+    draw(mask, wood_only);
+    assert_int_equal(vni_seg_prune(seg, mask, 1), 0);
+    n = count_set(mask, plate_bridge, &total);
+    assert_int_equal(n, 0);
+    n = count_set(mask, plate_part, &total);
+    assert_int_equal(n, 0);
+    vn_segmenter_close(&seg);
+    vn_image_free(&mask);
+    vn_image_free(&img);
+}
+
+/* The outlined logo: a flat white disc (centre 100,75, radius 30) inside a dark grey rim a
+ * pixel or two wide; the scene is light green on the left half and dark green on the right, where
+ * the rim is no outlier to the blends of white and scene. */
+static void paint_outlined(int x, int y, uint32_t *r, uint8_t *p)
+{
+    if (in_disc(x, y, 100, 75, 30)) {
+        memset(p, 250, 3);
+    } else if (in_disc(x, y, 100, 75, 31.5)) {
+        memset(p, 40, 3);
+    } else {
+        const int n = (int)(rng_next(r) % 17) - 8;
+        p[0] = (uint8_t)((x < 100 ? 200 : 30) + n);
+        p[1] = (uint8_t)((x < 100 ? 225 : 70) + n);
+        p[2] = (uint8_t)((x < 100 ? 200 : 35) + n);
+    }
+}
+
+static int rim_left(int x, int y)
+{
+    return x < 95 && in_disc(x, y, 100, 75, 31.5) && !in_disc(x, y, 100, 75, 30);
+}
+
+static int rim_right(int x, int y)
+{
+    return x > 105 && in_disc(x, y, 100, 75, 31.5) && !in_disc(x, y, 100, 75, 30);
+}
+
+static int fill_disc(int x, int y)
+{
+    return in_disc(x, y, 100, 75, 30);
+}
+
+static int outlined_disc(int x, int y)
+{
+    return in_disc(x, y, 100, 75, 31.5);
+}
+
+static int beyond_rim(int x, int y)
+{
+    return in_disc(x, y, 100, 75, 38) && !in_disc(x, y, 100, 75, 34);
+}
+
+/* rim.c: the mask of the white disc gains its dark rim: over the light scene, where the rim is
+ * no blend of fill and scene, and over the dark scene too, where its colour, learnt from the
+ * first, tells it from the scene; the scene beyond stays out. A mask that holds the rim
+ * already gains nothing: the scene around it is no outline. */
+static void test_rim(void **state)
+{
+    VnImage *img = paint_frame(paint_outlined), *mask = NULL;
+    VnSegmenter *seg = open_on(img, &mask, fill_disc);
+    int total, n;
+    (void)state;
+    assert_int_equal(vni_seg_rim(seg, mask), 0);
+    n = count_set(mask, rim_left, &total);
+    assert_true(n >= 0.9 * total);
+    n = count_set(mask, rim_right, &total);
+    assert_true(n >= 0.9 * total);
+    n = count_set(mask, beyond_rim, &total);
+    assert_int_equal(n, 0);
+    vn_segmenter_close(&seg);
+    vn_image_free(&mask);
+    /* the disc with its rim: the scene around gains nothing */
+    seg = open_on(img, &mask, outlined_disc);
+    assert_int_equal(vni_seg_rim(seg, mask), 0);
+    n = count_set(mask, beyond_rim, &total);
+    assert_int_equal(n, 0);
+    n = count_set(mask, rim_left, &total);
+    assert_int_equal(n, total);
+    vn_segmenter_close(&seg);
+    vn_image_free(&mask);
+    vn_image_free(&img);
+}
+
+/* The pieces of a grouped logo: a flat blue square (x 30..79, y 40..89, the clicked object), a
+ * flat orange square (x 100..129, y 50..79, a sibling part) and a textured white patch (x
+ * 150..179, y 50..79, the top of a capacitor), on wood. */
+static void paint_pieces(int x, int y, uint32_t *r, uint8_t *p)
+{
+    static const uint8_t blue[3] = {30, 60, 200}, orange[3] = {240, 140, 20};
+    if (in_rect(x, y, 30, 40, 79, 89)) {
+        memcpy(p, blue, 3);
+    } else if (in_rect(x, y, 100, 50, 129, 79)) {
+        memcpy(p, orange, 3);
+    } else if (in_rect(x, y, 150, 50, 179, 79)) {
+        memset(p, (uint8_t)(215 + rng_next(r) % 41), 3);
+    } else {
+        wood(r, p);
+    }
+}
+
+static int piece_sibling(int x, int y)
+{
+    return in_rect(x, y, 100, 50, 129, 79);
+}
+
+static int piece_textured(int x, int y)
+{
+    return in_rect(x, y, 150, 50, 179, 79);
+}
+
+static int piece_object(int x, int y)
+{
+    return in_rect(x, y, 30, 40, 79, 89);
+}
+
+static int pieces_grouped(int x, int y)
+{
+    return piece_object(x, y) || piece_sibling(x, y) || piece_textured(x, y);
+}
+
+/* pieces.c: of a larger candidate's separate pieces, the textured one leaves the mask, the flat
+ * sibling part stays, and so does the object (marked in the object candidate's labels). */
+static void test_textured_pieces(void **state)
+{
+    VnImage *img = paint_frame(paint_pieces), *mask = NULL;
+    VnSegmenter *seg = open_on(img, &mask, pieces_grouped);
+    int total, n;
+    (void)state;
+    assert_true(seg->sx == 1.0 && seg->sy == 1.0); /* solved at full size: labels are pixels */
+    for (int y = 0; y < LH; y++)
+        for (int x = 0; x < LW; x++)
+            seg->lab[VN_SEGMENT_OBJECT][y * seg->f.w + x] = (uint8_t)piece_object(x, y);
+    assert_int_equal(vni_seg_drop_textured(seg, mask), 0);
+    n = count_set(mask, piece_textured, &total);
+    assert_int_equal(n, 0);
+    n = count_set(mask, piece_sibling, &total);
+    assert_int_equal(n, total);
+    n = count_set(mask, piece_object, &total);
+    assert_int_equal(n, total);
+    vn_segmenter_close(&seg);
+    vn_image_free(&mask);
+    vn_image_free(&img);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -517,6 +781,8 @@ int main(void)
         cmocka_unit_test(test_negative),       cmocka_unit_test(test_box),
         cmocka_unit_test(test_refine),         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_logo_parts),     cmocka_unit_test(test_logo_caption),
+        cmocka_unit_test(test_prune),          cmocka_unit_test(test_rim),
+        cmocka_unit_test(test_textured_pieces),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
