@@ -321,8 +321,8 @@ int64_t vni_overlay_detect_propose(VniOverlayDetect *d, VnImage *mask)
     for (int y = BORDER; y < h - BORDER; y++)
         for (int x = BORDER; x < w - BORDER; x++)
             e[(size_t)y * w + x] = persistent(d, (size_t)y * w + x, t);
-    if ((kept = vni_overlay_region(e, changed, cst, d->n_kept, w, h, e + n)) <= 0 ||
-        (kept = vni_overlay_tighten(d->ctx, e + n, m, m + 2 * n, w, h, CONTRAST)) <= 0)
+    kept = vni_overlay_region(e, changed, cst, d->n_kept, w, h, e + n);
+    if (kept <= 0 || (kept = vni_overlay_tighten(d->ctx, e + n, m, m + 2 * n, w, h, CONTRAST)) <= 0)
         goto fail;
     kept = 0;
     for (int y = 0; y < d->fh; y++)

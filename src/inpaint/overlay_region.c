@@ -170,8 +170,8 @@ static int near_boxes(const int b[4], int (*boxes)[4], int n)
  * Opaque overlays: an opaque logo is exactly constant (cst) while the picture around it changes,
  * which no part of a real scene is (it carries the camera's noise). Components of constant
  * pixels of a logo's size, clear of the border, with a picture that changed in two frames at
- * least (`twice`, a share of frames) on CONST_SHARE of their ring, are kept; then the smaller
- * constant parts (PART_MIN pixels at least, mostly still) near a kept overlay or near one of the
+ * least (`twice`, a share of frames) on CONST_SHARE of their ring, are kept; then the pieces of
+ * still pixels left (PART_MIN pixels at least) near a kept overlay or near one of the
  * n_found boxes in found (room for MAX_KEPT; the letters beside a logo). The still pixels of the
  * components are set to 2 in out, the others to 1.
  * a: w*h scratch. Returns the number of pixels added to out.
@@ -202,13 +202,17 @@ static int64_t opaque_parts(const uint8_t *cst, const float *changed, float twic
             flood(a, w, h, p, 3, 4, 1, stack, box);
         }
     }
+    /* the parts are pieces of still pixels: the constant ones of a flat static background
+     * (a dark wall in a compressed video) would join a part to the background around it */
+    for (size_t p = 0; p < n; p++)
+        if (a[p] == 4 && cst[p] != VNI_OVL_STILL)
+            a[p] = 0;
     for (size_t p = 0; p < n && n_found; p++) {
         int64_t area;
         if (a[p] != 4)
             continue;
         area = flood(a, w, h, p, 4, 6, 1, stack, box);
-        if (area >= PART_MIN && area <= frame / 5 && near_boxes(box, found, n_found) &&
-            class_share(a, cst, w, 6, box, VNI_OVL_STILL) >= 0.5f)
+        if (area >= PART_MIN && area <= frame / 5 && near_boxes(box, found, n_found))
             flood(a, w, h, p, 6, 8, 1, stack, box);
     }
     for (size_t p = 0; p < n; p++)

@@ -24,9 +24,8 @@ enum { VNI_OVL_NOISY = 0, VNI_OVL_QUIET = 1, VNI_OVL_CONSTANT = 2, VNI_OVL_STILL
  * (`changed`: per pixel, the share of frames in which it changed; a static scene is no overlay).
  * Opaque overlays are also found as components of exactly constant pixels (cst >=
  * VNI_OVL_CONSTANT) whose surroundings changed in two of the
- * n_frames frames at least, with the smaller constant parts near them; of a closed region mostly
- * constant (an opaque overlay) only the constant parts are kept (mostly still ones, for the
- * small parts).
+ * n_frames frames at least, with the pieces of still pixels (VNI_OVL_STILL) near them; of a
+ * closed region mostly constant (an opaque overlay) only the constant parts are kept.
  * A kept component (not an opaque one) is then extended over the strong, quiet (cst !=
  * VNI_OVL_NOISY) edges nearby that the picture never tested (VNI_OVL_UNTESTED: part of a logo
  * may sit on a static background). out (w x h) receives 1 on the footprint. Returns their pixel count, or -ENOMEM.
