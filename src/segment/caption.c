@@ -26,6 +26,9 @@
 #define CAP_SAME 18
 #define CAP_MAX_COLOURS 64
 #define CAP_MAX_LETTERS 256
+/* A caption's letters are at least 1/CAP_MIN_HEIGHT of the parts' height: a caption is read
+ * at the logo's scale; a board's printed part numbers beside a logo are far smaller. */
+#define CAP_MIN_HEIGHT 9
 /* Fewest letters of a row. */
 #define CAP_MIN_LETTERS 3
 
@@ -310,7 +313,10 @@ static int is_row(const Caption *c, VniSegBox *lb, int n, VniSegBox *row)
     const int rh = row->y1 - row->y0 + 1, rw = row->x1 - row->x0 + 1;
     const int gap = row->y0 > c->gy1 ? row->y0 - c->gy1 : c->gy0 - row->y1;
     const int off = abs((row->x0 + row->x1) - (c->gx0 + c->gx1)) / 2;
-    return gap > 0 && gap <= gh / 2 && rh <= 0.6 * gh && rw >= 0.3 * gw && off <= gw / 4 ? m * hm : 0;
+    return gap > 0 && gap <= gh / 2 && rh <= 0.6 * gh && hm * CAP_MIN_HEIGHT >= gh && rw >= 0.3 * gw &&
+                   off <= gw / 4
+               ? m * hm
+               : 0;
 }
 
 /* Add the patches of colour k that belong to letters on the row, and the blended pixels on

@@ -20,6 +20,12 @@
 /* A pixel is a blend of fill and rim when it lies this much nearer that than any blend of fill
  * and scene. */
 #define RIM_MARGIN 15.0f
+/* A ring beyond the first that holds more than RIM_FADE of the last ring's pixels is no fringe
+ * fading out: of it, only the pixels of the rim's own colour (within RIM_SAME in RGB distance
+ * of the colour learnt from the first ring) join. Without it a dark scene round a dark-rimmed
+ * logo joins (the circuit board round the Linux X). */
+#define RIM_FADE 0.5
+#define RIM_SAME 20.0f
 /* Pixels of rim width taken. */
 #define RIM_WIDTH 2
 /* Mask value of the rim pixels while they are taken (the mask as given holds 255). */
@@ -57,14 +63,25 @@ static int rim_colour_test(const uint8_t *q, const uint8_t *a, const uint8_t *b,
     return ds > RIM_STEP || (k && blend_dist(q, a, k) + RIM_MARGIN < ds);
 }
 
+/* Whether colour q is the rim's own colour k (RIM_SAME per RGB distance). */
+static int rim_coloured(const uint8_t *q, const uint8_t *k)
+{
+    float s = 0;
+    for (int c = 0; c < 3; c++)
+        s += ((float)q[c] - k[c]) * ((float)q[c] - k[c]);
+    return s < RIM_SAME * RIM_SAME;
+}
+
 /* Whether the outside pixel (x, y) is rim: seen from an inside 4-neighbour, its colour passes
  * rim_colour_test with the fill (the first pixel of the mask as given, RIM_ADDED not, on the
  * way in: a rim wider than a pixel is judged against the fill, not against itself) and the
  * scene two pixels further out. */
-static int is_rim(const VnImage *im, const VnImage *m, int x, int y, const uint8_t *k)
+static int is_rim(const VnImage *im, const VnImage *m, int x, int y, const uint8_t *k, int outer)
 {
     static const int dx[4] = {1, -1, 0, 0}, dy[4] = {0, 0, 1, -1};
     const uint8_t *q = vn_image_row(im, y) + 3 * x;
+    if (outer && !rim_coloured(q, k))
+        return 0;
     for (int d = 0; d < 4; d++) {
         int mx = x - dx[d], my = y - dy[d], bx = x + 2 * dx[d], by = y + 2 * dy[d];
         if (!set(m, mx, my) || bx < 0 || by < 0 || bx >= m->width || by >= m->height || set(m, bx, by))
@@ -81,8 +98,8 @@ static int is_rim(const VnImage *im, const VnImage *m, int x, int y, const uint8
 
 /* Mark the rim pixels around the mask in `add` (box b, frame coordinates), count them and the
  * mask's edge pixels, and sum their colours into `sum`. */
-static void find_rim(const VnImage *im, const VnImage *m, const VniSegBox *b, const uint8_t *k, uint8_t *add,
-                     int64_t *n_rim, int64_t *n_edge, double *sum)
+static void find_rim(const VnImage *im, const VnImage *m, const VniSegBox *b, const uint8_t *k, int outer,
+                     uint8_t *add, int64_t *n_rim, int64_t *n_edge, double *sum)
 {
     const int w = b->x1 - b->x0 + 1;
     *n_rim = *n_edge = 0;
@@ -94,7 +111,7 @@ static void find_rim(const VnImage *im, const VnImage *m, const VniSegBox *b, co
             for (int j = 0; j < 9; j++)
                 out_nb |= !set(m, x + j % 3 - 1, y + j / 3 - 1);
             *n_edge += in && out_nb;
-            *ad = !in && is_rim(im, m, x, y, k);
+            *ad = !in && is_rim(im, m, x, y, k, outer);
             *n_rim += *ad;
             for (int c = 0; *ad && c < 3; c++)
                 sum[c] += vn_image_row(im, y)[3 * x + c];
@@ -104,7 +121,7 @@ static void find_rim(const VnImage *im, const VnImage *m, const VniSegBox *b, co
 int vni_seg_rim(VnSegmenter *s, VnImage *mask)
 {
     VniSegBox b;
-    int64_t n_rim, n_edge;
+    int64_t n_rim, n_edge, n_last = 0;
     double sum[3];
     uint8_t k[3];
     const uint8_t *kp = NULL;
@@ -117,21 +134,24 @@ int vni_seg_rim(VnSegmenter *s, VnImage *mask)
     if (!add)
         return vni_error(s->ctx, -ENOMEM, "segment: out of memory");
     for (int step = 0; step < RIM_WIDTH; step++) {
-        find_rim(s->frame, mask, &b, kp, add, &n_rim, &n_edge, sum);
+        find_rim(s->frame, mask, &b, kp, 0, add, &n_rim, &n_edge, sum);
         if (step == 0 && n_rim < RIM_COVER * (double)n_edge)
             break; /* not along the logo's edge: the scene's texture */
+        if (step > 0 && n_rim > RIM_FADE * (double)n_last)
+            find_rim(s->frame, mask, &b, kp, 1, add, &n_rim, &n_edge, sum);
         if (step == 0) {
             /* the rim's colour, from the pixels that are plainly rim; the next steps also take
                its blends with the fill where the scene is much like it */
             for (int c = 0; c < 3; c++)
                 k[c] = (uint8_t)(sum[c] / (double)n_rim + 0.5);
             kp = k;
-            find_rim(s->frame, mask, &b, kp, add, &n_rim, &n_edge, sum);
+            find_rim(s->frame, mask, &b, kp, 0, add, &n_rim, &n_edge, sum);
         }
         for (int y = b.y0; y <= b.y1; y++)
             for (int x = b.x0; x <= b.x1; x++)
                 if (add[(y - b.y0) * w + (x - b.x0)])
                     vn_image_row(mask, y)[x] = RIM_ADDED;
+        n_last = n_rim;
     }
     for (int y = b.y0; y <= b.y1; y++)
         for (int x = b.x0; x <= b.x1; x++)
