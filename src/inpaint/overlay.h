@@ -90,11 +90,34 @@ void vni_overlay_detect_free(VniOverlayDetect **d);
  * pixels with mask != 0 (4-neighbour links; links to pixels outside the mask use the fixed value
  * `outside` when has_outside, else none). x, d, w: n = width*height floats, packed rows; gx[p]
  * weights the link p–(p+1), gy[p] the link p–(p+width). x holds the initial guess and receives
- * the result. Conjugate gradients with a diagonal preconditioner. 0 or -ENOMEM.
+ * the result. Conjugate gradients preconditioned by an aggregation multigrid, to a residual of
+ * 1e-6 of the right-hand side. 0 or -ENOMEM.
  */
 int vni_overlay_smooth(float *x, const float *d, const float *w, const float *gx, const float *gy,
                        const uint8_t *mask, int width, int height, float lambda, int has_outside,
                        float outside);
+
+/* The same for n_fields fields with one data weight (x and d hold n_fields packed fields of n
+ * floats): the system and its multigrid hierarchy (overlay_amg.c) are set up once. */
+int vni_overlay_smooth_fields(float *x, const float *d, int n_fields, const float *w,
+                              const float *gx, const float *gy, const uint8_t *mask, int width,
+                              int height, float lambda, int has_outside, float outside);
+
+/* Aggregation multigrid for A x = b on the pixels with mask != 0 (overlay_amg.c), (A x)_p =
+ * s_p·x_p + Σ_q g_pq (x_p − x_q) over the 4-neighbour links inside the mask (gx[p]: link
+ * p–(p+1), gy[p]: link p–(p+width); s > 0). Vectors are over its nodes (vni_amg_nodes: the mask's
+ * pixels, in raster order; vni_amg_gather/scatter move them from/to a width*height field).
+ * vni_amg_apply: y = A x; vni_amg_precondition: z ≈ A⁻¹ r by one symmetric V-cycle (a fixed
+ * linear map, for conjugate gradients). */
+typedef struct VniAmg VniAmg;
+int vni_amg_open(VniAmg **a, const float *s, const float *gx, const float *gy,
+                 const uint8_t *mask, int width, int height);
+int vni_amg_nodes(const VniAmg *a);
+void vni_amg_gather(const VniAmg *a, const float *grid, float *v);
+void vni_amg_scatter(const VniAmg *a, const float *v, float *grid);
+void vni_amg_apply(const VniAmg *a, const float *x, float *y);
+void vni_amg_precondition(VniAmg *a, const float *r, float *z);
+void vni_amg_free(VniAmg **a);
 
 /* Harmonic interpolation into the pixels with mask != 0 of a packed float field f (width x
  * height x nch) from the others (membrane, by the multigrid solver). 0 or a negative error. */

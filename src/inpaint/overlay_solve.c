@@ -1,5 +1,6 @@
 /* Small solvers the overlay estimator shares: edge-aware smoothing of a field with data (by
- * conjugate gradients) and harmonic interpolation of a float field (by multigrid). */
+ * conjugate gradients, preconditioned by the aggregation multigrid of overlay_amg.c) and harmonic
+ * interpolation of a float field (by multigrid). */
 #include "inpaint/overlay.h"
 
 #include <errno.h>
@@ -8,64 +9,38 @@
 
 #include "inpaint/multigrid.h"
 
-typedef struct Smooth {
-    const float *w, *gx, *gy;
-    const uint8_t *mask;
-    int width, height, has_outside;
-    float lambda;
-} Smooth;
-
-/* y = A x for the pixels in the mask (0 elsewhere), A = diag(w) + λ·(weighted Laplacian). */
-static void apply_a(const Smooth *s, const float *x, float *y)
+/* The weight of link k (0: right, 1: left, 2: down, 3: up) of pixel p = (x, y), 0 where there
+ * is none; its other end in *q. */
+static float link(const float *gx, const float *gy, int width, int height, int x, int y, size_t p,
+                  int k, size_t *q)
 {
-    const int W = s->width, H = s->height;
-    for (int yy = 0; yy < H; yy++)
-        for (int xx = 0; xx < W; xx++) {
-            size_t p = (size_t)yy * W + xx;
-            float acc = 0.0f;
-            if (!s->mask[p]) {
-                y[p] = 0.0f;
-                continue;
-            }
-            acc = (s->w[p] + 1e-6f) * x[p];
-            /* (neighbour index, link weight) for the four links */
-            size_t q[4] = {p + 1, p - 1, p + W, p - W};
-            float g[4] = {xx + 1 < W ? s->gx[p] : 0, xx > 0 ? s->gx[p - 1] : 0,
-                          yy + 1 < H ? s->gy[p] : 0, yy > 0 ? s->gy[p - W] : 0};
-            for (int k = 0; k < 4; k++) {
-                if (g[k] <= 0.0f)
-                    continue;
-                if (s->mask[q[k]])
-                    acc += s->lambda * g[k] * (x[p] - x[q[k]]);
-                else if (s->has_outside)
-                    acc += s->lambda * g[k] * x[p];
-            }
-            y[p] = acc;
-        }
+    switch (k) {
+    case 0: *q = p + 1; return x + 1 < width ? gx[p] : 0.0f;
+    case 1: *q = p - 1; return x > 0 ? gx[p - 1] : 0.0f;
+    case 2: *q = p + width; return y + 1 < height ? gy[p] : 0.0f;
+    default: *q = p - width; return y > 0 ? gy[p - width] : 0.0f;
+    }
 }
 
-/* Diagonal of A, and the right-hand side b = w·d + λ·Σ g·outside over links that leave the mask. */
-static void diag_rhs(const Smooth *s, const float *d, float outside, float *diag, float *b)
+/* The system's screening s = w + λ·(links that leave the mask, when has_outside) and its links
+ * λ·g; in bo the part of the right-hand side from the fixed outside values (λ·Σ g·outside). */
+static void setup(const float *w, const float *gx, const float *gy, const uint8_t *mask, int width,
+                  int height, float lambda, int has_outside, float outside, float *s, float *lgx,
+                  float *lgy, float *bo)
 {
-    const int W = s->width, H = s->height;
-    for (int yy = 0; yy < H; yy++)
-        for (int xx = 0; xx < W; xx++) {
-            size_t p = (size_t)yy * W + xx;
-            size_t q[4] = {p + 1, p - 1, p + W, p - W};
-            float g[4] = {xx + 1 < W ? s->gx[p] : 0, xx > 0 ? s->gx[p - 1] : 0,
-                          yy + 1 < H ? s->gy[p] : 0, yy > 0 ? s->gy[p - W] : 0};
-            diag[p] = 1.0f;
-            b[p] = 0.0f;
-            if (!s->mask[p])
-                continue;
-            diag[p] = s->w[p] + 1e-6f;
-            b[p] = s->w[p] * d[p];
-            for (int k = 0; k < 4; k++) {
-                if (g[k] <= 0.0f || (!s->mask[q[k]] && !s->has_outside))
-                    continue;
-                diag[p] += s->lambda * g[k];
-                if (!s->mask[q[k]])
-                    b[p] += s->lambda * g[k] * outside;
+    for (int y = 0; y < height; y++)
+        for (int x = 0; x < width; x++) {
+            size_t p = (size_t)y * width + x, q;
+            lgx[p] = lambda * gx[p];
+            lgy[p] = lambda * gy[p];
+            s[p] = w[p] + 1e-6f;
+            bo[p] = 0.0f;
+            for (int k = 0; k < 4 && mask[p] && has_outside; k++) {
+                float g = link(gx, gy, width, height, x, y, p, k, &q);
+                if (g > 0.0f && !mask[q]) {
+                    s[p] += lambda * g;
+                    bo[p] += lambda * g * outside;
+                }
             }
         }
 }
@@ -78,30 +53,29 @@ static double dot(const float *a, const float *b, size_t n)
     return s;
 }
 
-/* Preconditioned conjugate gradients on A x = b, from the guess in x. */
-static void pcg(const Smooth *s, float *x, const float *b, const float *diag, float *r, float *z,
-                float *pv, float *ap, size_t n)
+/* Preconditioned conjugate gradients on A x = b, from the guess in x; r, z, pv, ap: scratch. */
+static void pcg(VniAmg *a, float *x, const float *b, float *r, float *z, float *pv, float *ap,
+                size_t n)
 {
     double rz, bnorm = sqrt(dot(b, b, n)) + 1e-12;
-    apply_a(s, x, ap);
-    for (size_t i = 0; i < n; i++) {
-        r[i] = s->mask[i] ? b[i] - ap[i] : 0.0f;
-        z[i] = r[i] / diag[i];
-        pv[i] = z[i];
-    }
+    vni_amg_apply(a, x, ap);
+    for (size_t i = 0; i < n; i++)
+        r[i] = b[i] - ap[i];
+    vni_amg_precondition(a, r, z);
+    memcpy(pv, z, n * sizeof(float));
     rz = dot(r, z, n);
-    for (int it = 0; it < 2000 && sqrt(dot(r, r, n)) > 1e-6 * bnorm; it++) {
+    for (int it = 0; it < 500 && sqrt(dot(r, r, n)) > 1e-6 * bnorm; it++) {
         double pap, alpha, rz2;
-        apply_a(s, pv, ap);
+        vni_amg_apply(a, pv, ap);
         pap = dot(pv, ap, n);
-        if (pap <= 0.0)
+        if (pap <= 0.0 || rz <= 0.0)
             break;
         alpha = rz / pap;
         for (size_t i = 0; i < n; i++) {
             x[i] += (float)(alpha * pv[i]);
             r[i] -= (float)(alpha * ap[i]);
-            z[i] = r[i] / diag[i];
         }
+        vni_amg_precondition(a, r, z);
         rz2 = dot(r, z, n);
         for (size_t i = 0; i < n; i++)
             pv[i] = z[i] + (float)(rz2 / rz) * pv[i];
@@ -109,19 +83,50 @@ static void pcg(const Smooth *s, float *x, const float *b, const float *diag, fl
     }
 }
 
+int vni_overlay_smooth_fields(float *x, const float *d, int n_fields, const float *w,
+                              const float *gx, const float *gy, const uint8_t *mask, int width,
+                              int height, float lambda, int has_outside, float outside)
+{
+    size_t n = (size_t)width * height, m;
+    VniAmg *a = NULL;
+    float *buf = vni_malloc_array(n, 5 * sizeof(float)), *vec = NULL, *bo, *b;
+    int ret = -ENOMEM;
+    if (!buf)
+        goto fail;
+    bo = buf + 3 * n;
+    b = buf + 4 * n;
+    setup(w, gx, gy, mask, width, height, lambda, has_outside, outside, buf, buf + n, buf + 2 * n,
+          bo);
+    if ((ret = vni_amg_open(&a, buf, buf + n, buf + 2 * n, mask, width, height)) < 0)
+        goto fail;
+    m = (size_t)vni_amg_nodes(a);
+    ret = -ENOMEM;
+    if (!(vec = vni_malloc_array(VNI_MAX(m, 1), 6 * sizeof(float))))
+        goto fail;
+    for (int f = 0; f < n_fields; f++) {
+        float *xf = x + f * n;
+        const float *df = d + f * n;
+        for (size_t i = 0; i < n; i++)
+            b[i] = w[i] * df[i] + bo[i];
+        vni_amg_gather(a, b, vec);
+        vni_amg_gather(a, xf, vec + m);
+        pcg(a, vec + m, vec, vec + 2 * m, vec + 3 * m, vec + 4 * m, vec + 5 * m, m);
+        vni_amg_scatter(a, vec + m, xf);
+    }
+    ret = 0;
+fail:
+    vni_amg_free(&a);
+    vni_free(vec);
+    vni_free(buf);
+    return ret;
+}
+
 int vni_overlay_smooth(float *x, const float *d, const float *w, const float *gx, const float *gy,
                        const uint8_t *mask, int width, int height, float lambda, int has_outside,
                        float outside)
 {
-    Smooth s = {w, gx, gy, mask, width, height, has_outside, lambda};
-    size_t n = (size_t)width * height;
-    float *buf = vni_malloc_array(n, 6 * sizeof(float));
-    if (!buf)
-        return -ENOMEM;
-    diag_rhs(&s, d, outside, buf, buf + n);
-    pcg(&s, x, buf + n, buf, buf + 2 * n, buf + 3 * n, buf + 4 * n, buf + 5 * n, n);
-    vni_free(buf);
-    return 0;
+    return vni_overlay_smooth_fields(x, d, 1, w, gx, gy, mask, width, height, lambda, has_outside,
+                                     outside);
 }
 
 int vni_overlay_harmonic(const VnContext *ctx, float *f, const uint8_t *mask, int width,
