@@ -15,6 +15,9 @@
  *    its orientation and at least half its size.
  * A static scene is never tested, so it gives no evidence. overlay_region.c turns the edges into
  * a footprint; strong edges that too few frames tested may extend an overlay found from the others.
+ * A scene object in front of a moving picture (a sign people walk behind) keeps its edges too, but
+ * it hides the picture: a part of the footprint that is neither constant (opaque) nor varies in
+ * time a good share of what the picture around it does is dropped at the end.
  */
 #include "inpaint/overlay.h"
 #include "inpaint/overlay_region.h"
@@ -306,7 +309,7 @@ int64_t vni_overlay_detect_propose(VniOverlayDetect *d, VnImage *mask)
         return 0;
     m = vni_calloc_array(n, 5 * sizeof(float));
     off = vni_malloc_array(VNI_MAX(KEEP, 4200), sizeof(float));
-    t = vni_malloc_array(n, (size_t)d->n_kept + 3);
+    t = vni_malloc_array(n, (size_t)d->n_kept + 4);
     if (!m || !off || !t) {
         kept = -ENOMEM;
         goto fail;
@@ -322,7 +325,11 @@ int64_t vni_overlay_detect_propose(VniOverlayDetect *d, VnImage *mask)
         for (int x = BORDER; x < w - BORDER; x++)
             e[(size_t)y * w + x] = persistent(d, (size_t)y * w + x, t);
     kept = vni_overlay_region(e, changed, cst, d->n_kept, w, h, e + n);
-    if (kept <= 0 || (kept = vni_overlay_tighten(d->ctx, e + n, m, m + 2 * n, w, h, CONTRAST)) <= 0)
+    if (kept <= 0)
+        goto fail;
+    memcpy(e + 3 * n, e + n, n);
+    if ((kept = vni_overlay_tighten(d->ctx, e + n, m, m + 2 * n, w, h, CONTRAST)) <= 0 ||
+        (kept = vni_overlay_pass_through(e + n, e + 3 * n, cst, m + 2 * n, w, h)) <= 0)
         goto fail;
     kept = 0;
     for (int y = 0; y < d->fh; y++)

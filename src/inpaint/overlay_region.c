@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "core/internal.h"
+#include "core/select.h"
 
 #define CLOSE_R 7          /* radius of the closing disk */
 #define MIN_EDGES 40       /* persistent edge pixels of a component */
@@ -27,6 +28,8 @@
 #define CONST_SHARE 0.3f   /* share of an opaque part's ring that changed in two frames */
 #define OPAQUE_SHARE 0.15f /* share of constant pixels that makes a closed region opaque */
 #define PART_MIN 3         /* pixels of a constant part that joins a found overlay */
+#define PASS_RATIO 0.4f   /* a footprint that is not opaque varies in time at least this share
+                              of the picture around it (the picture shows through by 1 - alpha) */
 #define EDGE_GAP 8         /* a component this near the frame border is dropped (logos keep
                               a margin; an arm or a letterbox edge leaving the frame does not) */
 
@@ -92,10 +95,11 @@ static void fill_holes(uint8_t *m, int w, int h, int32_t *stack)
         m[p] = m[p] != 2;
 }
 
-/* Share of the ring around the component labelled lab (inside box) whose picture changes in at
- * least the share `min_changed` of the frames. */
-static float ring_change(const uint8_t *m, const float *changed, int w, int h, uint8_t lab,
-                         const int box[4], float min_changed)
+/* Share of the ring around the component labelled lab (inside box) whose value v (per pixel:
+ * the share of frames in which the picture changed, ...) is at least min_v; if vals is not NULL,
+ * the ring's values are stored there and their count in *n_vals. */
+static float ring_change(const uint8_t *m, const float *v, int w, int h, uint8_t lab,
+                         const int box[4], float min_v, float *vals, int64_t *n_vals)
 {
     int64_t ring = 0, moving = 0;
     for (int y = VNI_MAX(0, box[1] - RING_OUT); y <= VNI_MIN(h - 1, box[3] + RING_OUT); y++)
@@ -111,9 +115,13 @@ static float ring_change(const uint8_t *m, const float *changed, int w, int h, u
                 }
             if (near < RING_IN || near > RING_OUT)
                 continue;
+            if (vals)
+                vals[ring] = v[(size_t)y * w + x];
             ring++;
-            moving += changed[(size_t)y * w + x] >= min_changed;
+            moving += v[(size_t)y * w + x] >= min_v;
         }
+    if (n_vals)
+        *n_vals = ring;
     return ring ? (float)moving / (float)ring : 0.0f;
 }
 
@@ -137,7 +145,7 @@ static int plausible(const uint8_t *m, const uint8_t *edges, const float *change
             ne += m[(size_t)y * w + x] == lab && edges[(size_t)y * w + x] == VNI_OVL_EDGE;
     if (ne < MIN_EDGES || (float)ne < MIN_DENSITY * (float)area)
         return 0;
-    return ring_change(m, changed, w, h, lab, box, RING_CHANGE) >= RING_SHARE;
+    return ring_change(m, changed, w, h, lab, box, RING_CHANGE, NULL, NULL) >= RING_SHARE;
 }
 
 /* Share of the pixels labelled lab (inside box) whose class in cst is at least cls. */
@@ -194,7 +202,7 @@ static int64_t opaque_parts(const uint8_t *cst, const float *changed, float twic
             continue;
         area = flood(a, w, h, p, 1, 3, 1, stack, box);
         if (area >= frame / 1000 && area <= frame / 5 && clear_box(box, w, h, 4) &&
-            ring_change(a, changed, w, h, 3, box, twice) >= CONST_SHARE &&
+            ring_change(a, changed, w, h, 3, box, twice, NULL, NULL) >= CONST_SHARE &&
             n_found < MAX_KEPT) {
             flood(a, w, h, p, 3, 5, 1, stack, box);
             memcpy(found[n_found++], box, sizeof(box));
@@ -307,5 +315,87 @@ int64_t vni_overlay_region(const uint8_t *edges, const float *changed, const uin
 fail:
     vni_free(tmp);
     vni_free(stack);
+    return kept;
+}
+
+/* Whether the footprint pixels labelled lab (inside box) are an overlay rather than a scene
+ * object in front of a moving picture: 2 when mostly constant (opaque: OPAQUE_SHARE doubled), 1
+ * when their median temporal spread is at least PASS_RATIO times the median of the ring around
+ * them (the picture shows through), else 0. vals: room for w*h floats. */
+static int shows_through(const uint8_t *a, const uint8_t *cst, const float *spread, int w, int h,
+                         uint8_t lab, const int box[4], float *vals)
+{
+    int64_t area = 0, opaque = 0, n_ring;
+    float in;
+    for (int y = box[1]; y <= box[3]; y++)
+        for (int x = box[0]; x <= box[2]; x++) {
+            size_t p = (size_t)y * w + x;
+            if (a[p] != lab)
+                continue;
+            vals[area++] = spread[p];
+            opaque += cst[p] >= VNI_OVL_CONSTANT;
+        }
+    if (area == 0 || (float)opaque >= 2.0f * OPAQUE_SHARE * (float)area)
+        return 2;
+    in = vni_select_f32(vals, (int)area, (int)area / 2);
+    ring_change(a, spread, w, h, lab, box, 0.0f, vals, &n_ring);
+    return n_ring == 0 || in >= PASS_RATIO * vni_select_f32(vals, (int)n_ring, (int)n_ring / 2);
+}
+
+int64_t vni_overlay_pass_through(uint8_t *out, const uint8_t *region, const uint8_t *cst,
+                                 const float *spread, int w, int h)
+{
+    const size_t n = (size_t)w * h;
+    uint8_t *a = vni_malloc_array(n, 1);
+    int32_t *stack = vni_malloc_array(n, sizeof(int32_t));
+    float *vals = vni_malloc_array(n, sizeof(float));
+    int64_t kept = 0;
+    int box[4], opaque[MAX_KEPT][4], n_opaque = 0;
+    if (!a || !stack || !vals) {
+        kept = -ENOMEM;
+        goto fail;
+    }
+    /* labels: 1 region not yet seen, 3 region under test, 5 its footprint, 4 done, 6 footprint
+     * in doubt, 7 in doubt and tested */
+    for (size_t p = 0; p < n; p++)
+        a[p] = region[p] != 0;
+    for (size_t p = 0; p < n; p++) {
+        int keep;
+        if (a[p] != 1)
+            continue;
+        flood(a, w, h, p, 1, 3, 1, stack, box);
+        for (int y = box[1]; y <= box[3]; y++)
+            for (int x = box[0]; x <= box[2]; x++)
+                if (a[(size_t)y * w + x] == 3 && out[(size_t)y * w + x])
+                    a[(size_t)y * w + x] = 5;
+        keep = shows_through(a, cst, spread, w, h, 5, box, vals);
+        if (keep == 2 && n_opaque < MAX_KEPT)
+            memcpy(opaque[n_opaque++], box, sizeof(box));
+        for (int y = box[1]; y <= box[3]; y++)
+            for (int x = box[0]; x <= box[2]; x++) {
+                size_t q = (size_t)y * w + x;
+                if (a[q] == 3 || a[q] == 5)
+                    a[q] = a[q] == 5 && !keep ? 6 : 4;
+            }
+    }
+    /* the thin parts of an opaque logo (letters at the working resolution) are not constant:
+     * those near an opaque overlay stay */
+    for (size_t p = 0; p < n; p++) {
+        if (a[p] != 6)
+            continue;
+        flood(a, w, h, p, 6, 7, 1, stack, box);
+        if (near_boxes(box, opaque, n_opaque))
+            continue;
+        for (int y = box[1]; y <= box[3]; y++)
+            for (int x = box[0]; x <= box[2]; x++)
+                if (a[(size_t)y * w + x] == 7)
+                    out[(size_t)y * w + x] = 0;
+    }
+    for (size_t p = 0; p < n; p++)
+        kept += out[p] != 0;
+fail:
+    vni_free(a);
+    vni_free(stack);
+    vni_free(vals);
     return kept;
 }

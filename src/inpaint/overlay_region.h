@@ -44,4 +44,15 @@ int64_t vni_overlay_region(const uint8_t *edges, const float *changed, const uin
 int64_t vni_overlay_tighten(const VnContext *ctx, uint8_t *out, const float *m,
                             const float *spread, int w, int h, float contrast);
 
+/*
+ * Of a tightened footprint (out, 0/1, w x h), drop the parts, grouped by the components of the
+ * untightened region (region, 0/1), that are neither mostly constant (cst) nor vary in time
+ * (spread: per pixel, the mean absolute deviation from the temporal median) at least a share of
+ * what the picture around them does: a scene object in front of a moving picture (a sign that
+ * people walk behind) keeps its edges too, but hides the picture that an overlay lets through.
+ * Returns the pixel count left, or -ENOMEM.
+ */
+int64_t vni_overlay_pass_through(uint8_t *out, const uint8_t *region, const uint8_t *cst,
+                                 const float *spread, int w, int h);
+
 #endif
