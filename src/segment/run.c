@@ -167,6 +167,23 @@ static int continues(const VnSegmenter *s, const VnPrompt *pr, int n, const VnIm
     return 1;
 }
 
+/* Whether this run adds one click to the last run's prompts, with no mask given: the click
+ * then corrects the last best mask (local.c). */
+static int follows(const VnSegmenter *s, const VnPrompt *pr, int n, const VnImage *refine)
+{
+    return !refine && s->prev && s->last && n == s->n_last + 1 && pr[n - 1].type != VN_PROMPT_BOX &&
+           !memcmp(pr, s->last, sizeof(*pr) * (size_t)s->n_last);
+}
+
+/* Keep the best mask for the next click to correct. */
+static int keep_best(VnSegmenter *s, const VnImage *mask)
+{
+    int ret;
+    if (!s->prev && (ret = vn_image_alloc(&s->prev, mask->width, mask->height, 1, VN_U8)) < 0)
+        return ret;
+    return vn_image_copy(s->prev, mask);
+}
+
 /* The last answer as the mask that the new prompts correct, held less near the clicks. */
 static void keep_prior(VnSegmenter *s)
 {
@@ -511,7 +528,7 @@ int vn_segmenter_run(VnSegmenter *s, const VnPrompt *prompts, int n, const VnIma
     const int np = s ? s->f.w * s->f.h : 0;
     VniSegPrompts p = {0};
     Cand c[3];
-    int ret, nc, whole, single;
+    int ret, nc, whole, single, local;
     if (!s || !out)
         return -EINVAL;
     memset(out, 0, sizeof(*out));
@@ -538,6 +555,7 @@ int vn_segmenter_run(VnSegmenter *s, const VnPrompt *prompts, int n, const VnIma
         goto fail;
     whole = rank(s, c, nc, p.n_pos + p.n_neg);
     single = p.n_pos == 1 && p.n_neg == 0 && !p.has_box && !refine && !p.cont;
+    local = follows(s, prompts, n, refine);
     if (nc > 0 && (ret = remember(s, prompts, n, whole)) < 0)
         goto fail;
     nc = VNI_MIN(nc, s->s.candidates);
@@ -547,8 +565,12 @@ int vn_segmenter_run(VnSegmenter *s, const VnPrompt *prompts, int n, const VnIma
             (ret = vni_seg_refine_band(s, &p, s->lab[c[k].kind], &c[k].fg, &c[k].bg, oc->mask)) < 0 ||
             (ret = finish_mask(s, c[k].kind, single, oc->mask)) < 0)
             goto fail;
-        if (k == 0)
+        if (k == 0) {
             s->captioned = whole && c[k].kind == VN_SEGMENT_LARGER && ret == 1;
+            if ((local && (ret = vni_seg_localise(s, &prompts[n - 1], oc->mask)) < 0) ||
+                (ret = keep_best(s, oc->mask)) < 0)
+                goto fail;
+        }
         oc->score = c[k].score;
         oc->kind = c[k].kind;
         out->n = k + 1;

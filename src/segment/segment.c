@@ -134,6 +134,7 @@ void vn_segmenter_close(VnSegmenter **pseg)
         return;
     vni_seg_features_free(&s->f);
     vn_image_free(&s->frame);
+    vn_image_free(&s->prev);
     vni_maxflow_free(&s->g);
     vni_maxflow_free(&s->gb);
     vni_free(s->df);

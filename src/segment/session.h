@@ -31,6 +31,7 @@ struct VnSegmenter {
     int lineage;             /* its best candidate was a larger one, or continued one */
     int captioned;           /* ... and a caption was added to it (caption.c) */
     uint8_t *keep;           /* working labels of its best candidate */
+    VnImage *prev;           /* its best mask at full resolution, or NULL (local.c) */
     float *ufg, *ubg, *bw;   /* per-cluster costs and weights */
     float *udiff;            /* per-cluster cost difference the graph was solved with */
     unsigned char *blab;
@@ -120,5 +121,11 @@ int vni_seg_drop_textured(VnSegmenter *s, VnImage *mask);
 /* Add to the full-resolution mask of a logo its thin outline, when one runs along much of its
  * edge (rim.c). Returns 0 or an error. */
 int vni_seg_rim(VnSegmenter *s, VnImage *mask);
+
+/* A click that corrects the last run's best mask (s->prev) changes it only near itself: the
+ * full-resolution `mask` keeps the new answer within a disk round the click, a few times the
+ * click's depth in the error it points at, and the last mask outside (local.c). Returns 1 if
+ * the mask was limited, 0 if the error is large (the new answer then holds everywhere). */
+int vni_seg_localise(const VnSegmenter *s, const VnPrompt *click, VnImage *mask);
 
 #endif

@@ -771,6 +771,63 @@ static void test_textured_pieces(void **state)
     vn_image_free(&img);
 }
 
+static int grown_disc(int x, int y)
+{
+    return in_disc(x, y, 100, 75, 31.5);
+}
+
+static int far_leak(int x, int y)
+{
+    return in_rect(x, y, 150, 10, 190, 40);
+}
+
+static int grown_and_leak(int x, int y)
+{
+    return grown_disc(x, y) || far_leak(x, y);
+}
+
+static int fringe_near_click(int x, int y)
+{
+    return grown_disc(x, y) && !fill_disc(x, y) && x >= 130 && abs(y - 75) <= 2;
+}
+
+static int fringe_far(int x, int y)
+{
+    return grown_disc(x, y) && !fill_disc(x, y) && x < 80;
+}
+
+/* local.c: a click just outside the last mask (a fringe error a pixel deep) takes the new
+ * answer only near itself: the new mask's fringe there stays, its fringe across the disc and
+ * a leak far away give way to the last mask. A click deep inside a large error keeps the new
+ * answer everywhere. */
+static void test_localise(void **state)
+{
+    VnImage *img = paint_frame(paint_outlined), *mask = NULL;
+    VnSegmenter *seg = open_on(img, &mask, grown_and_leak);
+    VnPrompt edge = {VN_PROMPT_POSITIVE, 131, 75, 0, 0}, deep = {VN_PROMPT_POSITIVE, 170, 25, 0, 0};
+    int total, n;
+    (void)state;
+    assert_int_equal(vn_image_alloc(&seg->prev, LW, LH, 1, VN_U8), 0);
+    draw(seg->prev, fill_disc);
+    assert_int_equal(vni_seg_localise(seg, &edge, mask), 1);
+    n = count_set(mask, fringe_near_click, &total);
+    assert_int_equal(n, total);
+    n = count_set(mask, fringe_far, &total);
+    assert_int_equal(n, 0);
+    n = count_set(mask, far_leak, &total);
+    assert_int_equal(n, 0);
+    n = count_set(mask, fill_disc, &total);
+    assert_int_equal(n, total);
+    /* deep in a large missed region: nothing is limited */
+    draw(mask, grown_and_leak);
+    assert_int_equal(vni_seg_localise(seg, &deep, mask), 0);
+    n = count_set(mask, far_leak, &total);
+    assert_int_equal(n, total);
+    vn_segmenter_close(&seg);
+    vn_image_free(&mask);
+    vn_image_free(&img);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -782,7 +839,7 @@ int main(void)
         cmocka_unit_test(test_refine),         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_logo_parts),     cmocka_unit_test(test_logo_caption),
         cmocka_unit_test(test_prune),          cmocka_unit_test(test_rim),
-        cmocka_unit_test(test_textured_pieces),
+        cmocka_unit_test(test_textured_pieces), cmocka_unit_test(test_localise),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
