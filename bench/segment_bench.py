@@ -17,7 +17,8 @@ Ground truth (exact masks by construction, 640x480, all from opencv-doc's images
     butterfly, orange, apple, ...) and composited onto another.
 Click simulator (RITM protocol): each next click goes to the point farthest inside the larger
 error region (distance transform, image border counted as edge): positive if that region is
-missed object, negative if it is wrongly taken background; up to 20 clicks.
+missed object, negative if it is wrongly taken background; up to 20 clicks, none once the mask
+is exact (there is no error to click on; the IoU then holds).
 
 vanish: one session per image (features kept between clicks), all clicks so far given at each
 step, the best-ranked candidate scored; driven by bench/segment_bench.c over a pipe.
@@ -222,6 +223,8 @@ def evaluate_case(method, case):
     clicks, ious, times = [], [], []
     pred = np.zeros_like(gt)
     for k in range(MAX_CLICKS):
+        if k > 0 and not np.any((gt > 0) != (pred > 0)):
+            break  # no error left to click on (next_click would click (0, 0))
         clicks.append(next_click(gt, pred))
         pred, ms = method.run(img, clicks)
         ious.append(iou(gt, pred))
