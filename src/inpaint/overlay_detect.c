@@ -252,7 +252,8 @@ static uint8_t persistent(const VniOverlayDetect *d, size_t p, const uint8_t *t)
  * with no exposure correction (an opaque overlay does not follow the exposure), is at most
  * CONST_K times the scene's noise floor (the median deviation of the pixels that never changed,
  * or of the steadiest quarter when few never changed), within CONST_MIN..CONST_MAX grey levels.
- * Clipped pixels (black, white) are never taken: a clipped scene is constant too. Pixels with a
+ * Clipped pixels (black, white) are never taken: a clipped scene is constant too (still ones are
+ * VNI_OVL_CLIPPED: only a part of an overlay found from the others takes them). Pixels with a
  * neighbour (3x3) quieter than QUIET_K times the noise floor are VNI_OVL_QUIET (an overlay
  * thins the noise of the picture behind it by 1 − α). r, tmp: w*h.
  */
@@ -288,6 +289,8 @@ static void constant(const VniOverlayDetect *d, const float *m, const float *cha
                     q = VNI_MIN(q, r[p + (ptrdiff_t)dy * d->w + dx]);
             if (r[p] <= tau && m[p] > CLIP && m[p] < 255.0f - CLIP)
                 cst[p] = r[p] <= 0.5f * tau ? VNI_OVL_STILL : VNI_OVL_CONSTANT;
+            else if (r[p] <= 0.5f * tau)
+                cst[p] = VNI_OVL_CLIPPED;
             else if (q <= QUIET_K * floor_)
                 cst[p] = VNI_OVL_QUIET;
         }

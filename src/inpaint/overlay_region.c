@@ -157,7 +157,7 @@ static float class_share(const uint8_t *m, const uint8_t *cst, int w, uint8_t la
         for (int x = box[0]; x <= box[2]; x++)
             if (m[(size_t)y * w + x] == lab) {
                 area++;
-                c += cst[(size_t)y * w + x] >= cls;
+                c += cst[(size_t)y * w + x] >= cls && cst[(size_t)y * w + x] != VNI_OVL_CLIPPED;
             }
     return area ? (float)c / (float)area : 0.0f;
 }
@@ -195,7 +195,7 @@ static int64_t opaque_parts(const uint8_t *cst, const float *changed, float twic
     /* labels: 1 unvisited, 3 under test, 4 dropped, 5 kept, 6 dropped and seen again, 8 kept
      * as a part */
     for (size_t p = 0; p < n; p++)
-        a[p] = cst[p] >= VNI_OVL_CONSTANT;
+        a[p] = cst[p] == VNI_OVL_CONSTANT || cst[p] == VNI_OVL_STILL;
     for (size_t p = 0; p < n; p++) {
         int64_t area;
         if (a[p] != 1)
@@ -210,11 +210,14 @@ static int64_t opaque_parts(const uint8_t *cst, const float *changed, float twic
             flood(a, w, h, p, 3, 4, 1, stack, box);
         }
     }
-    /* the parts are pieces of still pixels: the constant ones of a flat static background
-     * (a dark wall in a compressed video) would join a part to the background around it */
+    /* the parts are pieces of still pixels (black or white ones too: a logo's black letters):
+     * the constant ones of a flat static background (a dark wall in a compressed video) would
+     * join a part to the background around it */
     for (size_t p = 0; p < n; p++)
         if (a[p] == 4 && cst[p] != VNI_OVL_STILL)
             a[p] = 0;
+        else if (a[p] == 0 && cst[p] == VNI_OVL_CLIPPED)
+            a[p] = 4;
     for (size_t p = 0; p < n && n_found; p++) {
         int64_t area;
         if (a[p] != 4)

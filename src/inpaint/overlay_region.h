@@ -15,7 +15,9 @@ enum { VNI_OVL_NONE = 0, VNI_OVL_UNTESTED = 1, VNI_OVL_EDGE = 2 };
 /* Classes of the temporal spread: still (within half the threshold of constant), exactly
  * constant (no more than a fraction of the scene's noise), quiet (a neighbour less noisy than the
  * scene), neither. */
-enum { VNI_OVL_NOISY = 0, VNI_OVL_QUIET = 1, VNI_OVL_CONSTANT = 2, VNI_OVL_STILL = 3 };
+enum { VNI_OVL_NOISY = 0, VNI_OVL_QUIET = 1, VNI_OVL_CONSTANT = 2, VNI_OVL_STILL = 3,
+       VNI_OVL_CLIPPED = 4 /* still, but black or white (an overlay's black letters, or the
+                              scene's clipped parts) */ };
 
 /*
  * Close the persistent edges (VNI_OVL_EDGE in edges, w x h) into solid regions, fill their holes, and keep the
