@@ -21,6 +21,31 @@ static inline void h_motion(const double H[9], int x, int y, float *u, float *v)
     *v = (float)((H[3] * x + H[4] * y + H[5]) / w - y);
 }
 
+/* Whether flow (u, v) at pixel (x, y) moves otherwise than H: its residual against H's motion
+ * (into ru, rv) is over tol px plus a tenth of that motion. */
+static inline int moves_otherwise(const double H[9], int x, int y, float u, float v, float tol, float *ru,
+                                  float *rv)
+{
+    float hu, hv;
+    h_motion(H, x, y, &hu, &hv);
+    *ru = u - hu;
+    *rv = v - hv;
+    return hypotf(*ru, *rv) > tol + 0.1f * hypotf(hu, hv);
+}
+
+void vni_mark_moving(const VnImage *flow, const double H[9], float tol, VnImage *moving)
+{
+    for (int y = 0; y < flow->height; y++) {
+        const float *f = (const float *)vn_image_row(flow, y);
+        uint8_t *m = vn_image_row(moving, y);
+        for (int x = 0; x < flow->width; x++) {
+            float ru, rv;
+            if (moves_otherwise(H, x, y, f[2 * x], f[2 * x + 1], tol, &ru, &rv))
+                m[x] = 255;
+        }
+    }
+}
+
 int vni_complete_flow_background(const VnContext *ctx, VnImage *flow, const VnImage *hole, const double H[9],
                                  float tol)
 {
@@ -46,11 +71,9 @@ int vni_complete_flow_background(const VnContext *ctx, VnImage *flow, const VnIm
         float *rr = (float *)vn_image_row(r, y);
         uint8_t *mm = vn_image_row(m, y);
         for (int x = 0; x < bw; x++) {
-            float u, v;
-            h_motion(H, x0 + x, y0 + y, &u, &v);
-            rr[2 * x] = f[2 * (x0 + x)] - u;
-            rr[2 * x + 1] = f[2 * (x0 + x) + 1] - v;
-            mm[x] = hm[x0 + x] || hypotf(rr[2 * x], rr[2 * x + 1]) > tol + 0.1f * hypotf(u, v);
+            int moving = moves_otherwise(H, x0 + x, y0 + y, f[2 * (x0 + x)], f[2 * (x0 + x) + 1], tol, &rr[2 * x],
+                                         &rr[2 * x + 1]);
+            mm[x] = hm[x0 + x] || moving;
             if (mm[x])
                 rr[2 * x] = rr[2 * x + 1] = 0.0f;
             known += !mm[x];

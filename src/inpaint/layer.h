@@ -22,4 +22,9 @@
 int vni_complete_flow_background(const VnContext *ctx, VnImage *flow, const VnImage *hole, const double H[9],
                                  float tol);
 
+/* Set in `moving` (1-channel U8, same size; other pixels untouched) the pixels whose flow
+ * (2-channel F32) is further than `tol` px plus a tenth of the motion from the camera's motion
+ * H: they move with another layer than the background. */
+void vni_mark_moving(const VnImage *flow, const double H[9], float tol, VnImage *moving);
+
 #endif

@@ -43,6 +43,7 @@ typedef struct Slot {
     VniSources src;
     VnImage *membrane;   /* working resolution: small with its hole filled by the membrane */
     VnImage *invented;   /* working resolution: what of its fill was invented (inpaint/stale.h) */
+    VnImage *moving;     /* working resolution: what moves otherwise than the camera (layer.h) */
     double h_next[9];    /* homography to the next frame (fitted on the flow, or predicted) */
     int has_hole, done, emitted;
     int hidden;          /* too little visible to say anything about motion */
@@ -73,6 +74,8 @@ struct VniWindow {
     VnImage *dil, *unfilled;    /* scratch: full-size dilated mask (cropped), unfilled pixels */
     const VnImage *membrane[256 + MEMORY]; /* while solving: membranes of the frames to fill */
     const VnImage *invented[256 + MEMORY]; /* while solving: inventions of the finished frames */
+    const VnImage *own[256 + MEMORY];      /* while solving: the frames' own holes (their fill) */
+    const VnImage *moving[256 + MEMORY];   /* while solving: what moves otherwise than the camera */
     VniStaleFrames stale;                  /* while solving: what the stale-fill check reads */
     VniFlowStage *flow;
     double last_h[9];           /* the last fitted pair homography, to predict unfitted ones */
@@ -100,6 +103,7 @@ static void slot_free(VniWindow *w, Slot **ps)
     vni_sources_free(&s->src);
     vn_image_free(&s->membrane);
     vn_image_free(&s->invented);
+    vn_image_free(&s->moving);
     vni_freep(ps);
 }
 
@@ -118,6 +122,7 @@ static int slot_alloc(VniWindow *w, Slot **ps)
         (ret = vn_image_alloc(&s->bwd, w->ws, w->hs, 2, VN_F32)) < 0 ||
         (ret = vn_image_alloc(&s->membrane, w->ws, w->hs, 3, VN_U8)) < 0 ||
         (ret = vn_image_alloc(&s->invented, w->ws, w->hs, 1, VN_U8)) < 0 ||
+        (ret = vn_image_alloc(&s->moving, w->ws, w->hs, 1, VN_U8)) < 0 ||
         (ret = vni_sources_alloc(&s->src, w->ws, w->hs)) < 0) {
         slot_free(w, &s);
         return ret;
@@ -243,6 +248,29 @@ static int same_hole(const VnImage *a, const VnImage *b)
 }
 
 /*
+ * Flows a → b (into a->fwd) and b → a (into b->bwd); unless the link is broken, the homography
+ * a → b fitted on them into H (returns 1; 0 if none was fitted; H is kept), what moves otherwise
+ * than H in either frame, and inside a static hole the background's motion.
+ */
+static int pair_flows(VniWindow *w, Slot *a, Slot *b, int broken, double H[9])
+{
+    double inv[9];
+    int ret, fitted;
+    if ((ret = vni_flow_stage_pair(w->flow, a->small, b->small, a->hole_s, b->hole_s, a->fwd, b->bwd)) < 0)
+        return ret;
+    fitted = !broken && vni_homography_from_flow(a->fwd, b->bwd, a->hole_s, b->hole_s, H) == 0;
+    if (broken || vni_homography_invert(H, inv) < 0)
+        return fitted;
+    vni_mark_moving(a->fwd, H, MOVING_TOL, a->moving);
+    vni_mark_moving(b->bwd, inv, MOVING_TOL, b->moving);
+    if (same_hole(a->hole_s, b->hole_s) &&
+        ((ret = vni_complete_flow_background(w->ctx, a->fwd, a->hole_s, H, MOVING_TOL)) < 0 ||
+         (ret = vni_complete_flow_background(w->ctx, b->bwd, b->hole_s, inv, MOVING_TOL)) < 0))
+        return ret;
+    return fitted;
+}
+
+/*
  * Flows between consecutive slots a → b and b → a, when either has a hole; the homography a → b
  * fitted on them (else predicted as the last one fitted: the camera keeps its motion); the
  * memory's maps follow the newest frame.
@@ -254,15 +282,10 @@ static int link_slots(VniWindow *w, Slot *a, Slot *b)
     a->broken = a->hidden || b->hidden;
     memcpy(a->h_next, w->last_h, sizeof(a->h_next));
     if (a->has_hole || b->has_hole) {
-        if ((ret = vni_flow_stage_pair(w->flow, a->small, b->small, a->hole_s, b->hole_s, a->fwd, b->bwd)) < 0)
+        if ((ret = pair_flows(w, a, b, a->broken, a->h_next)) < 0)
             return ret;
-        if (!a->broken && vni_homography_from_flow(a->fwd, b->bwd, a->hole_s, b->hole_s, a->h_next) == 0)
+        if (ret)
             memcpy(w->last_h, a->h_next, sizeof(w->last_h));
-        /* inside a static hole, the background's motion */
-        if (!a->broken && same_hole(a->hole_s, b->hole_s) && vni_homography_invert(a->h_next, inv) == 0 &&
-            ((ret = vni_complete_flow_background(w->ctx, a->fwd, a->hole_s, a->h_next, MOVING_TOL)) < 0 ||
-             (ret = vni_complete_flow_background(w->ctx, b->bwd, b->hole_s, inv, MOVING_TOL)) < 0))
-            return ret;
     }
     if (vni_homography_invert(a->h_next, inv) < 0)
         vni_homography_identity(inv);
@@ -430,15 +453,17 @@ static int solve(VniWindow *w, int end)
         full[t] = s->rgb;
         w->membrane[t] = s->has_hole ? s->membrane : NULL;
         w->invented[t] = s->done && s->has_hole ? s->invented : NULL;
+        w->own[t] = s->has_hole ? s->hole_s : NULL;
+        w->moving[t] = s->moving;
         src[t] = s->src;
     }
     /* memory frames come after the window's; they are sampled at working resolution */
     for (int i = 0; i < w->n_mem; i++) {
         unknown[w->n + i] = w->mem[i].hole;
-        w->membrane[w->n + i] = w->invented[w->n + i] = NULL;
+        w->membrane[w->n + i] = w->invented[w->n + i] = w->own[w->n + i] = w->moving[w->n + i] = NULL;
         small[w->n + i] = full[w->n + i] = w->mem[i].small;
     }
-    w->stale = (VniStaleFrames){(const VnImage *const *)small, unknown, w->invented, w->membrane};
+    w->stale = (VniStaleFrames){(const VnImage *const *)small, unknown, w->invented, w->membrane, w->own, w->moving};
     for (int pass = 0; pass < MAX_KEYFRAMES; pass++) {
         if ((t = propagate_pass(w, unknown, fwd, bwd, src, small, end)) < 0) {
             ret = t == -1 ? 0 : t;

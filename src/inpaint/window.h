@@ -6,8 +6,9 @@
  *   motion (inpaint/layer.h) → when the window is full it is solved: flow chains give every hole
  *   pixel its sources in the past and future; what no frame ever saw is invented by PatchMatch
  *   on the frame that lacks the most, from the background layer, and spread from there along the
- *   flow; a frame whose invented fill no longer matches its surroundings drops it and is filled
- *   afresh (inpaint/stale.h); each frame is then composed at full resolution and blended in the
+ *   flow; a frame whose invented fill no longer matches its surroundings, or whose carried fill
+ *   no longer continues the background at its border, drops it and is filled afresh
+ *   (inpaint/stale.h); each frame is then composed at full resolution and blended in the
  *   gradient domain → frames go out in order. The last frames of a window stay as finished anchors of the next one, so that the
  *   fill carries over without a seam in time. Memory: one window of frames, whatever the length.
  */

@@ -381,7 +381,10 @@ static void moving_object_leaves_no_ghost(void **state)
         jump = fmax(jump, d / (area * 3));
     }
     print_message("orange left in the hole %.2f (worst of the last 12 frames), worst change %.2f\n", orange, jump);
-    assert_true(orange <= 10.0);
+    /* 25.5 with the membrane across everything, 9.92 while only invented fills were checked for
+     * staleness (the orange seen under the hole was carried on), 0.28 with the carried fill
+     * checked against the background at the hole's border */
+    assert_true(orange <= 3.0);
     assert_true(jump <= 3.0);
     free_run(&r);
 }
