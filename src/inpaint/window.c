@@ -1,5 +1,7 @@
 #include "inpaint/window.h"
 
+#include "flow/sample.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stdint.h>
@@ -27,6 +29,11 @@
 /* A pixel moves with another layer than the background when its flow is this far (px, plus a
  * tenth of the motion) from the camera's. */
 #define MOVING_TOL 0.5f
+
+/* A cut between two frames: the flow leaves more than this share of their spread (mean absolute
+ * deviation of the grey levels) unexplained, and more than CUT_MIN grey levels. */
+#define CUT_SHARE 0.5
+#define CUT_MIN 8.0
 
 /* A static mask whose box and margin cover more of the frame than this works on the whole. */
 #define CROP_MAX_SHARE 0.5
@@ -247,19 +254,71 @@ static int same_hole(const VnImage *a, const VnImage *b)
     return both > 0 && 100 * one <= both + one;
 }
 
+/* Grey level (mean of the channels) of RGB U8 pixel p. */
+static inline double grey(const uint8_t *p)
+{
+    return (p[0] + p[1] + p[2]) / 3.0;
+}
+
+/* Mean absolute deviation of the grey level of frame s outside its hole, on every other pixel
+ * (0 if none is visible). */
+static double grey_spread(const Slot *s)
+{
+    double sum = 0, dev = 0;
+    int64_t n = 0;
+    for (int y = 0; y < s->small->height; y += 2)
+        for (int x = 0; x < s->small->width; x += 2)
+            if (!vn_image_row(s->hole_s, y)[x]) {
+                sum += grey(vn_image_row(s->small, y) + 3 * x);
+                n++;
+            }
+    if (!n)
+        return 0.0;
+    sum /= (double)n;
+    for (int y = 0; y < s->small->height; y += 2)
+        for (int x = 0; x < s->small->width; x += 2)
+            if (!vn_image_row(s->hole_s, y)[x])
+                dev += fabs(grey(vn_image_row(s->small, y) + 3 * x) - sum);
+    return dev / (double)n;
+}
+
+/* Whether a and b lie on either side of a cut: the flow a → b explains little of b (mean
+ * absolute grey difference between a and b warped, on every other visible pixel). */
+static int scene_cut(const Slot *a, const Slot *b)
+{
+    double err = 0;
+    int64_t n = 0;
+    for (int y = 0; y < a->small->height; y += 2)
+        for (int x = 0; x < a->small->width; x += 2) {
+            const float *f = (const float *)vn_image_row(a->fwd, y) + 2 * x;
+            const uint8_t *p = vn_image_row(a->small, y) + 3 * x;
+            float q[3], qx = x + f[0], qy = y + f[1];
+            if (vn_image_row(a->hole_s, y)[x] || !vni_visible(b->hole_s, qx, qy))
+                continue;
+            vni_sample_u8(b->small, qx, qy, q);
+            err += fabs(grey(p) - (q[0] + q[1] + q[2]) / 3.0);
+            n++;
+        }
+    if (!n || (err /= (double)n) <= CUT_MIN)
+        return 0;
+    return err > CUT_SHARE * 0.5 * (grey_spread(a) + grey_spread(b));
+}
+
 /*
- * Flows a → b (into a->fwd) and b → a (into b->bwd); unless the link is broken, the homography
- * a → b fitted on them into H (returns 1; 0 if none was fitted; H is kept), what moves otherwise
- * than H in either frame, and inside a static hole the background's motion.
+ * Flows a → b (into a->fwd) and b → a (into b->bwd); a cut between them breaks the link; unless
+ * it is broken, the homography a → b fitted on them into H (returns 1; 0 if none was fitted; H
+ * is kept), what moves otherwise than H in either frame, and inside a static hole the
+ * background's motion.
  */
-static int pair_flows(VniWindow *w, Slot *a, Slot *b, int broken, double H[9])
+static int pair_flows(VniWindow *w, Slot *a, Slot *b, int *broken, double H[9])
 {
     double inv[9];
     int ret, fitted;
     if ((ret = vni_flow_stage_pair(w->flow, a->small, b->small, a->hole_s, b->hole_s, a->fwd, b->bwd)) < 0)
         return ret;
-    fitted = !broken && vni_homography_from_flow(a->fwd, b->bwd, a->hole_s, b->hole_s, H) == 0;
-    if (broken || vni_homography_invert(H, inv) < 0)
+    *broken = *broken || scene_cut(a, b);
+    fitted = !*broken && vni_homography_from_flow(a->fwd, b->bwd, a->hole_s, b->hole_s, H) == 0;
+    if (*broken || vni_homography_invert(H, inv) < 0)
         return fitted;
     vni_mark_moving(a->fwd, H, MOVING_TOL, a->moving);
     vni_mark_moving(b->bwd, inv, MOVING_TOL, b->moving);
@@ -282,7 +341,7 @@ static int link_slots(VniWindow *w, Slot *a, Slot *b)
     a->broken = a->hidden || b->hidden;
     memcpy(a->h_next, w->last_h, sizeof(a->h_next));
     if (a->has_hole || b->has_hole) {
-        if ((ret = pair_flows(w, a, b, a->broken, a->h_next)) < 0)
+        if ((ret = pair_flows(w, a, b, &a->broken, a->h_next)) < 0)
             return ret;
         if (ret)
             memcpy(w->last_h, a->h_next, sizeof(w->last_h));

@@ -389,6 +389,33 @@ static void moving_object_leaves_no_ghost(void **state)
     free_run(&r);
 }
 
+/* A cut: the clip opens on a black frame (as Megamind.avi does). What the later frames show
+ * under the logo must not be carried across the cut into it (an error of 26 before cuts were
+ * found), and the frames after the cut are filled as usual. */
+static void cut_is_not_crossed(void **state)
+{
+    Run r;
+    double e;
+    (void)state;
+    memset(&r, 0, sizeof(r));
+    for (int t = 0; t < 12; t++)
+        make_frame(&r, t, 0);
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++)
+            for (int c = 0; c < 3; c++) {
+                vn_image_row(r.truth[0], y)[3 * x + c] = 0;
+                if (!vn_image_row(r.mask[0], y)[x])
+                    vn_image_row(r.frame[0], y)[3 * x + c] = 0;
+            }
+    run_window_n(&r, 24, 12, 0);
+    e = mean_err_in(&r, 0, 60, 36, 90, 56);
+    print_message("black frame before the cut: mean error in the hole %.2f; frame 1: %.2f\n", e,
+                  mean_err_in(&r, 1, 60, 36, 90, 56));
+    assert_true(e <= 2.0);
+    assert_true(mean_err_in(&r, 1, 60, 36, 90, 56) <= 8.0); /* 5.17: the first frame, no past */
+    free_run(&r);
+}
+
 /* A frame with an empty mask passes unchanged; a frame masked entirely is filled. */
 static void empty_and_full_masks(void **state)
 {
@@ -436,6 +463,7 @@ int main(void)
         cmocka_unit_test(distant_frames_recovered),
         cmocka_unit_test(static_mask_crop),
         cmocka_unit_test(moving_object_leaves_no_ghost),
+        cmocka_unit_test(cut_is_not_crossed),
         cmocka_unit_test(bad_frames),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
