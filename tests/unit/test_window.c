@@ -21,14 +21,36 @@
 #define GY0 28
 #define GY1 68
 
+/* The texture's extent: the largest scene (static_mask_crop) pans across it. */
+#define TEX_W 680
+#define TEX_H 380
+
 /* A textured background, defined everywhere, so that shifted views are exact. */
-static uint8_t texture(int x, int y, int c)
+static uint8_t texture_at(int x, int y, int c)
 {
     double v = 128 + 40 * sin(x * 0.31 + c) * cos(y * 0.23) + 30 * sin((x + 2 * y) * 0.11 + 2 * c) +
                20 * cos((3 * x - y) * 0.07);
     unsigned h = (unsigned)(x * 73856093u) ^ (unsigned)(y * 19349663u) ^ (unsigned)(c * 83492791u);
     v += (double)(h % 17) - 8.0;
     return (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+}
+
+/* The texture, tabulated on first use: the scenes read it tens of millions of times, and
+ * under valgrind its sines cost more than the fill. */
+static uint8_t texture(int x, int y, int c)
+{
+    static uint8_t table[TEX_H][TEX_W][3];
+    static int ready;
+    if (!ready) {
+        for (int j = 0; j < TEX_H; j++)
+            for (int i = 0; i < TEX_W; i++)
+                for (int k = 0; k < 3; k++)
+                    table[j][i][k] = texture_at(i, j, k);
+        ready = 1;
+    }
+    if (x < 0 || y < 0 || x >= TEX_W || y >= TEX_H)
+        return texture_at(x, y, c);
+    return table[y][x][c];
 }
 
 typedef struct Run {
@@ -170,11 +192,47 @@ static void moving_background_recovered(void **state)
     free_run(&r);
 }
 
-/* The scene at world point (X, Y): smooth, with detail at several scales. */
-static double world(double X, double Y, int c)
+/*
+ * The scene at world point (X, Y), smooth, with detail at several scales:
+ *   128 + 40 sin(0.31 X + c) cos(0.23 Y) + 30 sin(0.11 (X + 2 Y) + 2 c) + 20 cos(0.07 (3 X - Y))
+ *   + 14 sin(0.9 X + 0.4 c) sin(0.8 Y + c),
+ * a sum of products of a function of X and one of Y (the sines of sums expanded), so that a
+ * frame needs sines per column and per row only. WX: the terms of column X, WY: those of row Y.
+ */
+typedef struct WorldX {
+    double a[3], s1[3], c1[3], s3, c3, s4[3];
+} WorldX;
+typedef struct WorldY {
+    double a, s1, c1, s3, c3, s4[3];
+} WorldY;
+
+static void world_x(double X, WorldX *w)
 {
-    return 128 + 40 * sin(X * 0.31 + c) * cos(Y * 0.23) + 30 * sin((X + 2 * Y) * 0.11 + 2 * c) +
-           20 * cos((3 * X - Y) * 0.07) + 14 * sin(0.9 * X + 0.4 * c) * sin(0.8 * Y + c);
+    for (int c = 0; c < 3; c++) {
+        w->a[c] = sin(X * 0.31 + c);
+        w->s1[c] = sin(X * 0.11 + 2 * c);
+        w->c1[c] = cos(X * 0.11 + 2 * c);
+        w->s4[c] = sin(0.9 * X + 0.4 * c);
+    }
+    w->s3 = sin(X * 0.21);
+    w->c3 = cos(X * 0.21);
+}
+
+static void world_y(double Y, WorldY *w)
+{
+    w->a = cos(Y * 0.23);
+    w->s1 = sin(Y * 0.22);
+    w->c1 = cos(Y * 0.22);
+    w->s3 = sin(Y * 0.07);
+    w->c3 = cos(Y * 0.07);
+    for (int c = 0; c < 3; c++)
+        w->s4[c] = sin(0.8 * Y + c);
+}
+
+static double world(const WorldX *x, const WorldY *y, int c)
+{
+    return 128 + 40 * x->a[c] * y->a + 30 * (x->s1[c] * y->c1 + x->c1[c] * y->s1) + 20 * (x->c3 * y->c3 + x->s3 * y->s3) +
+           14 * x->s4[c] * y->s4[c];
 }
 
 /*
@@ -186,15 +244,21 @@ static double world(double X, double Y, int c)
 static void make_distant_frame(Run *r, int t)
 {
     double z = 1.0 + 0.004 * t, dx = 0.8 * t + 0.02 * t * t, dy = 0.4 * t;
+    WorldX wx[W];
+    WorldY wy[H];
     assert_int_equal(vn_image_alloc(&r->truth[t], W, H, 3, VN_U8), 0);
     assert_int_equal(vn_image_alloc(&r->frame[t], W, H, 3, VN_U8), 0);
     assert_int_equal(vn_image_alloc(&r->mask[t], W, H, 1, VN_U8), 0);
+    for (int x = 0; x < W; x++)
+        world_x((x - 80 + dx) / z + 80, &wx[x]);
+    for (int y = 0; y < H; y++)
+        world_y((y - 48 + dy) / z + 48, &wy[y]);
     for (int y = 0; y < H; y++)
         for (int x = 0; x < W; x++) {
             double X = (x - 80 + dx) / z + 80, Y = (y - 48 + dy) / z + 48;
             int obj = t >= 8 && X >= 70 && X < 100 && Y >= 38 && Y < 58, m = obj || t == 22 || t == 23;
             for (int c = 0; c < 3; c++) {
-                double v = world(X, Y, c);
+                double v = world(&wx[x], &wy[y], c);
                 uint8_t g = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v + 0.5);
                 vn_image_row(r->truth[t], y)[3 * x + c] = g;
                 vn_image_row(r->frame[t], y)[3 * x + c] = obj ? 250 : g;
@@ -340,9 +404,10 @@ static void make_ghost_frame(Run *r, int t)
             int logo = x >= GX0 && x < GX1 && y >= GY0 && y < GY1;
             /* share of the pixel the object covers */
             double a = fmax(0.0, fmin(1.0, fmin(x + 1 - left, right - x))) * (y >= 16 && y < 80);
+            double ripple = a > 0 ? 12 * sin((x - left) * 0.5 + y * 0.3) : 0.0;
             for (int c = 0; c < 3; c++) {
                 double g = texture(x, y, 0) / 2 + 64;
-                double o = (c == 0 ? 210 : c == 1 ? 120 : 20) + 12 * sin((x - left) * 0.5 + y * 0.3);
+                double o = (c == 0 ? 210 : c == 1 ? 120 : 20) + ripple;
                 uint8_t v = (uint8_t)lrint(a * o + (1 - a) * g);
                 vn_image_row(r->truth[t], y)[3 * x + c] = v;
                 vn_image_row(r->frame[t], y)[3 * x + c] = logo ? 250 : v;
