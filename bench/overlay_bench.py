@@ -2,6 +2,7 @@
 """Overlay (logo, watermark) benchmark: vanish against the inpainting tools, in one run.
 
     /usr/bin/python3 bench/overlay_bench.py --vanish build/tools/vanish/vanish [--frames 30] [--quick]
+        [--cases box:text:0.7,vtest:colour]   (only these rows, no detection; clip:kind[:opacity])
 
 Cases are made from Debian opencv-doc's clips (ground truth = the clean clip) with a static overlay
 burned in, I = a*W + (1 - a)*J: a white logo, the coloured OpenCV logo, white text and a
@@ -245,6 +246,7 @@ def main():
     ap.add_argument("--frames", type=int, default=30)
     ap.add_argument("--quick", action="store_true", help="432x240 only")
     ap.add_argument("--detect-only", action="store_true", help="only the detection cases")
+    ap.add_argument("--cases", default="", help="only these rows (clip:kind[:opacity],...), no detection")
     ap.add_argument("--with-fill", action="store_true", help="run --method fill on semi-transparent cases too")
     args = ap.parse_args()
     args.vanish = os.path.abspath(args.vanish)
@@ -264,6 +266,11 @@ def main():
                 kinds = ["white", "colour", "text", "gradient"] if size else ["colour", "text"]
                 for kind in kinds:
                     for op in [0.3, 0.5, 0.7, 1.0]:
+                        if args.cases and not any(
+                                clip.startswith(c.split(":")[0]) and kind == c.split(":")[1] and
+                                (len(c.split(":")) < 3 or abs(op - float(c.split(":")[2])) < 1e-6)
+                                for c in args.cases.split(",")):
+                            continue
                         r = quality_case(args, work, clip, frames, kind, op)
                         best = max(r[p] for p in peers)
                         mp, mi = r["auto"] - best, r["auto"] - r["input"]
@@ -276,8 +283,9 @@ def main():
         print("\nsemi-transparent cases: auto above the best peer by %.2f dB at least (mean %.2f); "
               "above the input by %.2f dB at least (mean %.2f); opaque rows: the margin column is auto - fill"
               % (min(m[0] for m in margins), np.mean([m[0] for m in margins]),
-                 min(m[1] for m in margins), np.mean([m[1] for m in margins])))
-        detection(args, work)
+                 min(m[1] for m in margins), np.mean([m[1] for m in margins])) if margins else "")
+        if not args.cases:
+            detection(args, work)
     finally:
         shutil.rmtree(work)
 

@@ -374,6 +374,17 @@ void vni_amg_apply(const VniAmg *a, const float *x, float *y)
     level_apply(&a->lv[0], x, y);
 }
 
+void vni_amg_apply_f64(const VniAmg *a, const double *x, double *y)
+{
+    const Level *l = &a->lv[0];
+    for (int i = 0; i < l->n; i++) {
+        double acc = (double)l->diag[i] * x[i];
+        for (int k = l->start[i]; k < l->start[i + 1]; k++)
+            acc -= (double)l->g[k] * x[l->col[k]];
+        y[i] = acc;
+    }
+}
+
 /* One Gauss–Seidel sweep on level l: forward (dir > 0) or backward over the nodes. */
 static void sweep(Level *l, int dir)
 {
