@@ -103,6 +103,13 @@ int vni_overlay_smooth_fields(float *x, const float *d, int n_fields, const floa
                               const float *gx, const float *gy, const uint8_t *mask, int width,
                               int height, float lambda, int has_outside, float outside);
 
+/* The same with a guidance: minimise Σ_p w_p (x_p − d_p)² + λ Σ_{p~q} g_pq (x_q − x_p − v_pq)²
+ * where vx[p] is the wanted x(p+1) − x(p) and vy[p] the wanted x(p+width) − x(p) (n_fields packed
+ * fields each, like x and d); no outside value. */
+int vni_overlay_smooth_guided(float *x, const float *d, int n_fields, const float *w,
+                              const float *gx, const float *gy, const float *vx, const float *vy,
+                              const uint8_t *mask, int width, int height, float lambda);
+
 /* Aggregation multigrid for A x = b on the pixels with mask != 0 (overlay_amg.c), (A x)_p =
  * s_p·x_p + Σ_q g_pq (x_p − x_q) over the 4-neighbour links inside the mask (gx[p]: link
  * p–(p+1), gy[p]: link p–(p+width); s > 0). Vectors are over its nodes (vni_amg_nodes: the mask's

@@ -19,6 +19,11 @@
  *    float CG their α on thin letters swung by up to 0.09 from solver noise alone. More rounds
  *    than 5 let some clips drift (vtest, α 0.3: the fit slides toward an opaque overlay of the
  *    mean colour, 29.2 -> 20.1 dB at 8 rounds), so the rounds stop at 5 or once settled.
+ *  - W may vary inside a part (a gradient logo, which one pooled W per part fits badly): α·W
+ *    is refitted from the border samples with the temporal median of the overlay's spatial
+ *    differences as guidance (averaged along the overlay, shrunk where small), taken where it
+ *    departs from the pooled fit by several grey levels; only when the picture is seen to move
+ *    under a fifth of the region at least (a still picture's edges would be taken for W's).
  * Only a box around the region is kept, for at most max_frames evenly spaced frames.
  */
 #include "inpaint/overlay.h"
@@ -33,6 +38,12 @@
 #define RING 8              /* pixels of picture kept around the region */
 #define EDGE_SIGMA 3.0f     /* median-gradient size (grey levels) that halves a link */
 #define LAMBDA_C 1000.0f    /* pooling of the sums that give c (α is constant over large parts) */
+#define LAMBDA_G 20.0f      /* pooling of α·W with the overlay's median differences as guidance */
+#define LAMBDA_V 30.0f      /* averaging of the median differences along the overlay */
+#define SHRINK_TAU 0.6f     /* joint size of the averaged median differences taken as noise */
+#define GATE_T 8.0f         /* change of α·W (grey levels) from which the guided fit counts fully */
+#define MOVE_FRAC 0.2f      /* part of the region that must move for the guided fit of W */
+#define MOVE_S 0.5f         /* spread over time (grey levels) at which a pixel counts as moving */
 #define LAMBDA_W 20.0f      /* pooling of the sums that give α·W (W may vary) */
 #define VAR_PRIOR 5.0f      /* variance of Ĵ (grey levels², 3 channels) at which the prior counts half */
 #define C_PRIOR 0.5f        /* 1 − α where the picture never varies */
@@ -163,6 +174,46 @@ static void edge_links(const VniOverlayEst *e, float *g, int dx, int dy, float *
             }
             m = (m / EDGE_SIGMA) * (m / EDGE_SIGMA);
             g[p] = 1.0f / (1.0f + m * m);
+        }
+}
+
+/* The temporal median of the difference between pixel p+off and p, per channel, into v (3
+ * packed fields of bw*bh): the overlay's own α·W changes there, where the picture moves; in
+ * conf (bw*bh, or NULL) how far the picture is seen to move there, s²/(s² + MOVE_S²) for the
+ * largest median absolute deviation s over time of pixel p's channels (a still picture's
+ * changes are as steady as the overlay's and would be taken for it). */
+static void median_diffs(const VniOverlayEst *e, float *v, float *conf, int dx, int dy,
+                         float *tmp)
+{
+    const size_t n = (size_t)e->bw * e->bh, n3 = n * 3;
+    for (int y = 0; y < e->bh; y++)
+        for (int x = 0; x < e->bw; x++) {
+            size_t p = (size_t)y * e->bw + x, q = p + (size_t)dy * e->bw + dx;
+            float s = 0.0f;
+            for (int c = 0; c < 3; c++)
+                v[c * n + p] = 0.0f;
+            if (conf)
+                conf[p] = 0.0f;
+            if (x + dx >= e->bw || y + dy >= e->bh)
+                continue;
+            for (int c = 0; c < 3; c++) {
+                float m;
+                for (int t = 0; t < e->n_kept; t++) {
+                    const uint8_t *f = e->frames + t * n3;
+                    tmp[t] = (float)f[q * 3 + c] - (float)f[p * 3 + c];
+                }
+                v[c * n + p] = vni_select_f32(tmp, e->n_kept, e->n_kept / 2);
+                if (!conf)
+                    continue;
+                for (int t = 0; t < e->n_kept; t++)
+                    tmp[t] = (float)e->frames[t * n3 + p * 3 + c];
+                m = vni_select_f32(tmp, e->n_kept, e->n_kept / 2);
+                for (int t = 0; t < e->n_kept; t++)
+                    tmp[t] = fabsf(tmp[t] - m);
+                s = VNI_MAX(s, vni_select_f32(tmp, e->n_kept, e->n_kept / 2));
+            }
+            if (conf)
+                conf[p] = s * s / (s * s + MOVE_S * MOVE_S);
         }
 }
 
@@ -318,6 +369,89 @@ static void fit(const VniOverlayEst *e, const float *st, const float *sw, float 
     }
 }
 
+/* The median differences v (3 fields) averaged along the overlay, each weighted by its own link
+ * gl (those across the overlay's edges hardly count): a gradient's changes vary slowly, the
+ * medians' noise does not. off: the link's other end; d (3n), dw (n): scratch. */
+static int smooth_diffs(const VniOverlayEst *e, float *v, const float *gx, const float *gy,
+                        const float *gl, size_t off, float *d, float *dw)
+{
+    const size_t n = (size_t)e->bw * e->bh;
+    for (size_t i = 0; i < n; i++)
+        dw[i] = e->in[i] && i + off < n && e->in[i + off] ? gl[i] : 0.0f;
+    memcpy(d, v, 3 * n * sizeof(float));
+    return vni_overlay_smooth_fields(v, d, 3, dw, gx, gy, e->in, e->bw, e->bh, LAMBDA_V, 0, 0.0f);
+}
+
+/* Shrink the averaged differences toward 0 by their joint size m over the channels and both
+ * directions (factor max(0, 1 − τ²/m²)): what is left of the picture's median changes is small
+ * and would be integrated into a slope of W over a part whose W is constant. */
+static void shrink_diffs(size_t n, float *vx, float *vy, float tau)
+{
+    for (size_t i = 0; i < n; i++) {
+        float m2 = 0.0f, f;
+        for (int ch = 0; ch < 3; ch++)
+            m2 += vx[ch * n + i] * vx[ch * n + i] + vy[ch * n + i] * vy[ch * n + i];
+        f = m2 > tau * tau ? 1.0f - tau * tau / m2 : 0.0f;
+        for (int ch = 0; ch < 3; ch++) {
+            vx[ch * n + i] *= f;
+            vy[ch * n + i] *= f;
+        }
+    }
+}
+
+/*
+ * W where it varies inside a part (a gradient): α·W per channel from the border samples' own fit
+ * (raw sums, unpooled; c as fitted) and, along the overlay, the temporal median of its spatial
+ * differences (the picture's come and go), by a guided smoothing; then W = α·W / α where the fit
+ * reached (w: the border indicator).
+ */
+static int fit_w_guided(const VniOverlayEst *e, const float *raw, const float *c, const float *gx,
+                        const float *gy, float *wcol, float *buf)
+{
+    const size_t n = (size_t)e->bw * e->bh;
+    float *aw = buf, *d = buf + 3 * n, *vx = buf + 6 * n, *vy = buf + 9 * n, *dw = buf + 12 * n;
+    float *cx = buf + 13 * n, *tmp = buf + 14 * n;
+    double moving = 0.0, inside = 0.0;
+    int ret;
+    median_diffs(e, vx, cx, 1, 0, tmp);
+    median_diffs(e, vy, NULL, 0, 1, tmp);
+    for (size_t i = 0; i < n; i++) {
+        moving += e->in[i] ? cx[i] : 0.0f;
+        inside += e->in[i];
+    }
+    if (moving < MOVE_FRAC * inside)
+        return 0;
+    if ((ret = smooth_diffs(e, vx, gx, gy, gx, 1, d, dw)) < 0 ||
+        (ret = smooth_diffs(e, vy, gx, gy, gy, e->bw, d, dw)) < 0)
+        return ret;
+    shrink_diffs(n, vx, vy, SHRINK_TAU);
+    for (size_t i = 0; i < n; i++) {
+        float sn = raw[S_N * n + i], a = 1.0f - c[i];
+        dw[i] = e->in[i] ? sn : 0.0f;
+        for (int ch = 0; ch < 3; ch++) {
+            float mi = raw[(S_I + ch) * n + i], mj = raw[(S_J + ch) * n + i];
+            d[ch * n + i] = sn > 1e-6f ? (mi - c[i] * mj) / sn + a * e->shift[ch] : 0.0f;
+            aw[ch * n + i] = a * wcol[i * 3 + ch];
+        }
+    }
+    if ((ret = vni_overlay_smooth_guided(aw, d, 3, dw, gx, gy, vx, vy, e->in, e->bw, e->bh,
+                                         LAMBDA_G)) < 0)
+        return ret;
+    for (size_t i = 0; i < n; i++) {
+        float a = 1.0f - c[i], d2 = 0.0f, k;
+        for (int ch = 0; ch < 3; ch++) {
+            float dd = aw[ch * n + i] - a * wcol[i * 3 + ch];
+            d2 += dd * dd;
+        }
+        k = d2 / (d2 + GATE_T * GATE_T);
+        for (int ch = 0; ch < 3 && e->in[i]; ch++) {
+            float v = a * wcol[i * 3 + ch] + k * (aw[ch * n + i] - a * wcol[i * 3 + ch]);
+            wcol[i * 3 + ch] = a > 0.02f ? VNI_CLAMP(v / a, 0.0f, 255.0f) : 0.0f;
+        }
+    }
+    return 0;
+}
+
 /* The mean of |a − b| over the region. */
 static float mean_change(const VniOverlayEst *e, const float *a, const float *b)
 {
@@ -462,7 +596,7 @@ int vni_overlay_solve(VniOverlayEst *e, VnImage **alpha, VnImage **color)
 {
     const size_t n = (size_t)e->bw * e->bh;
     float *raw = NULL, *st = NULL, *sw = NULL, *gx = NULL, *gy = NULL, *w = NULL, *c = NULL;
-    float *wcol = NULL, *tmp = NULL;
+    float *wcol = NULL, *tmp = NULL, *gbuf = NULL;
     int ret = -ENOMEM;
     *alpha = *color = NULL;
     if (e->n_kept < 2)
@@ -476,7 +610,8 @@ int vni_overlay_solve(VniOverlayEst *e, VnImage **alpha, VnImage **color)
     w = vni_malloc_array(n, sizeof(float));
     c = vni_calloc_array(n, sizeof(float));
     tmp = vni_malloc_array(VNI_MAX(n, (size_t)e->n_kept), sizeof(float));
-    if (!raw || !st || !sw || !wcol || !gx || !gy || !w || !c || !tmp)
+    gbuf = vni_malloc_array(14 * n + (size_t)e->n_kept, sizeof(float));
+    if (!raw || !st || !sw || !wcol || !gx || !gy || !w || !c || !tmp || !gbuf)
         goto fail;
     edge_links(e, gx, 1, 0, tmp);
     edge_links(e, gy, 0, 1, tmp);
@@ -493,7 +628,8 @@ int vni_overlay_solve(VniOverlayEst *e, VnImage **alpha, VnImage **color)
         if (round > 1 && mean_change(e, tmp, c) < IRLS_SETTLED)
             break;
     }
-    if ((ret = mark_unreached(e, w, gx, gy, c, wcol, st, st + n)) < 0)
+    if ((ret = fit_w_guided(e, raw, c, gx, gy, wcol, gbuf)) < 0 ||
+        (ret = mark_unreached(e, w, gx, gy, c, wcol, st, st + n)) < 0)
         goto fail;
     if ((ret = vn_image_alloc(alpha, e->fw, e->fh, 1, VN_F32)) < 0 ||
         (ret = vn_image_alloc(color, e->fw, e->fh, 3, VN_F32)) < 0)
@@ -513,5 +649,6 @@ fail:
     vni_free(w);
     vni_free(c);
     vni_free(tmp);
+    vni_free(gbuf);
     return ret;
 }

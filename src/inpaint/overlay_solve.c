@@ -108,9 +108,34 @@ static void to_nodes(const VniAmg *a, const float *g, double *v, float *vf, size
         v[i] = vf[i];
 }
 
-int vni_overlay_smooth_fields(float *x, const float *d, int n_fields, const float *w,
-                              const float *gx, const float *gy, const uint8_t *mask, int width,
-                              int height, float lambda, int has_outside, float outside)
+/* The right-hand side's part from a guidance (vx, vy: the wanted x(p+1) − x(p) and
+ * x(p+width) − x(p)) on the links inside the mask, added into b. */
+static void add_guidance(float *b, const float *vx, const float *vy, const float *gx,
+                         const float *gy, const uint8_t *mask, int width, int height, float lambda)
+{
+    for (int y = 0; y < height; y++)
+        for (int x = 0; x < width; x++) {
+            size_t p = (size_t)y * width + x;
+            if (!mask[p])
+                continue;
+            if (x + 1 < width && mask[p + 1]) {
+                float f = lambda * gx[p] * vx[p];
+                b[p] -= f;
+                b[p + 1] += f;
+            }
+            if (y + 1 < height && mask[p + width]) {
+                float f = lambda * gy[p] * vy[p];
+                b[p] -= f;
+                b[p + width] += f;
+            }
+        }
+}
+
+/* vni_overlay_smooth_fields with an optional guidance per field (vx, vy: n_fields packed
+ * fields each, or NULL). */
+static int smooth_guided(float *x, const float *d, int n_fields, const float *w, const float *gx,
+                         const float *gy, const float *vx, const float *vy, const uint8_t *mask,
+                         int width, int height, float lambda, int has_outside, float outside)
 {
     size_t n = (size_t)width * height, m;
     VniAmg *a = NULL;
@@ -135,6 +160,8 @@ int vni_overlay_smooth_fields(float *x, const float *d, int n_fields, const floa
         const float *df = d + f * n;
         for (size_t i = 0; i < n; i++)
             b[i] = w[i] * df[i] + bo[i];
+        if (vx && vy)
+            add_guidance(b, vx + f * n, vy + f * n, gx, gy, mask, width, height, lambda);
         to_nodes(a, b, vec, vf, m);
         to_nodes(a, xf, vec + m, vf, m);
         pcg(a, vec + m, vec, vec + 2 * m, vec + 3 * m, vec + 4 * m, vec + 5 * m, vf, m);
@@ -149,6 +176,21 @@ fail:
     vni_free(vf);
     vni_free(buf);
     return ret;
+}
+
+int vni_overlay_smooth_fields(float *x, const float *d, int n_fields, const float *w,
+                              const float *gx, const float *gy, const uint8_t *mask, int width,
+                              int height, float lambda, int has_outside, float outside)
+{
+    return smooth_guided(x, d, n_fields, w, gx, gy, NULL, NULL, mask, width, height, lambda,
+                         has_outside, outside);
+}
+
+int vni_overlay_smooth_guided(float *x, const float *d, int n_fields, const float *w,
+                              const float *gx, const float *gy, const float *vx, const float *vy,
+                              const uint8_t *mask, int width, int height, float lambda)
+{
+    return smooth_guided(x, d, n_fields, w, gx, gy, vx, vy, mask, width, height, lambda, 0, 0.0f);
 }
 
 int vni_overlay_smooth(float *x, const float *d, const float *w, const float *gx, const float *gy,
