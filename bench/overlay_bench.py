@@ -240,6 +240,20 @@ def detection(args, work):
               % (name, sum(v >= 0.8 for v in vs), len(vs), np.median(vs), np.mean(vs)))
 
 
+def parse_cases(ap, text):
+    """--cases clip:kind[:opacity],... as (clip, kind, opacity or None); a malformed one is an error."""
+    cases = []
+    for c in filter(None, text.split(",")):
+        f = c.split(":")
+        try:
+            if len(f) not in (2, 3):
+                raise ValueError
+            cases.append((f[0], f[1], float(f[2]) if len(f) == 3 else None))
+        except ValueError:
+            ap.error("--cases: '%s' is not clip:kind[:opacity]" % c)
+    return cases
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--vanish", default="build/tools/vanish/vanish")
@@ -250,6 +264,7 @@ def main():
     ap.add_argument("--with-fill", action="store_true", help="run --method fill on semi-transparent cases too")
     args = ap.parse_args()
     args.vanish = os.path.abspath(args.vanish)
+    args.cases = parse_cases(ap, args.cases)
     work = tempfile.mkdtemp(prefix="vanish-ovl-bench-")
     peers = ["removelogo", "delogo", "telea"]
     try:
@@ -267,9 +282,8 @@ def main():
                 for kind in kinds:
                     for op in [0.3, 0.5, 0.7, 1.0]:
                         if args.cases and not any(
-                                clip.startswith(c.split(":")[0]) and kind == c.split(":")[1] and
-                                (len(c.split(":")) < 3 or abs(op - float(c.split(":")[2])) < 1e-6)
-                                for c in args.cases.split(",")):
+                                clip.startswith(c) and kind == k and (o is None or abs(op - o) < 1e-6)
+                                for c, k, o in args.cases):
                             continue
                         r = quality_case(args, work, clip, frames, kind, op)
                         best = max(r[p] for p in peers)
