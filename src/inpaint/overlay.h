@@ -91,7 +91,7 @@ void vni_overlay_detect_free(VniOverlayDetect **d);
  * `outside` when has_outside, else none). x, d, w: n = width*height floats, packed rows; gx[p]
  * weights the link p–(p+1), gy[p] the link p–(p+width). x holds the initial guess and receives
  * the result. Conjugate gradients preconditioned by an aggregation multigrid, to a residual of
- * 1e-6 of the right-hand side. 0 or -ENOMEM.
+ * 1e-7 of the right-hand side. 0 or -ENOMEM.
  */
 int vni_overlay_smooth(float *x, const float *d, const float *w, const float *gx, const float *gy,
                        const uint8_t *mask, int width, int height, float lambda, int has_outside,
@@ -114,7 +114,7 @@ int vni_overlay_smooth_guided(float *x, const float *d, int n_fields, const floa
  * s_p·x_p + Σ_q g_pq (x_p − x_q) over the 4-neighbour links inside the mask (gx[p]: link
  * p–(p+1), gy[p]: link p–(p+width); s > 0). Vectors are over its nodes (vni_amg_nodes: the mask's
  * pixels, in raster order; vni_amg_gather/scatter move them from/to a width*height field).
- * vni_amg_apply: y = A x (vni_amg_apply_f64: in double); vni_amg_precondition: z ≈ A⁻¹ r by one symmetric V-cycle (a fixed
+ * vni_amg_apply_f64: y = A x, in double; vni_amg_precondition: z ≈ A⁻¹ r by one symmetric V-cycle (a fixed
  * linear map, for conjugate gradients). */
 typedef struct VniAmg VniAmg;
 int vni_amg_open(VniAmg **a, const float *s, const float *gx, const float *gy,
@@ -122,7 +122,6 @@ int vni_amg_open(VniAmg **a, const float *s, const float *gx, const float *gy,
 int vni_amg_nodes(const VniAmg *a);
 void vni_amg_gather(const VniAmg *a, const float *grid, float *v);
 void vni_amg_scatter(const VniAmg *a, const float *v, float *grid);
-void vni_amg_apply(const VniAmg *a, const float *x, float *y);
 void vni_amg_apply_f64(const VniAmg *a, const double *x, double *y);
 void vni_amg_precondition(VniAmg *a, const float *r, float *z);
 void vni_amg_free(VniAmg **a);

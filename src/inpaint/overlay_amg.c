@@ -89,11 +89,10 @@ static void level_diag(Level *l)
 
 /* Level 0 from the grid: the mask's pixels and their links inside it. */
 static int level_from_grid(VniAmg *a, const float *s, const float *gx, const float *gy,
-                           const uint8_t *mask, int width)
+                           const uint8_t *mask, int width, int height)
 {
     static const int dx[4] = {1, -1, 0, 0}, dy[4] = {0, 0, 1, -1};
     const size_t np = a->n_pixels;
-    const int height = (int)(np / width);
     Level *l = &a->lv[0];
     int n = 0, k = 0, ret;
     for (size_t p = 0; p < np; p++)
@@ -126,10 +125,9 @@ static int level_from_grid(VniAmg *a, const float *s, const float *gx, const flo
     return 0;
 }
 
-/* Whether link k of node i is strong. */
-static int strong(const Level *l, int i, int k, float gmax)
+/* Whether link k is strong for a node whose strongest link is gmax. */
+static int strong(const Level *l, int k, float gmax)
 {
-    (void)i;
     return l->g[k] >= STRONG * gmax;
 }
 
@@ -153,12 +151,12 @@ static int aggregate(Level *l)
         if (l->agg[i] >= 0)
             continue;
         for (int k = l->start[i]; k < l->start[i + 1] && free; k++)
-            free = !strong(l, i, k, gm) || l->agg[l->col[k]] < 0;
+            free = !strong(l, k, gm) || l->agg[l->col[k]] < 0;
         if (!free)
             continue;
         l->agg[i] = na;
         for (int k = l->start[i]; k < l->start[i + 1]; k++)
-            if (strong(l, i, k, gm))
+            if (strong(l, k, gm))
                 l->agg[l->col[k]] = na;
         na++;
     }
@@ -316,7 +314,7 @@ int vni_amg_open(VniAmg **pa, const float *s, const float *gx, const float *gy,
     a->n_pixels = (size_t)width * height;
     if (!(a->node = vni_malloc_array(a->n_pixels, sizeof(int))))
         goto fail;
-    if ((ret = level_from_grid(a, s, gx, gy, mask, width)) < 0)
+    if ((ret = level_from_grid(a, s, gx, gy, mask, width, height)) < 0)
         goto fail;
     a->n_levels = 1;
     ret = build_levels(a);
@@ -367,11 +365,6 @@ static void level_apply(const Level *l, const float *x, float *y)
             acc -= l->g[k] * x[l->col[k]];
         y[i] = acc;
     }
-}
-
-void vni_amg_apply(const VniAmg *a, const float *x, float *y)
-{
-    level_apply(&a->lv[0], x, y);
 }
 
 void vni_amg_apply_f64(const VniAmg *a, const double *x, double *y)

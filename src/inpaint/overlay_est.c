@@ -414,13 +414,13 @@ static int fit_w_guided(const VniOverlayEst *e, const float *raw, const float *c
     double moving = 0.0, inside = 0.0;
     int ret;
     median_diffs(e, vx, cx, 1, 0, tmp);
-    median_diffs(e, vy, NULL, 0, 1, tmp);
     for (size_t i = 0; i < n; i++) {
         moving += e->in[i] ? cx[i] : 0.0f;
         inside += e->in[i];
     }
     if (moving < MOVE_FRAC * inside)
         return 0;
+    median_diffs(e, vy, NULL, 0, 1, tmp);
     if ((ret = smooth_diffs(e, vx, gx, gy, gx, 1, d, dw)) < 0 ||
         (ret = smooth_diffs(e, vy, gx, gy, gy, e->bw, d, dw)) < 0)
         return ret;
