@@ -13,33 +13,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "ppm.h"
 #include "core/resample.h"
 #include "inpaint/patchmatch.h"
-
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec + t.tv_nsec * 1e-9;
-}
-
-static VnImage *read_ppm(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    VnImage *img = NULL;
-    int w, h, maxv;
-    if (!f || fscanf(f, "P6 %d %d %d", &w, &h, &maxv) != 3 || maxv != 255 || fgetc(f) == EOF ||
-        vn_image_alloc(&img, w, h, 3, VN_U8) < 0) {
-        if (f)
-            fclose(f);
-        return NULL;
-    }
-    for (int y = 0; y < h; y++)
-        if (fread(vn_image_row(img, y), 3, (size_t)w, f) != (size_t)w)
-            break;
-    fclose(f);
-    return img;
-}
 
 static void write_ppm(const char *path, const VnImage *img)
 {
@@ -65,9 +41,9 @@ static double run(VnContext *ctx, const VnImage *src, int w, int h, int hw, int 
         memset(vn_image_row(m, y) + (w - hw) / 2, 255, (size_t)hw);
     for (int k = 0; k < 3; k++) {
         vn_image_copy(work, img);
-        double t0 = now();
+        double t0 = bench_now();
         int ret = vni_patchmatch_fill(ctx, work, m, NULL, NULL);
-        double t = (now() - t0) * 1e3;
+        double t = (bench_now() - t0) * 1e3;
         if (ret < 0)
             fprintf(stderr, "fill failed: %s\n", vn_strerror(ret));
         best = t < best ? t : best;
@@ -85,7 +61,7 @@ static double run(VnContext *ctx, const VnImage *src, int w, int h, int hw, int 
 
 int main(int argc, char **argv)
 {
-    VnImage *src = argc > 1 ? read_ppm(argv[1]) : NULL;
+    VnImage *src = argc > 1 ? bench_read_ppm(argv[1]) : NULL;
     const char *out = argc > 2 ? argv[2] : NULL;
     if (!src) {
         fprintf(stderr, "usage: %s IMAGE.ppm [OUT_PREFIX]\n", argv[0]);

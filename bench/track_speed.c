@@ -11,36 +11,12 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "ppm.h"
 #include "core/pyramid.h"
 #include "track/features.h"
 #include "track/homography.h"
 
 #define MAXP 500
-
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec + t.tv_nsec * 1e-9;
-}
-
-static VnImage *read_ppm(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    VnImage *img = NULL;
-    int w, h, maxv;
-    if (!f || fscanf(f, "P6 %d %d %d", &w, &h, &maxv) != 3 || maxv != 255 || fgetc(f) == EOF ||
-        vn_image_alloc(&img, w, h, 3, VN_U8) < 0) {
-        if (f)
-            fclose(f);
-        return NULL;
-    }
-    for (int y = 0; y < h; y++)
-        if (fread(vn_image_row(img, y), 3, (size_t)w, f) != (size_t)w)
-            break;
-    fclose(f);
-    return img;
-}
 
 /* One pass of every step; adds each step's time to t[]. */
 static void pass(VnContext *ctx, const VnImage *a, const VnImage *b, double t[6], int counts[3])
@@ -49,7 +25,7 @@ static void pass(VnContext *ctx, const VnImage *a, const VnImage *b, double t[6]
     VniPyramid pa, pb;
     VniPt p0[MAXP], p1[MAXP], ia[MAXP], ib[MAXP];
     uint8_t st[MAXP];
-    double H[9], t0 = now();
+    double H[9], t0 = bench_now();
     vn_image_alloc(&ga, a->width, a->height, 1, VN_F32);
     vn_image_alloc(&gb, a->width, a->height, 1, VN_F32);
     vn_image_alloc(&wa, a->width, a->height, 3, VN_U8);
@@ -57,19 +33,19 @@ static void pass(VnContext *ctx, const VnImage *a, const VnImage *b, double t[6]
     vni_grey_f32(ctx, gb, b);
     vni_pyramid_build(ctx, &pa, ga, 4, 16);
     vni_pyramid_build(ctx, &pb, gb, 4, 16);
-    t[0] += now() - t0, t0 = now();
+    t[0] += bench_now() - t0, t0 = bench_now();
     int n = vni_corners_find(ctx, ga, NULL, NULL, p0, MAXP);
-    t[1] += now() - t0, t0 = now();
+    t[1] += bench_now() - t0, t0 = bench_now();
     int k = vni_klt_track(ctx, &pa, &pb, p0, p1, st, NULL, n, NULL);
-    t[2] += now() - t0, t0 = now();
+    t[2] += bench_now() - t0, t0 = bench_now();
     int m = 0;
     for (int i = 0; i < n; i++)
         if (st[i])
             ia[m] = p0[i], ib[m++] = p1[i];
     int in = vni_homography_ransac(ia, ib, m, NULL, H, NULL);
-    t[3] += now() - t0, t0 = now();
+    t[3] += bench_now() - t0, t0 = bench_now();
     vni_warp_image(ctx, wa, a, H, NULL);
-    t[4] += now() - t0;
+    t[4] += bench_now() - t0;
     counts[0] = n, counts[1] = k, counts[2] = in;
     vni_pyramid_free(&pa);
     vni_pyramid_free(&pb);
@@ -81,7 +57,7 @@ static void pass(VnContext *ctx, const VnImage *a, const VnImage *b, double t[6]
 int main(int argc, char **argv)
 {
     static const char *names[5] = {"grey+pyramids x2", "corners", "KLT (fwd+bwd)", "RANSAC", "warp RGB"};
-    VnImage *a = argc > 2 ? read_ppm(argv[1]) : NULL, *b = argc > 2 ? read_ppm(argv[2]) : NULL;
+    VnImage *a = argc > 2 ? bench_read_ppm(argv[1]) : NULL, *b = argc > 2 ? bench_read_ppm(argv[2]) : NULL;
     double best[2][5];
     int counts[3] = {0, 0, 0};
     if (!a || !b) {
