@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "core/internal.h"
 #include "io/io.h"
@@ -129,28 +128,20 @@ static int write_all(FILE *f, const VnImage *flow)
     return 0;
 }
 
+static int write_job(FILE *f, void *flow)
+{
+    return write_all(f, flow);
+}
+
 int vn_flow_write_flo(VnContext *ctx, const char *path, const VnImage *flow)
 {
-    char tmp[4352];
-    FILE *f;
-    int ret;
+    int created, ret;
     if (!path || !flow || flow->channels != 2 || flow->type != VN_F32)
         return vni_error(ctx, -EINVAL, "flow write: needs a path and a 2-channel float flow");
-    if ((ret = vni_make_temp(path, 0, tmp, sizeof(tmp))) < 0)
+    ret = vni_write_whole(path, write_job, (void *)flow, &created);
+    if (ret < 0 && !created)
         return vni_error(ctx, ret, "%s: cannot create output: %s", path, strerror(-ret));
-    if (!(f = fopen(tmp, "wb"))) {
-        ret = -errno;
-        unlink(tmp);
-        return vni_error(ctx, ret, "%s: cannot create output: %s", path, strerror(-ret));
-    }
-    ret = write_all(f, flow);
-    if (fclose(f) && ret >= 0)
-        ret = -errno;
-    if (ret >= 0 && rename(tmp, path))
-        ret = -errno;
-    if (ret < 0) {
-        unlink(tmp);
+    if (ret < 0)
         return vni_error(ctx, ret, "%s: cannot write: %s", path, strerror(-ret));
-    }
     return 0;
 }

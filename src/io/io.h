@@ -161,6 +161,13 @@ void vni_dirname(const char *path, char *buf, size_t size);
  * (or a directory when dir != 0). Returns 0 and the name in buf, or -errno. */
 int vni_make_temp(const char *path, int dir, char *buf, size_t size);
 
+/* Write a file whole or not at all: fill(f, arg) writes a temporary file beside path, which
+ * replaces path only once fill and the close have succeeded; on any failure the temporary file
+ * is removed and path is left as it was. Returns 0 or -errno (fill's own negative code as it
+ * is); *created says whether the temporary file was made, so that the caller's message can
+ * tell "cannot create" from "cannot write". */
+int vni_write_whole(const char *path, int (*fill)(FILE *f, void *arg), void *arg, int *created);
+
 /* Remove a directory and the files in it (one level). */
 void vni_remove_tree(const char *dir);
 

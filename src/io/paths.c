@@ -76,6 +76,30 @@ int vni_make_temp(const char *path, int dir, char *buf, size_t size)
     return 0;
 }
 
+int vni_write_whole(const char *path, int (*fill)(FILE *f, void *arg), void *arg, int *created)
+{
+    char tmp[4352];
+    FILE *f;
+    int ret;
+    *created = 0;
+    if ((ret = vni_make_temp(path, 0, tmp, sizeof(tmp))) < 0)
+        return ret;
+    if (!(f = fopen(tmp, "wb"))) {
+        ret = -errno;
+        unlink(tmp);
+        return ret;
+    }
+    *created = 1;
+    ret = fill(f, arg);
+    if (fclose(f) && ret >= 0)
+        ret = -errno;
+    if (ret >= 0 && rename(tmp, path))
+        ret = -errno;
+    if (ret < 0)
+        unlink(tmp);
+    return ret < 0 ? ret : 0;
+}
+
 void vni_remove_tree(const char *dir)
 {
     DIR *d = opendir(dir);

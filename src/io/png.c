@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 /* libpng reports through longjmp; keep its message for ours. */
 typedef struct PngErr {
@@ -151,28 +150,29 @@ static int encode(FILE *f, PngErr *err, const uint8_t *data, ptrdiff_t stride, i
     return 0;
 }
 
+/* What vni_png_write hands to encode() through vni_write_whole. */
+typedef struct PngJob {
+    PngErr err;
+    const uint8_t *data, *palette;
+    ptrdiff_t stride;
+    int width, height, channels, n_colors;
+} PngJob;
+
+static int encode_job(FILE *f, void *arg)
+{
+    PngJob *j = arg;
+    return encode(f, &j->err, j->data, j->stride, j->width, j->height, j->channels, j->palette, j->n_colors);
+}
+
 int vni_png_write(VnContext *ctx, const char *path, const uint8_t *data, ptrdiff_t stride,
                   int width, int height, int channels, const uint8_t *palette, int n_colors)
 {
-    char tmp[4352];
-    PngErr err = {.msg = ""};
-    FILE *f;
-    int ret;
-    if ((ret = vni_make_temp(path, 0, tmp, sizeof(tmp))) < 0)
+    PngJob j = {.err = {.msg = ""}, .data = data, .palette = palette, .stride = stride, .width = width,
+                .height = height, .channels = channels, .n_colors = n_colors};
+    int created, ret = vni_write_whole(path, encode_job, &j, &created);
+    if (ret < 0 && !created)
         return vni_error(ctx, ret, "%s: cannot create output: %s", path, strerror(-ret));
-    if (!(f = fopen(tmp, "wb"))) {
-        ret = -errno;
-        unlink(tmp);
-        return vni_error(ctx, ret, "%s: cannot create output: %s", path, strerror(-ret));
-    }
-    ret = encode(f, &err, data, stride, width, height, channels, palette, n_colors);
-    if (fclose(f) && ret >= 0)
-        ret = -errno;
-    if (ret >= 0 && rename(tmp, path))
-        ret = -errno;
-    if (ret < 0) {
-        unlink(tmp);
-        return vni_error(ctx, ret, "%s: cannot write: %s", path, err.msg[0] ? err.msg : strerror(-ret));
-    }
+    if (ret < 0)
+        return vni_error(ctx, ret, "%s: cannot write: %s", path, j.err.msg[0] ? j.err.msg : strerror(-ret));
     return 0;
 }
