@@ -3,6 +3,8 @@
 
     /usr/bin/python3 bench/overlay_bench.py --vanish build/tools/vanish/vanish [--frames 30] [--quick]
         [--cases box:text:0.7,vtest:colour]   (only these rows, no detection; clip:kind[:opacity])
+    /usr/bin/python3 bench/overlay_bench.py --vanish ... --detect-only [--quick] [--jobs 2]
+        [--detect-cases tree,box:text,vtest:native:white,demo]   (only these detection cases)
 
 Cases are made from Debian opencv-doc's clips (ground truth = the clean clip) with a static overlay
 burned in, I = a*W + (1 - a)*J: a white logo, the coloured OpenCV logo, white text and a
@@ -33,6 +35,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 
 import cv2
 import numpy as np
@@ -204,35 +207,70 @@ def iou(got, m):
 STILL_SHARE = 0.25  # share of changed pixel-frames under a logo's box below which it is "barely changing"
 
 
+def detect_case(args, work, frames, kind, op, x0, y0):
+    """(pixels proposed, IoU) of vanish detect-overlay on frames with the overlay burned in at (x0, y0)."""
+    ins, m = burn_at(frames, kind, op, x0, y0)
+    return iou(detect_run(args, work, ins), m)
+
+
+def detect_demo(args, work):
+    demo = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "demo")
+    d = tempfile.mkdtemp(dir=work)
+    p = subprocess.run([args.vanish, "detect-overlay", demo + "/sample.mp4", "-o", d + "/m.png", "-q", "-y"])
+    return iou(cv2.imread(d + "/m.png", 0) if p.returncode == 0 else None, cv2.imread(demo + "/logo-mask.png", 0))
+
+
+def wanted(args, *tags):
+    """Whether a detection case (described by tags: clip, WxH, W, kind, spot) is selected by
+    --detect-cases: some entry all of whose ':'-separated tokens are among the tags."""
+    return not args.detect_cases or any(all(t in tags for t in e) for e in args.detect_cases)
+
+
 def detection(args, work):
     print("\n| clip | size | overlay | opacity | where (x,y) | picture changing there | pixels proposed | IoU |")
     print("|---|---|---|---|---|---|---|---|")
     ious, clean, groups = [], [], {}
+    pool = ThreadPoolExecutor(max_workers=max(1, args.jobs))
     for clip in ["vtest.avi", "box.mp4.gz", "cup.mp4.gz", "Megamind.avi", "tree.avi"]:
+        c = clip.split(".")[0]
         for size in [(432, 240)] + ([] if args.quick else [None]):
+            group = {c, "432" if size else "native", "none", "colour", "white", "text", "0", "1", "2"}
+            if args.detect_cases and not any(all(t in group or t[:1].isdigit() for t in e)
+                                             for e in args.detect_cases):
+                continue  # nothing selected here: the clip is not even read
             frames = load_spread(clip, 60, size)
             H, W = frames[0].shape[:2]
-            got = detect_run(args, work, frames)
-            n = 0 if got is None else int((got > 0).sum())
-            clean.append(n)
-            print("| %s | %dx%d | none | - | - | - | %d | - |" % (clip.split(".")[0], W, H, n), flush=True)
+            tags = (c, "%dx%d" % (W, H), str(W), "432" if size else "native")
+            rows = []  # (case or None for the clean clip, future)
+            if wanted(args, *tags, "none"):
+                rows.append((None, pool.submit(lambda f=frames: detect_run(args, work, f))))
             for kind, op in [("colour", 1.0), ("white", 0.5), ("text", 0.5)]:
-                for chg, x0, y0 in moving_spots(frames, kind):
-                    ins, m = burn_at(frames, kind, op, x0, y0)
-                    n, v = iou(detect_run(args, work, ins), m)
-                    ious.append(v)
-                    groups.setdefault(("%s %.1f" % (kind, op)), []).append(v)
-                    groups.setdefault("picture changing there >= %.2f" % STILL_SHARE if chg >= STILL_SHARE
-                                      else "picture changing there < %.2f" % STILL_SHARE, []).append(v)
-                    print("| %s | %dx%d | %s | %.1f | %d,%d | %.2f | %d | %.3f |" % (
-                        clip.split(".")[0], W, H, kind, op, x0, y0, chg, n, v), flush=True)
-    demo = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "demo")
-    d = tempfile.mkdtemp(dir=work)
-    p = subprocess.run([args.vanish, "detect-overlay", demo + "/sample.mp4", "-o", d + "/m.png", "-q", "-y"])
-    n, v = iou(cv2.imread(d + "/m.png", 0) if p.returncode == 0 else None, cv2.imread(demo + "/logo-mask.png", 0))
-    print("| demo/sample.mp4 | 640x480 | OpenCV logo | 1.0 | 548,20 | - | %d | %.3f |" % (n, v))
+                for i, (chg, x0, y0) in enumerate(moving_spots(frames, kind)):
+                    if wanted(args, *tags, kind, str(i)):
+                        rows.append(((kind, op, chg, x0, y0),
+                                     pool.submit(detect_case, args, work, frames, kind, op, x0, y0)))
+            for case, fut in rows:
+                if case is None:
+                    got = fut.result()
+                    n = 0 if got is None else int((got > 0).sum())
+                    clean.append(n)
+                    print("| %s | %dx%d | none | - | - | - | %d | - |" % (c, W, H, n), flush=True)
+                    continue
+                kind, op, chg, x0, y0 = case
+                n, v = fut.result()
+                ious.append(v)
+                groups.setdefault(("%s %.1f" % (kind, op)), []).append(v)
+                groups.setdefault("picture changing there >= %.2f" % STILL_SHARE if chg >= STILL_SHARE
+                                  else "picture changing there < %.2f" % STILL_SHARE, []).append(v)
+                print("| %s | %dx%d | %s | %.1f | %d,%d | %.2f | %d | %.3f |" % (
+                    c, W, H, kind, op, x0, y0, chg, n, v), flush=True)
+    if wanted(args, "demo"):
+        n, v = detect_demo(args, work)
+        print("| demo/sample.mp4 | 640x480 | OpenCV logo | 1.0 | 548,20 | - | %d | %.3f |" % (n, v))
+    pool.shutdown()
     print("\ndetection: IoU >= 0.8 in %d of %d logo cases (median %.3f); clean clips: %d of %d propose nothing"
-          % (sum(v >= 0.8 for v in ious), len(ious), np.median(ious), sum(c == 0 for c in clean), len(clean)))
+          % (sum(v >= 0.8 for v in ious), len(ious), np.median(ious) if ious else np.nan,
+             sum(c == 0 for c in clean), len(clean)))
     # Where the picture under the logo's box barely changes, a logo cannot be told from the scene
     # (a semi-transparent one least: only its thinning of the scene's noise is left to see).
     for name, vs in sorted(groups.items()):
@@ -261,14 +299,24 @@ def main():
     ap.add_argument("--quick", action="store_true", help="432x240 only")
     ap.add_argument("--detect-only", action="store_true", help="only the detection cases")
     ap.add_argument("--cases", default="", help="only these rows (clip:kind[:opacity],...), no detection")
+    ap.add_argument("--detect-cases", default="",
+                    help="only these detection cases: entries of ':'-separated tags, each case matching "
+                         "all of an entry's tags (clip: vtest box cup Megamind tree demo; size: 432, native, "
+                         "WxH or W; overlay: none colour white text; spot: 0 1 2), e.g. tree,box:text,demo")
+    ap.add_argument("--jobs", type=int, default=1, help="detection cases run at once")
     ap.add_argument("--with-fill", action="store_true", help="run --method fill on semi-transparent cases too")
     args = ap.parse_args()
     args.vanish = os.path.abspath(args.vanish)
     args.cases = parse_cases(ap, args.cases)
+    args.detect_cases = [e.split(":") for e in filter(None, args.detect_cases.split(","))]
+    known = {"vtest", "box", "cup", "Megamind", "tree", "demo", "native", "none", "colour", "white", "text"}
+    for t in sum(args.detect_cases, []):
+        if t not in known and not t.replace("x", "").isdigit():
+            ap.error("--detect-cases: '%s' is no clip, size, overlay or spot" % t)
     work = tempfile.mkdtemp(prefix="vanish-ovl-bench-")
     peers = ["removelogo", "delogo", "telea"]
     try:
-        if args.detect_only:
+        if args.detect_only or args.detect_cases:
             detection(args, work)
             return
         print("| clip | size | overlay | opacity | auto | fill | removelogo | delogo | telea | input | auto - best peer | auto - input |")
