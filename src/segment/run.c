@@ -511,6 +511,7 @@ static int finish_mask(VnSegmenter *s, int kind, int single, VnImage *mask)
     if (kind == VN_SEGMENT_PART)
         return 0;
     if ((flat = vni_seg_prune(s, mask, larger)) < 0 ||
+        (larger && single && (ret = vni_seg_cut_straight(s, mask)) < 0) ||
         (larger && single && (ret = vni_seg_drop_textured(s, mask)) < 0) ||
         (larger && (ret = vni_seg_caption(s, mask)) < 0))
         return flat < 0 ? flat : ret;

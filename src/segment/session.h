@@ -118,6 +118,11 @@ int vni_seg_prune(VnSegmenter *s, VnImage *mask, int cut);
  * Returns 0 or an error. */
 int vni_seg_drop_textured(VnSegmenter *s, VnImage *mask);
 
+/* Cut the full-resolution mask of the larger candidate along the straight sharp sides of a
+ * plate that it spills across, and drop what the cut severs beyond them (straight.c). Returns 0
+ * or an error. */
+int vni_seg_cut_straight(VnSegmenter *s, VnImage *mask);
+
 /* Add to the full-resolution mask of a logo its thin outline, when one runs along much of its
  * edge (rim.c). Returns 0 or an error. */
 int vni_seg_rim(VnSegmenter *s, VnImage *mask);

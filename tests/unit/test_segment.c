@@ -771,6 +771,75 @@ static void test_textured_pieces(void **state)
     vn_image_free(&img);
 }
 
+/* The plate spilt over: a flat blue plate (x 40..119, y 40..109) holding a red pane (x 70..89,
+ * y 60..79, the clicked object), a darker blue textured patch above it touching its top side
+ * (x 60..99, y 10..39, a shirt), and, for the second check, a white plate below the blue one
+ * (x 40..119, y 110..139): two stacked plates of one logo. On wood. */
+static void paint_spilt(int x, int y, uint32_t *r, uint8_t *p)
+{
+    static const uint8_t blue[3] = {40, 80, 220}, red[3] = {220, 40, 40}, white[3] = {245, 245, 245};
+    if (in_rect(x, y, 70, 60, 89, 79)) {
+        memcpy(p, red, 3);
+    } else if (in_rect(x, y, 40, 40, 119, 109)) {
+        memcpy(p, blue, 3);
+    } else if (in_rect(x, y, 40, 110, 119, 139)) {
+        memcpy(p, white, 3);
+    } else if (in_rect(x, y, 60, 10, 99, 39)) {
+        p[0] = (uint8_t)(20 + rng_next(r) % 21);
+        p[1] = (uint8_t)(40 + rng_next(r) % 21);
+        p[2] = (uint8_t)(150 + rng_next(r) % 41);
+    } else {
+        wood(r, p);
+    }
+}
+
+static int spilt_plate(int x, int y)
+{
+    return in_rect(x, y, 40, 40, 119, 109);
+}
+
+static int spilt_shirt(int x, int y)
+{
+    return in_rect(x, y, 60, 10, 99, 39);
+}
+
+static int spilt_grouped(int x, int y)
+{
+    return spilt_plate(x, y) || spilt_shirt(x, y);
+}
+
+static int stacked_plates(int x, int y)
+{
+    return in_rect(x, y, 40, 40, 119, 139);
+}
+
+/* straight.c: the mask of the plate and the shirt joined to its top side is cut along that
+ * side, and the shirt leaves; the plate stays whole. The mask of two stacked plates crosses
+ * the straight edge between them along all its length: it is no side, and nothing is cut. */
+static void test_straight_sides(void **state)
+{
+    VnImage *img = paint_frame(paint_spilt), *mask = NULL;
+    VnSegmenter *seg = open_on(img, &mask, spilt_grouped);
+    int total, n;
+    (void)state;
+    assert_true(seg->sx == 1.0 && seg->sy == 1.0); /* solved at full size: labels are pixels */
+    for (int y = 0; y < LH; y++)
+        for (int x = 0; x < LW; x++)
+            seg->lab[VN_SEGMENT_OBJECT][y * seg->f.w + x] = (uint8_t)in_rect(x, y, 70, 60, 89, 79);
+    assert_int_equal(vni_seg_cut_straight(seg, mask), 0);
+    n = count_set(mask, spilt_shirt, &total);
+    assert_int_equal(n, 0);
+    n = count_set(mask, spilt_plate, &total);
+    assert_int_equal(n, total);
+    draw(mask, stacked_plates);
+    assert_int_equal(vni_seg_cut_straight(seg, mask), 0);
+    n = count_set(mask, stacked_plates, &total);
+    assert_int_equal(n, total);
+    vn_segmenter_close(&seg);
+    vn_image_free(&mask);
+    vn_image_free(&img);
+}
+
 static int grown_disc(int x, int y)
 {
     return in_disc(x, y, 100, 75, 31.5);
@@ -840,6 +909,7 @@ int main(void)
         cmocka_unit_test(test_logo_parts),     cmocka_unit_test(test_logo_caption),
         cmocka_unit_test(test_prune),          cmocka_unit_test(test_rim),
         cmocka_unit_test(test_textured_pieces), cmocka_unit_test(test_localise),
+        cmocka_unit_test(test_straight_sides),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
