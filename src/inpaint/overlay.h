@@ -110,6 +110,19 @@ int vni_overlay_smooth_guided(float *x, const float *d, int n_fields, const floa
                               const float *gx, const float *gy, const float *vx, const float *vy,
                               const uint8_t *mask, int width, int height, float lambda);
 
+/* The system of vni_overlay_smooth (data weight w, links, λ, outside values) set up once, with
+ * its multigrid, for solves of many fields (an estimator's rounds). w is copied; gx, gy and mask
+ * must stay valid while the handle is used. vni_overlay_pool_solve: x (from its guess) for the
+ * data d of n_fields packed fields, with an optional guidance (vx, vy as in
+ * vni_overlay_smooth_guided, or NULL; only for a system without outside values). */
+typedef struct VniOverlayPool VniOverlayPool;
+int vni_overlay_pool_open(VniOverlayPool **p, const float *w, const float *gx, const float *gy,
+                          const uint8_t *mask, int width, int height, float lambda,
+                          int has_outside, float outside);
+void vni_overlay_pool_solve(VniOverlayPool *p, float *x, const float *d, int n_fields,
+                            const float *vx, const float *vy);
+void vni_overlay_pool_free(VniOverlayPool **p);
+
 /* Aggregation multigrid for A x = b on the pixels with mask != 0 (overlay_amg.c), (A x)_p =
  * s_p·x_p + Σ_q g_pq (x_p − x_q) over the 4-neighbour links inside the mask (gx[p]: link
  * p–(p+1), gy[p]: link p–(p+width); s > 0). Vectors are over its nodes (vni_amg_nodes: the mask's

@@ -217,35 +217,74 @@ static void median_diffs(const VniOverlayEst *e, float *v, float *conf, int dx, 
         }
 }
 
-/* Ĵ at pixel (x, y) of the region: the mean of its 4-neighbours q outside the region in frame
- * fr, and in j2 the mean of the pixels q' one step further out (q itself where q' is not
- * outside), whose difference from Ĵ measures how much the picture changes over one pixel. 0 when
- * the pixel is not on the region's border. */
-static int border_value(const VniOverlayEst *e, const uint8_t *fr, int x, int y, float j[3],
-                        float j2[3])
+/* A pixel of the region's border: its 4-neighbours q outside the region (k of them) and the
+ * pixels q2 one step further out (q itself where q2 is not outside). */
+typedef struct BorderPx {
+    size_t i, q[4], q2[4];
+    int k;
+} BorderPx;
+
+/* The region's border pixels as it is now, in raster order, into *bp (a new array of *nb; NULL
+ * when there are none) and w: 1 at them, 0 elsewhere. 0 or -ENOMEM. */
+static int border_pixels(const VniOverlayEst *e, BorderPx **bp, size_t *nb, float *w)
 {
     static const int dx[4] = {1, -1, 0, 0}, dy[4] = {0, 0, 1, -1};
-    int k = 0;
+    const size_t n = (size_t)e->bw * e->bh;
+    size_t m = 0;
+    vni_freep(bp);
+    *nb = 0;
+    memset(w, 0, n * sizeof(float));
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t i = 0; i < n; i++) {
+            int x = (int)(i % e->bw), y = (int)(i / e->bw), k = 0;
+            BorderPx b;
+            if (!e->in[i])
+                continue;
+            for (int d = 0; d < 4; d++) {
+                int x1 = x + dx[d], y1 = y + dy[d], x2 = x1 + dx[d], y2 = y1 + dy[d];
+                size_t q = (size_t)y1 * e->bw + x1, q2 = (size_t)y2 * e->bw + x2;
+                if (x1 < 0 || y1 < 0 || x1 >= e->bw || y1 >= e->bh || e->in[q])
+                    continue;
+                if (x2 < 0 || y2 < 0 || x2 >= e->bw || y2 >= e->bh || e->in[q2])
+                    q2 = q;
+                b.q[k] = q;
+                b.q2[k++] = q2;
+            }
+            if (!k)
+                continue;
+            b.i = i;
+            b.k = k;
+            if (pass)
+                (*bp)[m] = b;
+            w[i] = 1.0f;
+            m++;
+        }
+        if (pass || !m)
+            break;
+        if (!(*bp = vni_malloc_array(m, sizeof(BorderPx))))
+            return -ENOMEM;
+        m = 0;
+    }
+    *nb = m;
+    return 0;
+}
+
+/* Ĵ at border pixel b in frame fr: the mean of its outside 4-neighbours, and in j2 the mean of
+ * the pixels one step further out, whose difference from Ĵ measures how much the picture changes
+ * over one pixel. */
+static void border_value(const BorderPx *b, const uint8_t *fr, float j[3], float j2[3])
+{
     for (int ch = 0; ch < 3; ch++)
         j[ch] = j2[ch] = 0.0f;
-    for (int d = 0; d < 4; d++) {
-        int x1 = x + dx[d], y1 = y + dy[d], x2 = x1 + dx[d], y2 = y1 + dy[d];
-        size_t q = (size_t)y1 * e->bw + x1, q2 = (size_t)y2 * e->bw + x2;
-        if (x1 < 0 || y1 < 0 || x1 >= e->bw || y1 >= e->bh || e->in[q])
-            continue;
-        if (x2 < 0 || y2 < 0 || x2 >= e->bw || y2 >= e->bh || e->in[q2])
-            q2 = q;
+    for (int d = 0; d < b->k; d++)
         for (int ch = 0; ch < 3; ch++) {
-            j[ch] += fr[q * 3 + ch];
-            j2[ch] += fr[q2 * 3 + ch];
+            j[ch] += fr[b->q[d] * 3 + ch];
+            j2[ch] += fr[b->q2[d] * 3 + ch];
         }
-        k++;
+    for (int ch = 0; ch < 3; ch++) {
+        j[ch] /= (float)b->k;
+        j2[ch] /= (float)b->k;
     }
-    for (int ch = 0; ch < 3 && k > 0; ch++) {
-        j[ch] /= (float)k;
-        j2[ch] /= (float)k;
-    }
-    return k > 0;
 }
 
 /* The weight of one sample given the current fit (c, wcol; NULL for the first round): small
@@ -263,16 +302,14 @@ static float sample_weight(const uint8_t *v, const float *j, float c, const floa
 }
 
 /* The mean of Ĵ over the border samples of the region as it is, per channel, into e->shift. */
-static void sample_shift(VniOverlayEst *e)
+static void sample_shift(VniOverlayEst *e, const BorderPx *bp, size_t nb)
 {
     const size_t n = (size_t)e->bw * e->bh;
     double sum[3] = {0.0, 0.0, 0.0}, k = 0.0;
     for (int t = 0; t < e->n_kept; t++)
-        for (size_t i = 0; i < n; i++) {
+        for (size_t b = 0; b < nb; b++) {
             float j[3], j2[3];
-            if (!e->in[i] || !border_value(e, e->frames + t * n * 3, (int)(i % e->bw),
-                                           (int)(i / e->bw), j, j2))
-                continue;
+            border_value(bp + b, e->frames + t * n * 3, j, j2);
             for (int ch = 0; ch < 3; ch++)
                 sum[ch] += j[ch];
             k += 1.0;
@@ -283,24 +320,22 @@ static void sample_shift(VniOverlayEst *e)
 
 /* Weighted sums of the samples at each border pixel over the kept frames and the 3 channels,
  * divided by the frame count: st[S_N] = Σ ω, st[S_JJ] = Σ ω·Ĵ², st[S_IJ] = Σ ω·I·Ĵ,
- * st[S_J + c] = Σ ω·Ĵ_c, st[S_I + c] = Σ ω·I_c; w[p] = 1 at border pixels, 0 elsewhere. I and
+ * st[S_J + c] = Σ ω·Ĵ_c, st[S_I + c] = Σ ω·I_c (bp: the border pixels). I and
  * Ĵ are taken less e->shift: the fit takes differences of these sums (var = E[Ĵ²] − E[Ĵ]²), and
  * of raw grey levels (E[Ĵ²] ~ 85000 for a picture of grey 170) the pooling's float rounding
  * (~1e-4 of it) left α on thin letters off by up to 0.2. */
-static void regress_sums(const VniOverlayEst *e, const float *c, const float *wcol, float *st,
-                         float *w)
+static void regress_sums(const VniOverlayEst *e, const BorderPx *bp, size_t nb, const float *c,
+                         const float *wcol, float *st)
 {
     const size_t n = (size_t)e->bw * e->bh, n3 = n * 3;
     memset(st, 0, N_STATS * n * sizeof(float));
-    memset(w, 0, n * sizeof(float));
     for (int t = 0; t < e->n_kept; t++) {
         const uint8_t *fr = e->frames + t * n3;
-        for (size_t i = 0; i < n; i++) {
+        for (size_t b = 0; b < nb; b++) {
+            size_t i = bp[b].i;
             const uint8_t *v = fr + i * 3;
             float j[3], j2[3], om;
-            if (!e->in[i] || !border_value(e, fr, (int)(i % e->bw), (int)(i / e->bw), j, j2))
-                continue;
-            w[i] = 1.0f;
+            border_value(bp + b, fr, j, j2);
             om = sample_weight(v, j, c[i], wcol ? wcol + i * 3 : NULL);
             st[S_N * n + i] += om;
             for (int ch = 0; ch < 3; ch++) {
@@ -317,17 +352,23 @@ static void regress_sums(const VniOverlayEst *e, const float *c, const float *wc
         st[i] /= (float)e->n_kept;
 }
 
-/* Pool the sums raw from field `first` on along the overlay (data weight w, links cut at its
- * edges) into out. The solves start from the raw sums: a part that the border samples hardly
+/* Pool the sums raw from field `first` on along the overlay (the system p: data weight w, links
+ * cut at its edges) into out. The solves start from the raw sums: a part that the border samples hardly
  * reach keeps much of its starting value, and a warm start from the previous round's pooling
  * moved α there (unblend_still_grown: mean error 0.014 -> 0.022). */
-static int pool(const VniOverlayEst *e, const float *raw, float *out, int first, float lambda,
-                const float *w, const float *gx, const float *gy)
+static void pool(const VniOverlayEst *e, VniOverlayPool *p, const float *raw, float *out,
+                 int first)
 {
     const size_t n = (size_t)e->bw * e->bh;
     memcpy(out + first * n, raw + first * n, (N_STATS - first) * n * sizeof(float));
-    return vni_overlay_smooth_fields(out + first * n, raw + first * n, N_STATS - first, w, gx, gy,
-                                     e->in, e->bw, e->bh, lambda, 0, 0.0f);
+    vni_overlay_pool_solve(p, out + first * n, raw + first * n, N_STATS - first, NULL, NULL);
+}
+
+/* The pooling system with data weight w and link scale lambda over the region as it is now. */
+static int pool_open(const VniOverlayEst *e, VniOverlayPool **p, const float *w, const float *gx,
+                     const float *gy, float lambda)
+{
+    return vni_overlay_pool_open(p, w, gx, gy, e->in, e->bw, e->bh, lambda, 0, 0.0f);
 }
 
 /* c = 1 − α at pixel i from the pooled sums: cov(I, Ĵ)/var(Ĵ), pulled toward C_PRIOR where
@@ -522,10 +563,11 @@ static int touches(const VniOverlayEst *e, const uint8_t *ext, size_t i)
  * A region drawn larger than the overlay has picture at its border, whose samples say α = 0 and
  * would pull the overlay's α down through the pooling: outer border pixels whose own fit
  * (lightly pooled) shows no overlay leave the region, and the new border is tested again. The
- * borders of holes are left alone (a hole in a detected footprint may be overlay).
+ * borders of holes are left alone (a hole in a detected footprint may be overlay). bp, nb and w
+ * (border_pixels) follow the region.
  */
-static int peel(VniOverlayEst *e, float *raw, float *sw, float *w, const float *gx,
-                const float *gy, const float *c)
+static int peel(VniOverlayEst *e, BorderPx **bp, size_t *nb, float *raw, float *sw, float *w,
+                const float *gx, const float *gy, const float *c)
 {
     const size_t n = (size_t)e->bw * e->bh;
     uint8_t *ext = vni_malloc_array(n, 1);
@@ -538,9 +580,12 @@ static int peel(VniOverlayEst *e, float *raw, float *sw, float *w, const float *
         left += e->in[i];
     ret = 0;
     for (int round = 0; round < PEEL_ROUNDS && peeled && left > peeled; round++) {
-        regress_sums(e, c, NULL, raw, w);
-        if ((ret = pool(e, raw, sw, 0, LAMBDA_W, w, gx, gy)) < 0)
+        VniOverlayPool *p;
+        regress_sums(e, *bp, *nb, c, NULL, raw);
+        if ((ret = pool_open(e, &p, w, gx, gy, LAMBDA_W)) < 0)
             break;
+        pool(e, p, raw, sw, 0);
+        vni_overlay_pool_free(&p);
         peeled = 0;
         exterior(e, ext, queue);
         for (size_t i = 0; i < n; i++)
@@ -549,6 +594,8 @@ static int peel(VniOverlayEst *e, float *raw, float *sw, float *w, const float *
                 peeled++;
             }
         left -= peeled;
+        if (peeled && (ret = border_pixels(e, bp, nb, w)) < 0)
+            break;
     }
 fail:
     vni_free(ext);
@@ -597,6 +644,9 @@ int vni_overlay_solve(VniOverlayEst *e, VnImage **alpha, VnImage **color)
     const size_t n = (size_t)e->bw * e->bh;
     float *raw = NULL, *st = NULL, *sw = NULL, *gx = NULL, *gy = NULL, *w = NULL, *c = NULL;
     float *wcol = NULL, *tmp = NULL, *gbuf = NULL;
+    VniOverlayPool *pc = NULL, *pw = NULL;
+    BorderPx *bp = NULL;
+    size_t nb = 0;
     int ret = -ENOMEM;
     *alpha = *color = NULL;
     if (e->n_kept < 2)
@@ -615,14 +665,17 @@ int vni_overlay_solve(VniOverlayEst *e, VnImage **alpha, VnImage **color)
         goto fail;
     edge_links(e, gx, 1, 0, tmp);
     edge_links(e, gy, 0, 1, tmp);
-    sample_shift(e);
-    if ((ret = peel(e, raw, sw, w, gx, gy, c)) < 0)
+    if ((ret = border_pixels(e, &bp, &nb, w)) < 0)
+        goto fail;
+    sample_shift(e, bp, nb);
+    if ((ret = peel(e, &bp, &nb, raw, sw, w, gx, gy, c)) < 0 ||
+        (ret = pool_open(e, &pc, w, gx, gy, LAMBDA_C)) < 0 ||
+        (ret = pool_open(e, &pw, w, gx, gy, LAMBDA_W)) < 0)
         goto fail;
     for (int round = 0; round < IRLS_ROUNDS; round++) {
-        regress_sums(e, c, round ? wcol : NULL, raw, w);
-        if ((ret = pool(e, raw, st, 0, LAMBDA_C, w, gx, gy)) < 0 ||
-            (ret = pool(e, raw, sw, S_N, LAMBDA_W, w, gx, gy)) < 0)
-            goto fail;
+        regress_sums(e, bp, nb, c, round ? wcol : NULL, raw);
+        pool(e, pc, raw, st, 0);
+        pool(e, pw, raw, sw, S_N);
         memcpy(tmp, c, n * sizeof(float));
         fit(e, st, sw, c, wcol);
         if (round > 1 && mean_change(e, tmp, c) < IRLS_SETTLED)
@@ -640,6 +693,9 @@ fail:
         vn_image_free(alpha);
         vn_image_free(color);
     }
+    vni_overlay_pool_free(&pc);
+    vni_overlay_pool_free(&pw);
+    vni_free(bp);
     vni_free(raw);
     vni_free(st);
     vni_free(sw);

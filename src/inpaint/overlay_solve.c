@@ -131,51 +131,105 @@ static void add_guidance(float *b, const float *vx, const float *vy, const float
         }
 }
 
-/* vni_overlay_smooth_fields with an optional guidance per field (vx, vy: n_fields packed
- * fields each, or NULL). */
-static int smooth_guided(float *x, const float *d, int n_fields, const float *w, const float *gx,
-                         const float *gy, const float *vx, const float *vy, const uint8_t *mask,
-                         int width, int height, float lambda, int has_outside, float outside)
+/* One system of the smoothing (data weight, links, λ, outside values) with its multigrid, set up
+ * once for any number of solves. */
+struct VniOverlayPool {
+    VniAmg *amg;
+    int width, height;
+    size_t m;                /* the multigrid's nodes */
+    float lambda;
+    const float *gx, *gy;    /* the caller's links (for a guidance) */
+    const uint8_t *mask;
+    float *w, *bo, *b, *vf;  /* data weight, fixed part of the right-hand side, scratch */
+    double *vec;             /* the solver's vectors at the nodes */
+};
+
+void vni_overlay_pool_free(VniOverlayPool **pp)
 {
-    size_t n = (size_t)width * height, m;
-    VniAmg *a = NULL;
-    float *buf = vni_malloc_array(n, 5 * sizeof(float)), *vf = NULL, *bo, *b;
-    double *vec = NULL;
+    if (!pp || !*pp)
+        return;
+    vni_amg_free(&(*pp)->amg);
+    vni_free((*pp)->w);
+    vni_free((*pp)->vec);
+    vni_free((*pp)->vf);
+    vni_freep(pp);
+}
+
+int vni_overlay_pool_open(VniOverlayPool **pp, const float *w, const float *gx, const float *gy,
+                          const uint8_t *mask, int width, int height, float lambda,
+                          int has_outside, float outside)
+{
+    size_t n = (size_t)width * height;
+    VniOverlayPool *p;
+    float *buf;
     int ret = -ENOMEM;
-    if (!buf)
+    if (!(*pp = p = vni_calloc_array(1, sizeof(*p))))
+        return -ENOMEM;
+    p->width = width;
+    p->height = height;
+    p->lambda = lambda;
+    p->gx = gx;
+    p->gy = gy;
+    p->mask = mask;
+    /* w, bo, b are kept; s, λ·gx, λ·gy only until the multigrid has its copies */
+    if (!(buf = p->w = vni_malloc_array(n, 6 * sizeof(float))))
         goto fail;
-    bo = buf + 3 * n;
-    b = buf + 4 * n;
-    setup(w, gx, gy, mask, width, height, lambda, has_outside, outside, buf, buf + n, buf + 2 * n,
-          bo);
-    if ((ret = vni_amg_open(&a, buf, buf + n, buf + 2 * n, mask, width, height)) < 0)
+    p->bo = buf + n;
+    p->b = buf + 2 * n;
+    memcpy(p->w, w, n * sizeof(float));
+    setup(w, gx, gy, mask, width, height, lambda, has_outside, outside, buf + 3 * n, buf + 4 * n,
+          buf + 5 * n, p->bo);
+    if ((ret = vni_amg_open(&p->amg, buf + 3 * n, buf + 4 * n, buf + 5 * n, mask, width,
+                            height)) < 0)
         goto fail;
-    m = (size_t)vni_amg_nodes(a);
+    p->m = (size_t)vni_amg_nodes(p->amg);
     ret = -ENOMEM;
-    if (!(vec = vni_malloc_array(VNI_MAX(m, 1), 6 * sizeof(double))) ||
-        !(vf = vni_malloc_array(VNI_MAX(m, 1), 2 * sizeof(float))))
+    if (!(p->vec = vni_malloc_array(VNI_MAX(p->m, 1), 6 * sizeof(double))) ||
+        !(p->vf = vni_malloc_array(VNI_MAX(p->m, 1), 2 * sizeof(float))))
         goto fail;
+    ret = 0;
+fail:
+    if (ret < 0)
+        vni_overlay_pool_free(pp);
+    return ret;
+}
+
+void vni_overlay_pool_solve(VniOverlayPool *p, float *x, const float *d, int n_fields,
+                            const float *vx, const float *vy)
+{
+    size_t n = (size_t)p->width * p->height, m = p->m;
+    double *vec = p->vec;
     for (int f = 0; f < n_fields; f++) {
         float *xf = x + f * n;
         const float *df = d + f * n;
         for (size_t i = 0; i < n; i++)
-            b[i] = w[i] * df[i] + bo[i];
+            p->b[i] = p->w[i] * df[i] + p->bo[i];
         if (vx && vy)
-            add_guidance(b, vx + f * n, vy + f * n, gx, gy, mask, width, height, lambda);
-        to_nodes(a, b, vec, vf, m);
-        to_nodes(a, xf, vec + m, vf, m);
-        pcg(a, vec + m, vec, vec + 2 * m, vec + 3 * m, vec + 4 * m, vec + 5 * m, vf, m);
+            add_guidance(p->b, vx + f * n, vy + f * n, p->gx, p->gy, p->mask, p->width, p->height,
+                         p->lambda);
+        to_nodes(p->amg, p->b, vec, p->vf, m);
+        to_nodes(p->amg, xf, vec + m, p->vf, m);
+        pcg(p->amg, vec + m, vec, vec + 2 * m, vec + 3 * m, vec + 4 * m, vec + 5 * m, p->vf, m);
         for (size_t i = 0; i < m; i++)
-            vf[i] = (float)vec[m + i];
-        vni_amg_scatter(a, vf, xf);
+            p->vf[i] = (float)vec[m + i];
+        vni_amg_scatter(p->amg, p->vf, xf);
     }
-    ret = 0;
-fail:
-    vni_amg_free(&a);
-    vni_free(vec);
-    vni_free(vf);
-    vni_free(buf);
-    return ret;
+}
+
+/* vni_overlay_smooth_fields with an optional guidance per field (vx, vy: n_fields packed
+ * fields each, or NULL), for one use of the system. */
+static int smooth_guided(float *x, const float *d, int n_fields, const float *w, const float *gx,
+                         const float *gy, const float *vx, const float *vy, const uint8_t *mask,
+                         int width, int height, float lambda, int has_outside, float outside)
+{
+    VniOverlayPool *p;
+    int ret = vni_overlay_pool_open(&p, w, gx, gy, mask, width, height, lambda, has_outside,
+                                    outside);
+    if (ret < 0)
+        return ret;
+    vni_overlay_pool_solve(p, x, d, n_fields, vx, vy);
+    vni_overlay_pool_free(&p);
+    return 0;
 }
 
 int vni_overlay_smooth_fields(float *x, const float *d, int n_fields, const float *w,
