@@ -9,6 +9,7 @@
 #include "segment/session.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -392,28 +393,21 @@ static void take_rims(Caption *c, int k)
     }
 }
 
-/* Fill the 8-connected piece of the mask (box b, visited marks `seen`) that holds box pixel i;
- * returns its area and widens `pb` by its box. */
-static int64_t fill_piece(const VnImage *mask, const VniSegBox *b, uint8_t *seen, int *queue, int i,
-                          VniSegBox *pb)
+/* Of the pieces numbered in lab (box width w at frame offset x0, y0; queue from
+ * vni_seg_label_pieces), the one whose pixels start at queue[k] (of `total`): its area, and
+ * its box in frame pixels in `pb`. */
+static int64_t piece_box(const int *lab, const int *queue, int64_t k, int64_t total, int w, int x0,
+                         int y0, VniSegBox *pb)
 {
-    const int w = b->x1 - b->x0 + 1, h = b->y1 - b->y0 + 1;
-    int head = 0, tail = 0;
-    VniSegBox q = {w, h, -1, -1};
-    seen[i] = 1;
-    queue[tail++] = i;
-    while (head < tail) {
-        const int j = queue[head++], x = j % w, y = j / w;
+    const int a = lab[queue[k]];
+    int64_t j = k;
+    VniSegBox q = {INT_MAX, INT_MAX, -1, -1};
+    for (; j < total && lab[queue[j]] == a; j++) {
+        const int x = queue[j] % w + x0, y = queue[j] / w + y0;
         q = box_union(q, (VniSegBox){x, y, x, y});
-        for (int yy = VNI_MAX(y - 1, 0); yy <= VNI_MIN(y + 1, h - 1); yy++)
-            for (int xx = VNI_MAX(x - 1, 0); xx <= VNI_MIN(x + 1, w - 1); xx++)
-                if (!seen[yy * w + xx] && vn_image_row(mask, b->y0 + yy)[b->x0 + xx]) {
-                    seen[yy * w + xx] = 1;
-                    queue[tail++] = yy * w + xx;
-                }
     }
-    *pb = box_union(*pb, (VniSegBox){q.x0 + b->x0, q.y0 + b->y0, q.x1 + b->x0, q.y1 + b->y0});
-    return tail;
+    *pb = q;
+    return j - k;
 }
 
 /* The box of the logo's parts: of the mask's pieces, those that hold 5% of it (a later click's
@@ -425,22 +419,25 @@ static int64_t parts_box(Caption *c)
     const int64_t area = vni_seg_mask_box(c->mask, &b);
     if (area == 0)
         return 0;
-    const int w = b.x1 - b.x0 + 1, n = w * (b.y1 - b.y0 + 1);
-    uint8_t *seen = vni_calloc_array((size_t)n, 1);
-    int *queue = vni_malloc_array((size_t)n, sizeof(int));
+    const int w = b.x1 - b.x0 + 1, h = b.y1 - b.y0 + 1, n = w * h;
+    uint8_t *set = vni_malloc_array((size_t)n, 1);
+    int *lab = vni_malloc_array((size_t)n, sizeof(int)), *queue = vni_malloc_array((size_t)n, sizeof(int));
+    const int ok = set && lab && queue;
     c->mask_area = 0;
-    for (int i = 0; seen && queue && i < n; i++) {
-        VniSegBox qb = {c->mask->width, c->mask->height, -1, -1};
-        if (seen[i] || !vn_image_row(c->mask, b.y0 + i / w)[b.x0 + i % w])
-            continue;
-        int64_t a = fill_piece(c->mask, &b, seen, queue, i, &qb);
+    for (int i = 0; ok && i < n; i++)
+        set[i] = vn_image_row(c->mask, b.y0 + i / w)[b.x0 + i % w] != 0;
+    if (ok)
+        vni_seg_label_pieces(set, w, h, lab, queue);
+    for (int64_t k = 0, a; ok && k < area; k += a) {
+        VniSegBox qb;
+        a = piece_box(lab, queue, k, area, w, b.x0, b.y0, &qb);
         if (a >= 0.05 * (double)area) {
             c->mask_area += a;
             pb = box_union(pb, qb);
         }
     }
-    int ok = seen && queue;
-    vni_free(seen);
+    vni_free(set);
+    vni_free(lab);
     vni_free(queue);
     if (!ok)
         return -ENOMEM;

@@ -26,6 +26,7 @@ typedef struct Pieces {
     int x0, y0, w, h;  /* the mask's box */
     int *lab;          /* w*h: piece of each mask pixel (from 1), 0 outside */
     int *queue;
+    uint8_t *set;      /* w*h: the mask over its box */
     int n;             /* pieces */
 } Pieces;
 
@@ -37,25 +38,9 @@ static int in_mask(const Pieces *p, int x, int y)
 /* Number the 8-connected pieces of the mask. */
 static void label(Pieces *p)
 {
-    memset(p->lab, 0, sizeof(int) * (size_t)p->w * p->h);
-    p->n = 0;
-    for (int i = 0; i < p->w * p->h; i++) {
-        if (p->lab[i] || !in_mask(p, i % p->w, i / p->w))
-            continue;
-        int head = 0, tail = 0;
-        p->lab[i] = ++p->n;
-        p->queue[tail++] = i;
-        while (head < tail) {
-            const int j = p->queue[head++], x = j % p->w, y = j / p->w;
-            for (int k = 0; k < 9; k++) {
-                const int qx = x + k % 3 - 1, qy = y + k / 3 - 1, q = qy * p->w + qx;
-                if (in_mask(p, qx, qy) && !p->lab[q]) {
-                    p->lab[q] = p->n;
-                    p->queue[tail++] = q;
-                }
-            }
-        }
-    }
+    for (int i = 0; i < p->w * p->h; i++)
+        p->set[i] = (uint8_t)in_mask(p, i % p->w, i / p->w);
+    p->n = vni_seg_label_pieces(p->set, p->w, p->h, p->lab, p->queue);
 }
 
 /* Largest colour step from box pixel (x, y) to its 4-neighbours in the frame. */
@@ -138,7 +123,7 @@ static void clear(Pieces *p, const uint8_t *drop, VnImage *mask)
 
 int vni_seg_drop_textured(VnSegmenter *s, VnImage *mask)
 {
-    Pieces p = {s, mask, 0, 0, 0, 0, NULL, NULL, 0};
+    Pieces p = {s, mask, 0, 0, 0, 0, NULL, NULL, NULL, 0};
     VniSegBox b;
     int *hist = NULL, ret = 0;
     uint8_t *obj = NULL, *drop = NULL;
@@ -150,7 +135,8 @@ int vni_seg_drop_textured(VnSegmenter *s, VnImage *mask)
     p.h = b.y1 - b.y0 + 1;
     p.lab = vni_malloc_array((size_t)p.w * p.h, sizeof(int));
     p.queue = vni_malloc_array((size_t)p.w * p.h, sizeof(int));
-    if (!p.lab || !p.queue) {
+    p.set = vni_malloc_array((size_t)p.w * p.h, 1);
+    if (!p.lab || !p.queue || !p.set) {
         ret = vni_error(s->ctx, -ENOMEM, "segment: out of memory");
         goto fail;
     }
@@ -175,6 +161,7 @@ int vni_seg_drop_textured(VnSegmenter *s, VnImage *mask)
 fail:
     vni_free(p.lab);
     vni_free(p.queue);
+    vni_free(p.set);
     vni_free(hist);
     vni_free(obj);
     vni_free(drop);

@@ -31,7 +31,7 @@ typedef struct Prune {
     int x0, y0, w, h; /* the mask's box */
     uint8_t *near;    /* PR_CELLS: 1 where a part's colour is within one cell */
     uint8_t *f, *o;   /* w*h: foreign pixels, and their opening */
-    int *queue;
+    int *lab, *queue; /* w*h: the pieces of o */
     int edge;         /* pixels from the mask's edge at which its colours are judged */
 } Prune;
 
@@ -128,37 +128,41 @@ static int near_outside(const Prune *p, int x, int y)
     return 0;
 }
 
-/* Clear from the mask the 8-connected piece of opened foreign pixels that holds pixel i if it
- * holds at least `least` pixels and borders the outside of the mask: a piece that the mask
+/* Clear from the mask the piece of opened foreign pixels whose `len` pixels are queue[k..] if
+ * it holds at least `least` pixels and borders the outside of the mask: a piece that the mask
  * encloses is a part of the logo in colours of its own (a shaded emblem in a plate), one that
- * opens to the outside is the background seen between or inside the parts. The piece is
- * cleared from o either way. */
-static void drop_piece(Prune *p, int i, int64_t least)
+ * opens to the outside is the background seen between or inside the parts. */
+static void drop_piece(Prune *p, int64_t k, int64_t len, int64_t least)
 {
-    int head = 0, tail = 0, open = 0;
-    p->o[i] = 0;
-    p->queue[tail++] = i;
-    while (head < tail) {
-        const int j = p->queue[head++], x = j % p->w, y = j / p->w;
-        open += open < 3 && near_outside(p, x, y);
-        for (int dy = -1; dy <= 1; dy++)
-            for (int dx = -1; dx <= 1; dx++) {
-                int qx = x + dx, qy = y + dy, q = qy * p->w + qx;
-                if (qx >= 0 && qy >= 0 && qx < p->w && qy < p->h && p->o[q]) {
-                    p->o[q] = 0;
-                    p->queue[tail++] = q;
-                }
-            }
-    }
-    if (tail < least || open < 3)
+    int open = 0;
+    for (int64_t j = k; j < k + len; j++)
+        open += open < 3 && near_outside(p, p->queue[j] % p->w, p->queue[j] / p->w);
+    if (len < least || open < 3)
         return;
-    for (int k = 0; k < tail; k++)
-        vn_image_row(p->mask, p->y0 + p->queue[k] / p->w)[p->x0 + p->queue[k] % p->w] = 0;
+    for (int64_t j = k; j < k + len; j++)
+        vn_image_row(p->mask, p->y0 + p->queue[j] / p->w)[p->x0 + p->queue[j] % p->w] = 0;
+}
+
+/* Drop the pieces of opened foreign pixels (p->o) that open to the outside, one after the
+ * other in raster order of their first pixels (a dropped piece opens the mask to the next). */
+static void drop_pieces(Prune *p, int64_t least)
+{
+    const int n = p->w * p->h;
+    int64_t total = 0;
+    vni_seg_label_pieces(p->o, p->w, p->h, p->lab, p->queue);
+    for (int i = 0; i < n; i++)
+        total += p->o[i] != 0;
+    for (int64_t k = 0, len; k < total; k += len) {
+        const int a = p->lab[p->queue[k]];
+        for (len = 1; k + len < total && p->lab[p->queue[k + len]] == a; len++)
+            ;
+        drop_piece(p, k, len, least);
+    }
 }
 
 int vni_seg_prune(VnSegmenter *s, VnImage *mask, int cut)
 {
-    Prune p = {s->frame, mask, 0, 0, 0, 0, NULL, NULL, NULL, NULL, 0};
+    Prune p = {s->frame, mask, 0, 0, 0, 0, NULL, NULL, NULL, NULL, NULL, 0};
     int *hist = NULL, ret = 0;
     const int64_t area = box_of(&p);
     if (area == 0)
@@ -171,7 +175,8 @@ int vni_seg_prune(VnSegmenter *s, VnImage *mask, int cut)
     p.f = vni_malloc_array(n, 1);
     p.o = vni_malloc_array(n, 1);
     p.queue = vni_malloc_array(n, sizeof(int));
-    if (!hist || !p.near || !p.f || !p.o || !p.queue) {
+    p.lab = vni_malloc_array(n, sizeof(int));
+    if (!hist || !p.near || !p.f || !p.o || !p.queue || !p.lab) {
         ret = vni_error(s->ctx, -ENOMEM, "segment: out of memory");
         goto fail;
     }
@@ -187,14 +192,13 @@ int vni_seg_prune(VnSegmenter *s, VnImage *mask, int cut)
     morph(&p, p.f, p.o, 0);
     memcpy(p.f, p.o, n);
     morph(&p, p.f, p.o, 1);
-    for (size_t i = 0; i < n; i++)
-        if (p.o[i])
-            drop_piece(&p, (int)i, VNI_MAX((int64_t)(PR_PIECE_SHARE * (double)area), 9));
+    drop_pieces(&p, VNI_MAX((int64_t)(PR_PIECE_SHARE * (double)area), 9));
 fail:
     vni_free(hist);
     vni_free(p.near);
     vni_free(p.f);
     vni_free(p.o);
     vni_free(p.queue);
+    vni_free(p.lab);
     return ret;
 }

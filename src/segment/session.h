@@ -118,6 +118,12 @@ int vni_seg_prune(VnSegmenter *s, VnImage *mask, int cut);
  * Returns 0 or an error. */
 int vni_seg_drop_textured(VnSegmenter *s, VnImage *mask);
 
+/* Number the 8-connected pieces of the set pixels of a w x h grid (set[i] != 0), label.c:
+ * lab[i] gets the piece of pixel i, from 1 in the raster order of their first pixels, 0 where
+ * unset; queue gets every set pixel, piece after piece. lab and queue hold w*h ints. Returns
+ * the number of pieces. */
+int vni_seg_label_pieces(const uint8_t *set, int w, int h, int *lab, int *queue);
+
 /* Cut the full-resolution mask of the larger candidate along the straight sharp sides of a
  * plate that it spills across, and drop what the cut severs beyond them (straight.c). Returns 0
  * or an error. */

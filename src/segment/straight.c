@@ -38,6 +38,7 @@ typedef struct Straight {
     int ox0, oy0, ox1, oy1; /* the object candidate's box, frame pixels */
     uint8_t *cut;     /* w*h: 1 + outward direction of the pixels cut, 0 elsewhere */
     int *lab, *queue; /* w*h: pieces of the cut mask (from 1) */
+    uint8_t *set;     /* w*h: the cut mask over its box */
     int n;
 } Straight;
 
@@ -135,25 +136,9 @@ static void find_sides(Straight *p)
 /* Number the 8-connected pieces of the mask without its cut pixels. */
 static void label(Straight *p)
 {
-    memset(p->lab, 0, sizeof(int) * (size_t)p->w * p->h);
-    p->n = 0;
-    for (int i = 0; i < p->w * p->h; i++) {
-        if (p->lab[i] || p->cut[i] || !in_mask(p, i % p->w, i / p->w))
-            continue;
-        int head = 0, tail = 0;
-        p->lab[i] = ++p->n;
-        p->queue[tail++] = i;
-        while (head < tail) {
-            const int j = p->queue[head++], x = j % p->w, y = j / p->w;
-            for (int k = 0; k < 9; k++) {
-                const int qx = x + k % 3 - 1, qy = y + k / 3 - 1, q = qy * p->w + qx;
-                if (in_mask(p, qx, qy) && !p->cut[q] && !p->lab[q]) {
-                    p->lab[q] = p->n;
-                    p->queue[tail++] = q;
-                }
-            }
-        }
-    }
+    for (int i = 0; i < p->w * p->h; i++)
+        p->set[i] = (uint8_t)(!p->cut[i] && in_mask(p, i % p->w, i / p->w));
+    p->n = vni_seg_label_pieces(p->set, p->w, p->h, p->lab, p->queue);
 }
 
 /* Mark in `drop` the pieces that a cut pixel faces outwards, unless they hold the object
@@ -208,7 +193,7 @@ static void clear(Straight *p, const uint8_t *drop, int64_t area)
 
 int vni_seg_cut_straight(VnSegmenter *s, VnImage *mask)
 {
-    Straight p = {s, mask, 0, 0, 0, 0, 0, 0, 0, 0, NULL, NULL, NULL, 0};
+    Straight p = {s, mask, 0, 0, 0, 0, 0, 0, 0, 0, NULL, NULL, NULL, NULL, 0};
     VniSegBox b, ob;
     uint8_t *drop = NULL;
     int ret = 0;
@@ -227,7 +212,8 @@ int vni_seg_cut_straight(VnSegmenter *s, VnImage *mask)
     p.cut = vni_calloc_array(n, 1);
     p.lab = vni_malloc_array(n, sizeof(int));
     p.queue = vni_malloc_array(n, sizeof(int));
-    if (!p.cut || !p.lab || !p.queue) {
+    p.set = vni_malloc_array(n, 1);
+    if (!p.cut || !p.lab || !p.queue || !p.set) {
         ret = vni_error(s->ctx, -ENOMEM, "segment: out of memory");
         goto fail;
     }
@@ -243,6 +229,7 @@ fail:
     vni_free(p.cut);
     vni_free(p.lab);
     vni_free(p.queue);
+    vni_free(p.set);
     vni_free(drop);
     return ret;
 }
