@@ -307,8 +307,8 @@ static int scene_cut(const Slot *a, const Slot *b)
 /*
  * Flows a → b (into a->fwd) and b → a (into b->bwd); a cut between them breaks the link; unless
  * it is broken, the homography a → b fitted on them into H (returns 1; 0 if none was fitted; H
- * is kept), what moves otherwise than H in either frame, and inside a static hole the
- * background's motion.
+ * is kept), what moves otherwise than H in either frame when H was fitted (a predicted motion
+ * that is wrong would mark most of the frame), and inside a static hole the background's motion.
  */
 static int pair_flows(VniWindow *w, Slot *a, Slot *b, int *broken, double H[9])
 {
@@ -320,8 +320,10 @@ static int pair_flows(VniWindow *w, Slot *a, Slot *b, int *broken, double H[9])
     fitted = !*broken && vni_homography_from_flow(a->fwd, b->bwd, a->hole_s, b->hole_s, H) == 0;
     if (*broken || vni_homography_invert(H, inv) < 0)
         return fitted;
-    vni_mark_moving(a->fwd, H, MOVING_TOL, a->moving);
-    vni_mark_moving(b->bwd, inv, MOVING_TOL, b->moving);
+    if (fitted) {
+        vni_mark_moving(a->fwd, H, MOVING_TOL, a->moving);
+        vni_mark_moving(b->bwd, inv, MOVING_TOL, b->moving);
+    }
     if (same_hole(a->hole_s, b->hole_s) &&
         ((ret = vni_complete_flow_background(w->ctx, a->fwd, a->hole_s, H, MOVING_TOL)) < 0 ||
          (ret = vni_complete_flow_background(w->ctx, b->bwd, b->hole_s, inv, MOVING_TOL)) < 0))
