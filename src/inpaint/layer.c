@@ -22,15 +22,12 @@ static inline void h_motion(const double H[9], int x, int y, float *u, float *v)
 }
 
 /* Whether flow (u, v) at pixel (x, y) moves otherwise than H: its residual against H's motion
- * (into ru, rv) is over tol px plus a tenth of that motion. */
-static inline int moves_otherwise(const double H[9], int x, int y, float u, float v, float tol, float *ru,
-                                  float *rv)
+ * is over tol px plus a tenth of that motion. */
+static inline int moves_otherwise(const double H[9], int x, int y, float u, float v, float tol)
 {
     float hu, hv;
     h_motion(H, x, y, &hu, &hv);
-    *ru = u - hu;
-    *rv = v - hv;
-    return hypotf(*ru, *rv) > tol + 0.1f * hypotf(hu, hv);
+    return hypotf(u - hu, v - hv) > tol + 0.1f * hypotf(hu, hv);
 }
 
 void vni_mark_moving(const VnImage *flow, const double H[9], float tol, VnImage *moving)
@@ -38,16 +35,14 @@ void vni_mark_moving(const VnImage *flow, const double H[9], float tol, VnImage 
     for (int y = 0; y < flow->height; y++) {
         const float *f = (const float *)vn_image_row(flow, y);
         uint8_t *m = vn_image_row(moving, y);
-        for (int x = 0; x < flow->width; x++) {
-            float ru, rv;
-            if (moves_otherwise(H, x, y, f[2 * x], f[2 * x + 1], tol, &ru, &rv))
+        for (int x = 0; x < flow->width; x++)
+            if (moves_otherwise(H, x, y, f[2 * x], f[2 * x + 1], tol))
                 m[x] = 255;
-        }
     }
 }
 
-int vni_complete_flow_background(const VnContext *ctx, VnImage *flow, const VnImage *hole, const double H[9],
-                                 float tol)
+int vni_complete_flow_background(const VnContext *ctx, VnImage *flow, const VnImage *hole, const VnImage *moving,
+                                 const double H[9])
 {
     VnImage *r = NULL, *m = NULL;
     VnMgParams mp;
@@ -64,18 +59,20 @@ int vni_complete_flow_background(const VnContext *ctx, VnImage *flow, const VnIm
     if ((ret = vn_image_alloc(&r, bw, bh, 2, VN_F32)) < 0 || (ret = vn_image_alloc(&m, bw, bh, 1, VN_U8)) < 0)
         goto fail;
     /* the residual of the flow against the camera's motion; the hole and what moves otherwise
-     * (its residual is large) are unknown */
+     * are unknown */
     for (int y = 0; y < bh; y++) {
-        const uint8_t *hm = vn_image_row(hole, y0 + y);
+        const uint8_t *hm = vn_image_row(hole, y0 + y), *mv = vn_image_row(moving, y0 + y);
         const float *f = (const float *)vn_image_row(flow, y0 + y);
         float *rr = (float *)vn_image_row(r, y);
         uint8_t *mm = vn_image_row(m, y);
         for (int x = 0; x < bw; x++) {
-            int moving = moves_otherwise(H, x0 + x, y0 + y, f[2 * (x0 + x)], f[2 * (x0 + x) + 1], tol, &rr[2 * x],
-                                         &rr[2 * x + 1]);
-            mm[x] = hm[x0 + x] || moving;
-            if (mm[x])
-                rr[2 * x] = rr[2 * x + 1] = 0.0f;
+            mm[x] = hm[x0 + x] || mv[x0 + x];
+            rr[2 * x] = rr[2 * x + 1] = 0.0f;
+            if (!mm[x]) {
+                h_motion(H, x0 + x, y0 + y, &rr[2 * x], &rr[2 * x + 1]);
+                rr[2 * x] = f[2 * (x0 + x)] - rr[2 * x];
+                rr[2 * x + 1] = f[2 * (x0 + x) + 1] - rr[2 * x + 1];
+            }
             known += !mm[x];
         }
     }

@@ -325,8 +325,8 @@ static int pair_flows(VniWindow *w, Slot *a, Slot *b, int *broken, double H[9])
         vni_mark_moving(b->bwd, inv, MOVING_TOL, b->moving);
     }
     if (same_hole(a->hole_s, b->hole_s) &&
-        ((ret = vni_complete_flow_background(w->ctx, a->fwd, a->hole_s, H, MOVING_TOL)) < 0 ||
-         (ret = vni_complete_flow_background(w->ctx, b->bwd, b->hole_s, inv, MOVING_TOL)) < 0))
+        ((ret = vni_complete_flow_background(w->ctx, a->fwd, a->hole_s, a->moving, H)) < 0 ||
+         (ret = vni_complete_flow_background(w->ctx, b->bwd, b->hole_s, b->moving, inv)) < 0))
         return ret;
     return fitted;
 }
