@@ -238,7 +238,8 @@ static int ring_agrees(const VnImage *rgb, const VnImage *hole, Box r, const Vni
 }
 
 /* Give direction k's source from candidate c (aligned by H) to the unfilled pixels of box b that
- * still lack one and are visible there; with `dry`, only count them. */
+ * still lack one and are visible there (not on an object beside a static hole); with `dry`,
+ * only count them. */
 static int64_t assign(const VnImage *unfilled, Box b, const VniCandidate *c, const double H[9], int k,
                       VniSources *src, int dry)
 {
@@ -251,7 +252,7 @@ static int64_t assign(const VnImage *unfilled, Box b, const VniCandidate *c, con
             if (!u[x] || src->frame[k][i] >= 0)
                 continue;
             hmap(H, x, y, &qx, &qy);
-            if (!vni_visible(c->hole, qx, qy))
+            if (!vni_visible(c->hole, qx, qy) || vni_moving_source(c->own, c->moving, qx, qy, x, y))
                 continue;
             n++;
             if (dry)

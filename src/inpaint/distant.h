@@ -29,6 +29,8 @@ typedef struct VniCandidate {
     double H[9];         /* predicted map from the target frame to this one */
     int index;           /* its frame index in the sources */
     int dir;             /* VNI_PAST or VNI_FUTURE: which source slot it fills */
+    const VnImage *own, *moving; /* its own hole and what moves otherwise than the camera in it,
+                                    or NULL: sources vni_moving_source rejects are not taken */
 } VniCandidate;
 
 /*

@@ -45,6 +45,7 @@ void vni_propagate_default_params(VniPropagateParams *p)
 {
     p->consistency = 1.0f;
     p->max_steps = 1 << 14;
+    p->own = p->moving = NULL;
 }
 
 /* Bilinear sample of a 2-channel float image at (x, y), clamped to the border. */
@@ -71,6 +72,18 @@ int vni_visible(const VnImage *hole, float x, float y)
     int y1 = y > (float)y0 ? VNI_MIN(y0 + 1, hole->height - 1) : y0;
     const uint8_t *r0 = vn_image_row(hole, y0), *r1 = vn_image_row(hole, y1);
     return !r0[x0] && !r0[x1] && !r1[x0] && !r1[x1];
+}
+
+/* Whether the pixel of mask m (1-channel U8) nearest (x, y), clamped to it, is set. */
+static int set_at(const VnImage *m, float x, float y)
+{
+    int ix = VNI_CLAMP((int)lrintf(x), 0, m->width - 1), iy = VNI_CLAMP((int)lrintf(y), 0, m->height - 1);
+    return vn_image_row(m, iy)[ix] != 0;
+}
+
+int vni_moving_source(const VnImage *own, const VnImage *moving, float x, float y, int tx, int ty)
+{
+    return own && moving && set_at(moving, x, y) && !set_at(own, x, y) && set_at(own, (float)tx, (float)ty);
 }
 
 /*
@@ -150,7 +163,8 @@ static void sweep_rows(void *opaque, int job, int n_jobs)
             if (!inherit(a->holes[nb], &a->out[nb], k, nb, qx, qy, &sf, &sx, &sy))
                 continue;
             /* sub-pixel offsets carried along a chain must not walk into the source's hole */
-            if (!vni_visible(a->holes[sf], sx, sy))
+            if (!vni_visible(a->holes[sf], sx, sy) ||
+                (a->p->moving && vni_moving_source(a->p->own[sf], a->p->moving[sf], sx, sy, x, y)))
                 continue;
             if (abs(sf - t) > a->p->max_steps)
                 continue;

@@ -21,7 +21,7 @@
 #define BORDER_MIN 8
 #define BORDER_ERR 36.0f
 
-enum { STALE_INVENTED = 1, STALE_CARRIED = 2, STALE_MOVING = 4 };
+enum { STALE_INVENTED = 1, STALE_CARRIED = 2 };
 
 /* Whether a source at (px, py) lies in a frame's `mask` (or NULL): its invented fill (shows an
  * invention) or its own hole (shows its fill). */
@@ -135,18 +135,6 @@ static int fill_is_stale(const VniStaleFrames *f, int t, const VniSources *src, 
            (any_stale(border, tw * th, BORDER_MIN, BORDER_ERR) ? STALE_CARRIED : 0);
 }
 
-/* Whether a source at (x, y) in frame s, for pixel (tx, ty), shows what `kind` names: an
- * invention, a fill, or (STALE_MOVING) what moves otherwise than the camera there, seen
- * first-hand (outside its hole) while (tx, ty) lies in its hole: an object passing beside a
- * static hole, not the background. */
-static int shows(const VniStaleFrames *f, int s, int kind, float x, float y, int tx, int ty)
-{
-    const VnImage *own = f->own ? f->own[s] : NULL;
-    if (kind == STALE_MOVING)
-        return f->moving && mask_at(f->moving[s], x, y) && !mask_at(own, x, y) && mask_at(own, (float)tx, (float)ty);
-    return mask_at(source_mask(f, s, kind), x, y);
-}
-
 /* Drop the sources of the box x0..x1 (of an image w px wide) that show what `kind` names.
  * Returns how many. */
 static int64_t drop_sources(const VniStaleFrames *f, VniSources *src, int w, int x0, int y0, int x1, int y1,
@@ -158,7 +146,7 @@ static int64_t drop_sources(const VniStaleFrames *f, VniSources *src, int w, int
             ptrdiff_t i = (ptrdiff_t)y * w + x;
             for (int k = 0; k < 2; k++) {
                 int s = src->frame[k][i];
-                if (s >= 0 && shows(f, s, kind, src->x[k][i], src->y[k][i], x, y)) {
+                if (s >= 0 && mask_at(source_mask(f, s, kind), src->x[k][i], src->y[k][i])) {
                     src->frame[k][i] = -1;
                     dropped++;
                 }
@@ -167,31 +155,28 @@ static int64_t drop_sources(const VniStaleFrames *f, VniSources *src, int w, int
     return dropped;
 }
 
-/* Drop every source of frame t that saw a moving object first-hand; every source that shows an
- * invention when its invented fill is stale, every source that shows a fill when its carried
- * fill is. */
+/* Drop every source of frame t that shows an invention when its invented fill is stale, every
+ * source that shows a fill when its carried fill is. */
 int64_t vni_drop_stale_sources(const VniStaleFrames *f, int t, VniSources *src)
 {
     const VnImage *hole = f->holes[t];
     const int w = hole->width;
     TileSum *tiles;
     int x0, y0, x1, y1, tw, th, stale, kind;
-    int64_t dropped = 0;
     if (!f->membrane[t] || !vni_mask_bbox(hole, &x0, &y0, &x1, &y1))
         return 0;
     tw = (x1 - x0) / TILE + 1;
     th = (y1 - y0) / TILE + 1;
     if (!(tiles = vni_calloc_array((size_t)tw * th * 2, sizeof(*tiles))))
         return -ENOMEM;
-    dropped = drop_sources(f, src, w, x0, y0, x1, y1, STALE_MOVING);
     stale = fill_is_stale(f, t, src, x0, y0, x1, y1, tw, th, tiles);
     vni_free(tiles);
     if (!stale)
-        return dropped;
+        return 0;
     /* a stale fill: the whole frame is filled afresh, but for what was seen (first-hand, when
      * what was carried is stale) */
     kind = stale & STALE_CARRIED ? STALE_CARRIED : STALE_INVENTED;
-    return dropped + drop_sources(f, src, w, x0, y0, x1, y1, kind);
+    return drop_sources(f, src, w, x0, y0, x1, y1, kind);
 }
 
 void vni_mark_invented(const VniStaleFrames *f, int t, const VnImage *hole, const VniSources *src,

@@ -17,13 +17,8 @@
  * that shows another frame's fill (carried or invented), and what the chains or distant frames
  * show first-hand, or a new invention, takes its place.
  *
- * What was seen first-hand may show an object rather than the background: a hole's border
- * pixels map, through the camera's motion or a distant frame, onto pixels beside the hole
- * where an object stood or passed (the demo's gold box, beside the logo at --dilate
- * 4). The checks above read only what shows another frame's fill, so a source that lies, in
- * its frame, outside the hole on what moves otherwise than the camera is dropped, where the
- * hole stands still (the pixel it fills lies in the source frame's hole too; under a moving
- * hole, what moves is often what the hole hides: bench cup blob -6.3 dB without that).
+ * What was seen first-hand on an object beside a static hole is not taken in the first place
+ * (vni_moving_source, inpaint/propagate.h).
  */
 #ifndef VANISH_INPAINT_STALE_H
 #define VANISH_INPAINT_STALE_H
@@ -46,10 +41,9 @@ typedef struct VniStaleFrames {
                                        than the camera (another layer), or NULL */
 } VniStaleFrames;
 
-/* Drop the sources of frame t that saw first-hand what moves otherwise than the camera in their
- * frame, those that show an invention when its invented fill is stale, and those that show any
- * fill when its carried fill disagrees with its hole's border. Returns how many were dropped,
- * or -ENOMEM. */
+/* Drop the sources of frame t that show an invention when its invented fill is stale, and those
+ * that show any fill when its carried fill disagrees with its hole's border. Returns how many
+ * were dropped, or -ENOMEM. */
 int64_t vni_drop_stale_sources(const VniStaleFrames *f, int t, VniSources *src);
 
 /* Mark in `invented` (1-channel U8, cleared elsewhere) the pixels of frame t's `hole` that its

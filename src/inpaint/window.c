@@ -424,7 +424,8 @@ static int candidates(const VniWindow *w, int t, VnImage *const *small, const Vn
                 continue;
             if (!seen && !w->slot[s]->done)
                 continue; /* nothing new: its unknown pixels are its hole */
-            c[n] = (VniCandidate){small[s], seen ? w->slot[s]->hole_s : unknown[s], {0}, s, k};
+            c[n] = (VniCandidate){small[s], seen ? w->slot[s]->hole_s : unknown[s], {0}, s, k, w->own[s],
+                                  w->moving[s]};
             chain_map(w, t, s, c[n++].H);
         }
     for (int i = 0; i < w->n_mem; i++) {
@@ -436,7 +437,7 @@ static int candidates(const VniWindow *w, int t, VnImage *const *small, const Vn
     chain_map(w, t, w->n - 1, G);
     for (int i = 0; i < w->n_mem && seen; i++) {
         int m = order[i];
-        c[n] = (VniCandidate){small[w->n + m], unknown[w->n + m], {0}, w->n + m, VNI_PAST};
+        c[n] = (VniCandidate){small[w->n + m], unknown[w->n + m], {0}, w->n + m, VNI_PAST, NULL, NULL};
         vni_homography_mul(w->mem[m].E, G, c[n++].H);
     }
     return n;
@@ -461,12 +462,18 @@ static int64_t fill_distant(VniWindow *w, int t, VnImage **small, const VnImage 
     return left;
 }
 
-/* Follow the flow chains for every frame of the window, and drop the sources of unfinished
- * frames whose fill is stale (inpaint/stale.h). */
+/* Follow the flow chains for every frame of the window (not onto an object beside a static
+ * hole: vni_moving_source), and drop the sources of unfinished frames whose fill is stale
+ * (inpaint/stale.h). */
 static int propagate_checked(VniWindow *w, const VnImage **unknown, const VnImage **fwd, const VnImage **bwd,
                              VniSources *src)
 {
-    int ret = vni_propagate(w->ctx, w->n, unknown, fwd, bwd, src, NULL);
+    VniPropagateParams p;
+    int ret;
+    vni_propagate_default_params(&p);
+    p.own = w->own;
+    p.moving = w->moving;
+    ret = vni_propagate(w->ctx, w->n, unknown, fwd, bwd, src, &p);
     for (int t = 0; t < w->n && ret >= 0; t++) {
         int64_t d = w->slot[t]->done ? 0 : vni_drop_stale_sources(&w->stale, t, &src[t]);
         ret = d < 0 ? (int)d : 0;
