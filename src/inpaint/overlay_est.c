@@ -54,11 +54,14 @@
 #define PEEL_ROUNDS 8       /* pixels peeled off a region drawn too large, at most */
 #define REACH_EPS 0.01f     /* pull to 0 of the border samples' reach, per pixel */
 #define REACH_MIN 0.05f     /* reach under which a part of the overlay is taken as opaque */
+#define R_LO 0.05f          /* spread of I over c²·spread of Ĵ under which the overlay is still ... */
+#define R_HI 0.1f           /* ... and from which the fit is kept */
+#define STILL_J 0.5f        /* spread of Ĵ (grey levels², 3 channels) at which that counts half */
 #define IRLS_ROUNDS 5       /* fits at most, the first unweighted ... */
 #define IRLS_SETTLED 5e-4f  /* ... until α changes by less than this over the region, on average */
 
 /* the regression's sums; those from S_N on are all that the fit of W needs */
-enum { S_JJ, S_IJ, S_DD, S_N, S_J, S_I = S_J + 3, N_STATS = S_I + 3 };
+enum { S_JJ, S_IJ, S_DD, S_IW, S_JW, S_N, S_J, S_I = S_J + 3, N_STATS = S_I + 3 };
 
 struct VniOverlayEst {
     const VnContext *ctx;
@@ -318,12 +321,32 @@ static void sample_shift(VniOverlayEst *e, const BorderPx *bp, size_t nb)
         e->shift[ch] = k > 0.0 ? (float)(sum[ch] / k) : 0.0f;
 }
 
+/* The spread over time of I and of Ĵ at each border pixel (its samples' variances about their
+ * own means, summed over the channels, times Σ ω) into st[S_IW] (which holds Σ ω·I² on entry)
+ * and st[S_JW]. */
+static void within(const VniOverlayEst *e, const BorderPx *bp, size_t nb, float *st)
+{
+    const size_t n = (size_t)e->bw * e->bh;
+    for (size_t b = 0; b < nb; b++) {
+        size_t i = bp[b].i;
+        float sn = st[S_N * n + i], mi2 = 0.0f, mj2 = 0.0f;
+        if (sn <= 1e-6f)
+            continue;
+        for (int ch = 0; ch < 3; ch++) {
+            mi2 += st[(S_I + ch) * n + i] * st[(S_I + ch) * n + i] / sn;
+            mj2 += st[(S_J + ch) * n + i] * st[(S_J + ch) * n + i] / sn;
+        }
+        st[S_IW * n + i] -= mi2;
+        st[S_JW * n + i] = st[S_JJ * n + i] - mj2;
+    }
+}
+
 /* Weighted sums of the samples at each border pixel over the kept frames and the 3 channels,
  * divided by the frame count: st[S_N] = Σ ω, st[S_JJ] = Σ ω·Ĵ², st[S_IJ] = Σ ω·I·Ĵ,
- * st[S_J + c] = Σ ω·Ĵ_c, st[S_I + c] = Σ ω·I_c (bp: the border pixels). I and
- * Ĵ are taken less e->shift: the fit takes differences of these sums (var = E[Ĵ²] − E[Ĵ]²), and
- * of raw grey levels (E[Ĵ²] ~ 85000 for a picture of grey 170) the pooling's float rounding
- * (~1e-4 of it) left α on thin letters off by up to 0.2. */
+ * st[S_J + c] = Σ ω·Ĵ_c, st[S_I + c] = Σ ω·I_c, st[S_IW] and st[S_JW] as by within() (bp: the
+ * border pixels). I and Ĵ are taken less e->shift: the fit takes differences of these sums
+ * (var = E[Ĵ²] − E[Ĵ]²), and of raw grey levels (E[Ĵ²] ~ 85000 for a picture of grey 170) the
+ * pooling's float rounding (~1e-4 of it) left α on thin letters off by up to 0.2. */
 static void regress_sums(const VniOverlayEst *e, const BorderPx *bp, size_t nb, const float *c,
                          const float *wcol, float *st)
 {
@@ -343,6 +366,7 @@ static void regress_sums(const VniOverlayEst *e, const BorderPx *bp, size_t nb, 
                 st[S_JJ * n + i] += om * jc * jc;
                 st[S_DD * n + i] += om * (j[ch] - j2[ch]) * (j[ch] - j2[ch]);
                 st[S_IJ * n + i] += om * jc * vc;
+                st[S_IW * n + i] += om * vc * vc;
                 st[(S_J + ch) * n + i] += om * jc;
                 st[(S_I + ch) * n + i] += om * vc;
             }
@@ -350,6 +374,7 @@ static void regress_sums(const VniOverlayEst *e, const BorderPx *bp, size_t nb, 
     }
     for (size_t i = 0; i < N_STATS * n; i++)
         st[i] /= (float)e->n_kept;
+    within(e, bp, nb, st);
 }
 
 /* Pool the sums raw from field `first` on along the overlay (the system p: data weight w, links
@@ -393,13 +418,30 @@ static float fit_c(const float *st, size_t n, size_t i)
     return VNI_CLAMP((cov + VAR_PRIOR * C_PRIOR) / (VNI_MAX(var, 0.0f) + VAR_PRIOR), 0.0f, 1.0f);
 }
 
+/* c where I stays far stiller over time than the fit c predicts from Ĵ's spread: an opaque
+ * overlay whose W varies along the border (a gradient) gets a small c from the border samples'
+ * spatial spread, but its I does not follow the picture's changes at all. Where the spread of I
+ * is under R_LO of c²·spread(Ĵ), c is the ratio of the spreads' roots (about 0); from R_HI on it
+ * is kept. On the bench the two never mix: opaque rows' ratio is under 0.05 for most pixels,
+ * semi-transparent rows' at least 0.1 everywhere. Where the picture is still itself (spread(Ĵ)
+ * of the order of STILL_J) nothing is known and c is kept. */
+static float still_overlay(const float *st, size_t n, size_t i, float c)
+{
+    float vi = VNI_MAX(st[S_IW * n + i], 0.0f), vj = st[S_JW * n + i], sn = st[S_N * n + i], r, t;
+    if (c <= 0.0f || vj <= 1e-6f || sn <= 1e-6f)
+        return c;
+    r = vi / (c * c * vj);
+    t = VNI_CLAMP((R_HI - r) / (R_HI - R_LO), 0.0f, 1.0f) * vj / (vj + STILL_J * sn);
+    return c + t * (sqrtf(vi / vj) - c);
+}
+
 /* The fit per pixel of the region: c from st, W = (mean(I) − c·mean(Ĵ))/α from sw. */
 static void fit(const VniOverlayEst *e, const float *st, const float *sw, float *c, float *wcol)
 {
     const size_t n = (size_t)e->bw * e->bh;
     for (size_t i = 0; i < n; i++) {
         float a, sn = sw[S_N * n + i];
-        c[i] = e->in[i] ? fit_c(st, n, i) : 1.0f;
+        c[i] = e->in[i] ? still_overlay(st, n, i, fit_c(st, n, i)) : 1.0f;
         a = 1.0f - c[i];
         for (int ch = 0; ch < 3; ch++) {
             float aw = sn > 1e-6f ? (sw[(S_I + ch) * n + i] - c[i] * sw[(S_J + ch) * n + i]) / sn +
