@@ -51,6 +51,7 @@ struct VniOverlayDetect {
     const VnContext *ctx;
     int fw, fh, scale, w, h;
     float *frames;          /* KEEP grey frames of w*h */
+    uint8_t *opaque;        /* w*h: 1 on the last proposal where constant over time */
     int n_kept, stride;
     int64_t n_offered;
 };
@@ -70,7 +71,9 @@ int vni_overlay_detect_open(const VnContext *ctx, VniOverlayDetect **pd, int wid
     d->w = width / d->scale;
     d->h = height / d->scale;
     d->stride = 1;
-    if (!(d->frames = vni_malloc_array((size_t)d->w * d->h, KEEP * sizeof(float)))) {
+    if (!(d->frames = vni_malloc_array((size_t)d->w * d->h, KEEP * sizeof(float))) ||
+        !(d->opaque = vni_calloc_array((size_t)d->w * d->h, 1))) {
+        vni_free(d->frames);
         vni_freep(&d);
         return -ENOMEM;
     }
@@ -83,6 +86,7 @@ void vni_overlay_detect_free(VniOverlayDetect **pd)
     if (!pd || !*pd)
         return;
     vni_free((*pd)->frames);
+    vni_free((*pd)->opaque);
     vni_freep(pd);
 }
 
@@ -296,6 +300,44 @@ static void constant(const VniOverlayDetect *d, const float *m, const float *cha
         }
 }
 
+/* Write the working-resolution map on (0/1) into mask at the frame size: 255 on, 0 off.
+ * Returns the pixel count. */
+static int64_t upscale(const VniOverlayDetect *d, const uint8_t *on, VnImage *mask)
+{
+    int64_t kept = 0;
+    for (int y = 0; y < d->fh; y++)
+        for (int x = 0; x < d->fw; x++) {
+            int xs = VNI_MIN(x / d->scale, d->w - 1), ys = VNI_MIN(y / d->scale, d->h - 1);
+            uint8_t v = on[(size_t)ys * d->w + xs];
+            vn_image_row(mask, y)[x] = v ? 255 : 0;
+            kept += v;
+        }
+    return kept;
+}
+
+int64_t vni_overlay_detect_opaque(const VniOverlayDetect *d, VnImage *mask)
+{
+    int64_t n;
+    if (!mask || mask->type != VN_U8 || mask->channels != 1 || mask->width != d->fw ||
+        mask->height != d->fh)
+        return -EINVAL;
+    n = upscale(d, d->opaque, mask);
+    if (d->scale > 1)
+        return n;
+    /* at the frame's resolution, their edge is known to the pixel */
+    for (int y = 0; y < d->fh; y++)
+        for (int x = 0; x < d->fw; x++) {
+            uint8_t *v = vn_image_row(mask, y) + x;
+            for (int k = 0; k < 4 && !*v; k++) {
+                int xx = x + (k == 0) - (k == 1), yy = y + (k == 2) - (k == 3);
+                if (xx >= 0 && yy >= 0 && xx < d->fw && yy < d->fh &&
+                    vn_image_row(mask, yy)[xx] == 255)
+                    *v = 128;
+            }
+        }
+    return n;
+}
+
 int64_t vni_overlay_detect_propose(VniOverlayDetect *d, VnImage *mask)
 {
     const int w = d->w, h = d->h;
@@ -308,6 +350,7 @@ int64_t vni_overlay_detect_propose(VniOverlayDetect *d, VnImage *mask)
         return -EINVAL;
     for (int y = 0; y < d->fh; y++)
         memset(vn_image_row(mask, y), 0, (size_t)d->fw);
+    memset(d->opaque, 0, n);
     if (d->n_kept < N_MIN + 1)
         return 0;
     m = vni_calloc_array(n, 5 * sizeof(float));
@@ -334,14 +377,9 @@ int64_t vni_overlay_detect_propose(VniOverlayDetect *d, VnImage *mask)
     if ((kept = vni_overlay_tighten(d->ctx, e + n, m, m + 2 * n, w, h, CONTRAST)) <= 0 ||
         (kept = vni_overlay_pass_through(e + n, e + 3 * n, cst, m + 2 * n, w, h)) <= 0)
         goto fail;
-    kept = 0;
-    for (int y = 0; y < d->fh; y++)
-        for (int x = 0; x < d->fw; x++) {
-            int xs = VNI_MIN(x / d->scale, w - 1), ys = VNI_MIN(y / d->scale, h - 1);
-            int on = e[n + (size_t)ys * w + xs] != 0;
-            vn_image_row(mask, y)[x] = on ? 255 : 0;
-            kept += on;
-        }
+    for (size_t p = 0; p < n; p++)
+        d->opaque[p] = e[n + p] && cst[p] >= VNI_OVL_CONSTANT;
+    kept = upscale(d, e + n, mask);
 fail:
     vni_free(m);
     vni_free(off);

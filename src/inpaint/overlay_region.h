@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "core/internal.h"
+#include "inpaint/overlay.h"
 
 /* Edge classes of the detector's edge map. */
 enum { VNI_OVL_NONE = 0, VNI_OVL_UNTESTED = 1, VNI_OVL_EDGE = 2 };
@@ -56,5 +57,12 @@ int64_t vni_overlay_tighten(const VnContext *ctx, uint8_t *out, const float *m,
  */
 int64_t vni_overlay_pass_through(uint8_t *out, const uint8_t *region, const uint8_t *cst,
                                  const float *spread, int w, int h);
+
+/* Write into mask (VN_U8, 1 channel, frame size) 255 on the pixels of the last proposal of d that
+ * are exactly constant or still over time (VNI_OVL_CONSTANT and above): an opaque overlay's, or
+ * one's over a picture that never moved; an estimate of α says nothing about them. When the
+ * detector worked at the frame's resolution, their 4-neighbours outside are 128 (the edge is
+ * known to the pixel there); 0 elsewhere. Returns the count of 255 pixels, or -EINVAL. */
+int64_t vni_overlay_detect_opaque(const VniOverlayDetect *d, VnImage *mask);
 
 #endif

@@ -10,6 +10,7 @@
 
 #include "core/internal.h"
 #include "core/maskops.h"
+#include "inpaint/overlay_region.h"
 
 /* Offer every frame of `input` to fn (an estimator's or a detector's add), with progress. */
 static int stream_frames(VnContext *ctx, const char *input, int (*fn)(void *, const VnImage *),
@@ -46,7 +47,7 @@ static int est_add(void *e, const VnImage *rgb)
 
 static int det_add(void *d, const VnImage *rgb)
 {
-    return vn_overlay_detector_add(d, rgb);
+    return vni_overlay_detect_add(d, rgb);
 }
 
 int vn_overlay_estimate_file(VnContext *ctx, const char *input, const VnImage *region,
@@ -65,63 +66,86 @@ int vn_overlay_estimate_file(VnContext *ctx, const char *input, const VnImage *r
     return ret;
 }
 
-/* Pass 1: the detector's coarse footprint. The size comes from the input's header. */
-static int64_t coarse_footprint(VnContext *ctx, const char *input, VnImage **mask)
+/* Pass 1: the detector's coarse footprint into *mask, and into *opaque its parts that are
+ * constant over time (vni_overlay_detect_opaque). The size comes from the input's header. */
+static int64_t coarse_footprint(VnContext *ctx, const char *input, VnImage **mask,
+                                VnImage **opaque)
 {
     VnVideoReader *r = NULL;
-    VnOverlayDetector *d = NULL;
-    int64_t ret;
+    VniOverlayDetect *d = NULL;
+    int64_t ret, n_opaque = 0;
     int w, h;
     if ((ret = vn_video_open(ctx, &r, input)) < 0)
         return ret;
     w = vn_video_info(r)->width;
     h = vn_video_info(r)->height;
     vn_video_close(&r);
-    if ((ret = vn_image_alloc(mask, w, h, 1, VN_U8)) < 0)
+    if ((ret = vn_image_alloc(mask, w, h, 1, VN_U8)) < 0 ||
+        (ret = vn_image_alloc(opaque, w, h, 1, VN_U8)) < 0)
         return vni_error(ctx, (int)ret, "%s: %s", input, vn_strerror((int)ret));
-    if ((ret = vn_overlay_detector_open(ctx, &d, w, h)) >= 0 &&
-        (ret = stream_frames(ctx, input, det_add, d, "detect")) >= 0)
-        ret = vn_overlay_detector_propose(d, *mask);
-    vn_overlay_detector_free(&d);
+    if ((ret = vni_overlay_detect_open(ctx, &d, w, h)) < 0)
+        return vni_error(ctx, (int)ret, "%s: cannot detect an overlay in frames of %dx%d", input, w,
+                         h);
+    if ((ret = stream_frames(ctx, input, det_add, d, "detect")) >= 0 &&
+        ((ret = vni_overlay_detect_propose(d, *mask)) < 0 ||
+         (n_opaque = vni_overlay_detect_opaque(d, *opaque)) < 0))
+        ret = vni_error(ctx, (int)VNI_MIN(ret, n_opaque), "%s: overlay detection: %s", input,
+                        vn_strerror((int)VNI_MIN(ret, n_opaque)));
+    vni_overlay_detect_free(&d);
     return ret;
 }
 
 int64_t vn_overlay_detect_file(VnContext *ctx, const char *input, const VnOverlaySettings *s,
                                VnImage **mask)
 {
-    VnImage *region = NULL, *near = NULL, *alpha = NULL, *color = NULL;
+    VnImage *coarse = NULL, *region = NULL, *near = NULL, *opaque = NULL, *alpha = NULL,
+            *color = NULL;
     int64_t ret;
+    int w, h;
     if (!ctx || !input || !s || !mask)
         return -EINVAL;
     *mask = NULL;
-    if ((ret = coarse_footprint(ctx, input, mask)) <= 0)
+    if ((ret = coarse_footprint(ctx, input, &coarse, &opaque)) == 0) {
+        *mask = coarse; /* empty */
+        coarse = NULL;
+    }
+    if (ret <= 0)
         goto fail;
     /* pass 2: α on the coarse footprint grown by 2, the footprint where α is visible, within a
      * pixel of the coarse one (where the picture never moved α says nothing: it is taken as
-     * opaque, and would add the 2 pixels all round) */
-    if ((ret = vn_image_alloc(&region, (*mask)->width, (*mask)->height, 1, VN_U8)) < 0 ||
-        (ret = vn_image_alloc(&near, (*mask)->width, (*mask)->height, 1, VN_U8)) < 0 ||
-        (ret = vni_mask_dilate(ctx, region, *mask, 2)) < 0 ||
-        (ret = vni_mask_dilate(ctx, near, *mask, 1)) < 0) {
+     * opaque, and would add the 2 pixels all round). The parts that are constant over time stay
+     * whatever α says (an opaque logo hides the picture α is fitted to; over a still picture α
+     * sees nothing); where the detector knows their edge to the pixel, α's soft edge adds none
+     * beside them. */
+    w = coarse->width;
+    h = coarse->height;
+    if ((ret = vn_image_alloc(mask, w, h, 1, VN_U8)) < 0 ||
+        (ret = vn_image_alloc(&region, w, h, 1, VN_U8)) < 0 ||
+        (ret = vn_image_alloc(&near, w, h, 1, VN_U8)) < 0 ||
+        (ret = vni_mask_dilate(ctx, region, coarse, 2)) < 0 ||
+        (ret = vni_mask_dilate(ctx, *mask, coarse, 0)) < 0 || /* a copy */
+        (ret = vni_mask_dilate(ctx, near, coarse, 1)) < 0) {
         ret = vni_error(ctx, (int)ret, "%s: %s", input, vn_strerror((int)ret));
         goto fail;
     }
-    if ((ret = vn_overlay_estimate_file(ctx, input, region, s, &alpha, &color)) < 0)
-        goto fail;
-    if ((ret = vn_overlay_refine_mask(ctx, *mask, alpha, s)) < 0)
+    if ((ret = vn_overlay_estimate_file(ctx, input, region, s, &alpha, &color)) < 0 ||
+        (ret = vn_overlay_refine_mask(ctx, *mask, alpha, s)) < 0)
         goto fail;
     ret = 0;
-    for (int y = 0; y < (*mask)->height; y++)
-        for (int x = 0; x < (*mask)->width; x++) {
-            uint8_t *v = vn_image_row(*mask, y) + x;
-            *v = *v && vn_image_row(near, y)[x] ? 255 : 0;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            uint8_t *v = vn_image_row(*mask, y) + x, was = vn_image_row(coarse, y)[x];
+            uint8_t o = vn_image_row(opaque, y)[x];
+            *v = o == 255 || (*v && (was || (vn_image_row(near, y)[x] && !o))) ? 255 : 0;
             ret += *v != 0;
         }
 fail:
     if (ret < 0)
         vn_image_free(mask);
+    vn_image_free(&coarse);
     vn_image_free(&region);
     vn_image_free(&near);
+    vn_image_free(&opaque);
     vn_image_free(&alpha);
     vn_image_free(&color);
     return ret;
