@@ -501,8 +501,9 @@ static int rank(const VnSegmenter *s, Cand *c, int nc, int n_points)
 
 /* The full-resolution steps of a candidate's mask. A logo of flat colours: the background
  * seen between its parts leaves the larger candidate (prune.c), and its outline joins (rim.c);
- * the larger candidate of a single click loses the textured pieces apart from the object
- * (pieces.c) and may carry a caption (caption.c). Returns 1 if a caption was added, 0 if
+ * the larger candidate of a single click is cut along the straight sides of a plate that it
+ * spills across (straight.c) or grows to the plate it lies on (plate.c), loses the textured
+ * pieces apart from the object (pieces.c) and may carry a caption (caption.c). Returns 1 if a caption was added, 0 if
  * not, or an error. */
 static int finish_mask(VnSegmenter *s, int kind, int single, VnImage *mask)
 {
@@ -510,11 +511,17 @@ static int finish_mask(VnSegmenter *s, int kind, int single, VnImage *mask)
     int flat, ret = 0;
     if (kind == VN_SEGMENT_PART)
         return 0;
-    if ((flat = vni_seg_prune(s, mask, larger)) < 0 ||
-        (larger && single && (ret = vni_seg_cut_straight(s, mask)) < 0) ||
-        (larger && single && (ret = vni_seg_drop_textured(s, mask)) < 0) ||
-        (larger && (ret = vni_seg_caption(s, mask)) < 0))
-        return flat < 0 ? flat : ret;
+    if ((flat = vni_seg_prune(s, mask, larger)) < 0)
+        return flat;
+    if (larger && single) {
+        if ((ret = vni_seg_cut_straight(s, mask)) < 0)
+            return ret;
+        vni_seg_grow_plate(s, mask);
+        if ((ret = vni_seg_drop_textured(s, mask)) < 0)
+            return ret;
+    }
+    if (larger && (ret = vni_seg_caption(s, mask)) < 0)
+        return ret;
     if (flat) {
         int r = vni_seg_rim(s, mask);
         if (r < 0)

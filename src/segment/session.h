@@ -2,6 +2,8 @@
 #ifndef VANISH_SEGMENT_SESSION_H
 #define VANISH_SEGMENT_SESSION_H
 
+#include <stdlib.h>
+
 #include "vanish/segment.h"
 #include "segment/features.h"
 #include "segment/gmm.h"
@@ -128,6 +130,21 @@ int vni_seg_label_pieces(const uint8_t *set, int w, int h, int *lab, int *queue)
  * plate that it spills across, and drop what the cut severs beyond them (straight.c). Returns 0
  * or an error. */
 int vni_seg_cut_straight(VnSegmenter *s, VnImage *mask);
+
+/* Grow the full-resolution mask of the larger candidate to the plate it lies on: a smooth
+ * rectangle round it with straight sharp sides (plate.c). */
+void vni_seg_grow_plate(VnSegmenter *s, VnImage *mask);
+
+/* Colour step between pixels a and b of RGB24 image im (sum over channels), or -1 if either is
+ * off the image. */
+static inline int vni_seg_step(const VnImage *im, int ax, int ay, int bx, int by)
+{
+    if (ax < 0 || ay < 0 || bx < 0 || by < 0 || ax >= im->width || bx >= im->width || ay >= im->height ||
+        by >= im->height)
+        return -1;
+    const uint8_t *a = vn_image_row(im, ay) + 3 * ax, *b = vn_image_row(im, by) + 3 * bx;
+    return abs((int)a[0] - b[0]) + abs((int)a[1] - b[1]) + abs((int)a[2] - b[2]);
+}
 
 /* Add to the full-resolution mask of a logo its thin outline, when one runs along much of its
  * edge (rim.c). Returns 0 or an error. */

@@ -50,13 +50,7 @@ static int in_mask(const Straight *p, int x, int y)
 /* Colour step between box pixels a and b (sum over channels), or -1 if either is off the frame. */
 static int step(const Straight *p, int ax, int ay, int bx, int by)
 {
-    const VnImage *im = p->s->frame;
-    ax += p->x0, ay += p->y0, bx += p->x0, by += p->y0;
-    if (ax < 0 || ay < 0 || bx < 0 || by < 0 || ax >= im->width || bx >= im->width || ay >= im->height ||
-        by >= im->height)
-        return -1;
-    const uint8_t *a = vn_image_row(im, ay) + 3 * ax, *b = vn_image_row(im, by) + 3 * bx;
-    return abs((int)a[0] - b[0]) + abs((int)a[1] - b[1]) + abs((int)a[2] - b[2]);
+    return vni_seg_step(p->s->frame, ax + p->x0, ay + p->y0, bx + p->x0, by + p->y0);
 }
 
 /* Whether mask pixel (x, y) lies on a sharp edge facing direction d: a strong step to the next

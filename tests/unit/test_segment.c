@@ -840,6 +840,68 @@ static void test_straight_sides(void **state)
     vn_image_free(&img);
 }
 
+/* A logo on a plate: a green pill (x 70..109, y 55..94) on a blue plate (x 40..139, y 30..119),
+ * on wood; the plate is flat, or (paint_rough_plate) as textured as the scene. */
+static void paint_on_plate(int x, int y, uint32_t *r, uint8_t *p)
+{
+    static const uint8_t blue[3] = {40, 80, 220}, green[3] = {60, 200, 60};
+    if (in_rect(x, y, 70, 55, 109, 94))
+        memcpy(p, green, 3);
+    else if (in_rect(x, y, 40, 30, 139, 119))
+        memcpy(p, blue, 3);
+    else
+        wood(r, p);
+}
+
+static void paint_rough_plate(int x, int y, uint32_t *r, uint8_t *p)
+{
+    paint_on_plate(x, y, r, p);
+    if (in_rect(x, y, 40, 30, 139, 119) && !in_rect(x, y, 70, 55, 109, 94))
+        for (int k = 0; k < 3; k++)
+            p[k] = (uint8_t)(p[k] - 30 + (int)(rng_next(r) % 31));
+}
+
+static int plate_pill(int x, int y)
+{
+    return in_rect(x, y, 70, 55, 109, 94);
+}
+
+static int whole_plate(int x, int y)
+{
+    return in_rect(x, y, 40, 30, 139, 119);
+}
+
+static int beside_plate(int x, int y)
+{
+    return !whole_plate(x, y);
+}
+
+/* plate.c: the mask of the pill grows to the flat plate round it, and no further; on a plate as
+ * textured as the scene it stays the pill. */
+static void test_grow_plate(void **state)
+{
+    VnImage *img = paint_frame(paint_on_plate), *mask = NULL;
+    VnSegmenter *seg = open_on(img, &mask, plate_pill);
+    int total, n;
+    (void)state;
+    vni_seg_grow_plate(seg, mask);
+    n = count_set(mask, whole_plate, &total);
+    assert_int_equal(n, total);
+    n = count_set(mask, beside_plate, &total);
+    assert_int_equal(n, 0);
+    vn_segmenter_close(&seg);
+    vn_image_free(&mask);
+    vn_image_free(&img);
+    img = paint_frame(paint_rough_plate);
+    seg = open_on(img, &mask, plate_pill);
+    vni_seg_grow_plate(seg, mask);
+    n = count_set(mask, whole_plate, &total);
+    assert_int_equal(n, 40 * 40);
+    vn_segmenter_close(&seg);
+    vn_image_free(&mask);
+    vn_image_free(&img);
+}
+
 static int grown_disc(int x, int y)
 {
     return in_disc(x, y, 100, 75, 31.5);
@@ -909,7 +971,7 @@ int main(void)
         cmocka_unit_test(test_logo_parts),     cmocka_unit_test(test_logo_caption),
         cmocka_unit_test(test_prune),          cmocka_unit_test(test_rim),
         cmocka_unit_test(test_textured_pieces), cmocka_unit_test(test_localise),
-        cmocka_unit_test(test_straight_sides),
+        cmocka_unit_test(test_straight_sides), cmocka_unit_test(test_grow_plate),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
