@@ -148,16 +148,24 @@ static int plausible(const uint8_t *m, const uint8_t *edges, const float *change
     return ring_change(m, changed, w, h, lab, box, RING_CHANGE, NULL, NULL) >= RING_SHARE;
 }
 
-/* Share of the pixels labelled lab (inside box) whose class in cst is at least cls. */
-static float class_share(const uint8_t *m, const uint8_t *cst, int w, uint8_t lab,
-                         const int box[4], uint8_t cls)
+/* Whether a pixel of class c is evidence of an opaque overlay: exactly constant or still.
+ * Clipped pixels (black or white) never are: a clipped scene is constant too; they only join
+ * an overlay found from other evidence (opaque_parts, extend). */
+static int opaque_class(uint8_t c)
+{
+    return c == VNI_OVL_CONSTANT || c == VNI_OVL_STILL;
+}
+
+/* Share of the pixels labelled lab (inside box) that are evidence of an opaque overlay. */
+static float opaque_share(const uint8_t *m, const uint8_t *cst, int w, uint8_t lab,
+                          const int box[4])
 {
     int64_t area = 0, c = 0;
     for (int y = box[1]; y <= box[3]; y++)
         for (int x = box[0]; x <= box[2]; x++)
             if (m[(size_t)y * w + x] == lab) {
                 area++;
-                c += cst[(size_t)y * w + x] >= cls && cst[(size_t)y * w + x] != VNI_OVL_CLIPPED;
+                c += opaque_class(cst[(size_t)y * w + x]);
             }
     return area ? (float)c / (float)area : 0.0f;
 }
@@ -195,7 +203,7 @@ static int64_t opaque_parts(const uint8_t *cst, const float *changed, float twic
     /* labels: 1 unvisited, 3 under test, 4 dropped, 5 kept, 6 dropped and seen again, 8 kept
      * as a part */
     for (size_t p = 0; p < n; p++)
-        a[p] = cst[p] == VNI_OVL_CONSTANT || cst[p] == VNI_OVL_STILL;
+        a[p] = (uint8_t)opaque_class(cst[p]);
     for (size_t p = 0; p < n; p++) {
         int64_t area;
         if (a[p] != 1)
@@ -235,7 +243,8 @@ static int64_t opaque_parts(const uint8_t *cst, const float *changed, float twic
 }
 
 /* Extend the footprint out over the untested strong edges near its components (inside each
- * component's box grown by half its larger side): thicken them, keep what connects to the
+ * component's box grown by half its larger side) that are not noisy (clipped ones too: they
+ * join an overlay found from other evidence): thicken them, keep what connects to the
  * footprint. Unchanged if that would grow it more than GROW_MAX times. */
 static int64_t extend(const uint8_t *edges, const uint8_t *cst, uint8_t *out, int w, int h,
                       int (*boxes)[4],
@@ -293,7 +302,7 @@ int64_t vni_overlay_region(const uint8_t *edges, const float *changed, const uin
             continue;
         area = flood(out, w, h, p, 1, 3, 1, stack, box);
         if (plausible(out, edges, changed, w, h, 3, area, box) &&
-            class_share(out, cst, w, 3, box, VNI_OVL_CONSTANT) >= OPAQUE_SHARE) {
+            opaque_share(out, cst, w, 3, box) >= OPAQUE_SHARE) {
             /* an opaque overlay: kept, but not extended over the edges near it (its parts on
              * a static background are constant too, and join as such) */
             flood(out, w, h, p, 3, 5, 1, stack, box);
@@ -336,7 +345,7 @@ static int shows_through(const uint8_t *a, const uint8_t *cst, const float *spre
             if (a[p] != lab)
                 continue;
             vals[area++] = spread[p];
-            opaque += cst[p] >= VNI_OVL_CONSTANT;
+            opaque += opaque_class(cst[p]);
         }
     if (area == 0 || (float)opaque >= 2.0f * OPAQUE_SHARE * (float)area)
         return 2;

@@ -18,7 +18,10 @@ enum { VNI_OVL_NONE = 0, VNI_OVL_UNTESTED = 1, VNI_OVL_EDGE = 2 };
  * scene), neither. */
 enum { VNI_OVL_NOISY = 0, VNI_OVL_QUIET = 1, VNI_OVL_CONSTANT = 2, VNI_OVL_STILL = 3,
        VNI_OVL_CLIPPED = 4 /* still, but black or white (an overlay's black letters, or the
-                              scene's clipped parts) */ };
+                              scene's clipped parts): never evidence of an overlay by itself
+                              (not opaque in the region and pass-through tests), it only joins
+                              one found from other evidence (its parts, its extension, and in
+                              the footprint kept whatever α says) */ };
 
 /*
  * Close the persistent edges (VNI_OVL_EDGE in edges, w x h) into solid regions, fill their holes, and keep the
