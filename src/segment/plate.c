@@ -74,8 +74,12 @@ static int find_side(const VnImage *im, const VniSegBox *b, int d, int reach, in
     const int size = d < 2 ? im->height : im->width, dir = d == 0 || d == 2 ? -1 : 1;
     for (int k = 0; k <= reach; k++) {
         const int l = start + dir * k;
-        if (l < 0 || l >= size)
-            break;
+        if (l < 0 || l >= size) {
+            /* the frame's edge cuts the plate: it is the side, all along */
+            *r0 = 0;
+            *r1 = (d < 2 ? im->width : im->height) - 1;
+            return VNI_CLAMP(l, 0, size - 1);
+        }
         if (!side_run(im, d, l, t0, t1, r0, r1))
             continue;
         /* a side one pixel sharp is also found a pixel inside it (the step taken over two) */

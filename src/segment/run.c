@@ -12,6 +12,12 @@
  * share of the object's. */
 #define CONTINUE_RATIO 0.9f
 
+/* The larger candidate leads only if it holds at least this share of the object candidate.
+ * After one click the object may have spilled into background that the larger, learnt round
+ * the whole logo, leaves out; after several, the object is what the clicks asked for. */
+#define LEAD_HOLDS_ONE 0.75
+#define LEAD_HOLDS 0.9
+
 /* Weight of colour steps in geodesic distances, in units of the frame's mean neighbour step. */
 #define GEO_GAMMA 1.0f
 
@@ -367,8 +373,25 @@ static int solve_grabcut_larger(VnSegmenter *s, const VniSegPrompts *p, Cand *c,
     return 0;
 }
 
+/* Whether working labels add to the object candidate pixels on the frame's edge: they then
+ * run off the frame, as the scene does and a logo's parts do not. */
+static int runs_off_frame(const VnSegmenter *s, const uint8_t *lab)
+{
+    const int w = s->f.w, h = s->f.h;
+    const uint8_t *obj = s->lab[VN_SEGMENT_OBJECT];
+    for (int x = 0; x < w; x++)
+        if ((lab[x] && !obj[x]) || (lab[(h - 1) * w + x] && !obj[(h - 1) * w + x]))
+            return 1;
+    for (int y = 0; y < h; y++)
+        if ((lab[y * w] && !obj[y * w]) || (lab[y * w + w - 1] && !obj[y * w + w - 1]))
+            return 1;
+    return 0;
+}
+
 /* The larger candidate, for objects of several parts: of the grouping of a logo's parts
- * (group.c) and the GrabCut labelling, the one whose boundary contrasts better. */
+ * (group.c) and the GrabCut labelling, the one whose boundary contrasts better; a GrabCut
+ * labelling that runs off the frame beyond the object is scene (sky, a wall round the logo),
+ * and the grouping, which keeps inside the frame, replaces it whenever it found anything. */
 static int solve_larger(VnSegmenter *s, const VniSegPrompts *p, Cand *c)
 {
     const size_t n = (size_t)s->f.w * s->f.h;
@@ -377,7 +400,7 @@ static int solve_larger(VnSegmenter *s, const VniSegPrompts *p, Cand *c)
     if ((ret = solve_grabcut_larger(s, p, c, s->lab[VN_SEGMENT_LARGER])) < 0 ||
         (ret = vni_seg_group(s, p, &g.fg, &g.bg, &g.score, s->lab[3])) < 0)
         return ret;
-    if (g.score > c->score) {
+    if (g.score > c->score || (g.score > 0 && runs_off_frame(s, s->lab[VN_SEGMENT_LARGER]))) {
         *c = g;
         memcpy(s->lab[VN_SEGMENT_LARGER], s->lab[3], n);
     }
@@ -440,11 +463,13 @@ static int solve_candidates(VnSegmenter *s, const VniSegPrompts *p, Cand *c)
     return nc;
 }
 
-/* Whether the larger candidate `l` should lead over the object `o`: it holds nearly all of the
- * object, stays compact (under 40% of the frame) and its boundary contrasts nearly as well as
- * the object's; a logo or a word of several parts is then taken whole from one click. */
-static int larger_leads(const VnSegmenter *s, const Cand *l, const Cand *o)
+/* Whether the larger candidate `l` should lead over the object `o`: it holds most of the
+ * object (LEAD_HOLDS_ONE after one point, else LEAD_HOLDS), stays compact (under 40% of the
+ * frame) and its boundary contrasts nearly as well as the object's; a logo or a word of
+ * several parts is then taken whole from one click. */
+static int larger_leads(const VnSegmenter *s, const Cand *l, const Cand *o, int n_points)
 {
+    const double holds = n_points == 1 ? LEAD_HOLDS_ONE : LEAD_HOLDS;
     const uint8_t *a = s->lab[l->kind], *b = s->lab[o->kind];
     const int n = s->f.w * s->f.h;
     int64_t ob = 0, in = 0, la = 0;
@@ -456,7 +481,7 @@ static int larger_leads(const VnSegmenter *s, const Cand *l, const Cand *o)
     /* an object of a few pixels is a detail of something larger: the larger one leads more
      * readily */
     const float ratio = ob < n / 100 ? 0.75f : 0.93f;
-    return ob > 0 && in >= 0.9 * (double)ob && la <= 0.4 * n && l->score >= ratio * o->score;
+    return ob > 0 && in >= holds * (double)ob && la <= 0.4 * n && l->score >= ratio * o->score;
 }
 
 /* Best first by score. The larger candidate leads when it holds the object and qualifies as a
@@ -485,7 +510,7 @@ static int rank(const VnSegmenter *s, Cand *c, int nc, int n_points)
         lg = c[i].kind == VN_SEGMENT_LARGER ? i : lg;
     }
     if (lg >= 0 && obj >= 0)
-        whole = larger_leads(s, &c[lg], &c[obj]) ||
+        whole = larger_leads(s, &c[lg], &c[obj], n_points) ||
                 (n_points > 1 && c[lg].score >= ratio * c[obj].score);
     if (whole)
         lead = lg;

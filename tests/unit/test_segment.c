@@ -878,20 +878,30 @@ static int beside_plate(int x, int y)
 
 /* plate.c: the mask of the pill grows to the flat plate round it, and no further; on a plate as
  * textured as the scene it stays the pill. */
-static void test_grow_plate(void **state)
+/* The mask `pill` on the frame `paint` grows to exactly `plate` (grow_plate). */
+static void grows_to_plate(void (*paint)(int x, int y, uint32_t *r, uint8_t *p), int (*pill)(int x, int y),
+                           int (*plate)(int x, int y), int (*beside)(int x, int y))
 {
-    VnImage *img = paint_frame(paint_on_plate), *mask = NULL;
-    VnSegmenter *seg = open_on(img, &mask, plate_pill);
+    VnImage *img = paint_frame(paint), *mask = NULL;
+    VnSegmenter *seg = open_on(img, &mask, pill);
     int total, n;
-    (void)state;
     vni_seg_grow_plate(seg, mask);
-    n = count_set(mask, whole_plate, &total);
+    n = count_set(mask, plate, &total);
     assert_int_equal(n, total);
-    n = count_set(mask, beside_plate, &total);
+    n = count_set(mask, beside, &total);
     assert_int_equal(n, 0);
     vn_segmenter_close(&seg);
     vn_image_free(&mask);
     vn_image_free(&img);
+}
+
+static void test_grow_plate(void **state)
+{
+    VnImage *img, *mask = NULL;
+    VnSegmenter *seg;
+    int total, n;
+    (void)state;
+    grows_to_plate(paint_on_plate, plate_pill, whole_plate, beside_plate);
     img = paint_frame(paint_rough_plate);
     seg = open_on(img, &mask, plate_pill);
     vni_seg_grow_plate(seg, mask);
@@ -900,6 +910,41 @@ static void test_grow_plate(void **state)
     vn_segmenter_close(&seg);
     vn_image_free(&mask);
     vn_image_free(&img);
+}
+
+/* A plate cut by the frame's top and left edges (x 0..99, y 0..89), its pill at x 30..69,
+ * y 25..64. */
+static void paint_corner_plate(int x, int y, uint32_t *r, uint8_t *p)
+{
+    static const uint8_t blue[3] = {40, 80, 220}, green[3] = {60, 200, 60};
+    if (in_rect(x, y, 30, 25, 69, 64))
+        memcpy(p, green, 3);
+    else if (in_rect(x, y, 0, 0, 99, 89))
+        memcpy(p, blue, 3);
+    else
+        wood(r, p);
+}
+
+static int corner_pill(int x, int y)
+{
+    return in_rect(x, y, 30, 25, 69, 64);
+}
+
+static int corner_plate(int x, int y)
+{
+    return in_rect(x, y, 0, 0, 99, 89);
+}
+
+static int beside_corner_plate(int x, int y)
+{
+    return !corner_plate(x, y);
+}
+
+/* plate.c: where the frame's edge cuts the plate, the edge is the plate's side. */
+static void test_grow_plate_at_edge(void **state)
+{
+    (void)state;
+    grows_to_plate(paint_corner_plate, corner_pill, corner_plate, beside_corner_plate);
 }
 
 static int grown_disc(int x, int y)
@@ -972,6 +1017,7 @@ int main(void)
         cmocka_unit_test(test_prune),          cmocka_unit_test(test_rim),
         cmocka_unit_test(test_textured_pieces), cmocka_unit_test(test_localise),
         cmocka_unit_test(test_straight_sides), cmocka_unit_test(test_grow_plate),
+        cmocka_unit_test(test_grow_plate_at_edge),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
