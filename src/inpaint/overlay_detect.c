@@ -38,6 +38,9 @@
 #define STRENGTH 40.0f     /* median Sobel response of an edge (a step of about 10 levels) */
 #define COS2 0.8f          /* cos of the doubled angle between a frame's and the median edge */
 #define MAG_RATIO 0.5f     /* a frame's edge at least this share of the median's */
+#define WEAK_PERSIST 0.7f  /* the same for a weak edge (a semi-transparent logo's over a textured */
+#define WEAK_COS2 0.6f     /* picture, whose own gradients disturb the logo's in many frames): */
+#define WEAK_MAG 0.35f     /* it counts where it joins an edge (hysteresis) */
 #define BORDER 4           /* pixels at the frame border that give no evidence */
 #define CONST_K 0.4f       /* an exactly constant pixel: spread at most this share of the noise
                               floor ... */
@@ -216,16 +219,17 @@ static void tests(const VniOverlayDetect *d, const float *m, const float *off, u
         changed[p] /= (float)d->n_kept;
 }
 
-/* Whether the edge at p (interior pixel) held in the frames that tested it (VNI_OVL_EDGE), is a
- * strong edge that too few frames tested (VNI_OVL_UNTESTED), or neither. Gradients are taken
- * with doubled angles, (gx² − gy², 2·gx·gy)/|g|, so that an edge whose contrast flips with the
- * picture behind it keeps one direction; their per-component median is the persistent edge. */
+/* Whether the edge at p (interior pixel) held in the frames that tested it (VNI_OVL_EDGE), held
+ * only by the weak test (VNI_OVL_WEAK), is a strong edge that too few frames tested
+ * (VNI_OVL_UNTESTED), or neither. Gradients are taken with doubled angles, (gx² − gy²,
+ * 2·gx·gy)/|g|, so that an edge whose contrast flips with the picture behind it keeps one
+ * direction; their per-component median is the persistent edge. */
 static uint8_t persistent(const VniOverlayDetect *d, size_t p, const uint8_t *t)
 {
     const size_t n = (size_t)d->w * d->h, w = (size_t)d->w;
     const int K = d->n_kept;
     float ux[KEEP], uy[KEEP], sx[KEEP], sy[KEEP], mx, my, mm;
-    int tested = 0, held = 0;
+    int tested = 0, held = 0, weak = 0;
     for (int k = 0; k < K; k++) {
         const float *g = d->frames + k * n;
         float gx = (g[p - w + 1] + 2 * g[p + 1] + g[p + w + 1]) - (g[p - w - 1] + 2 * g[p - 1] + g[p + w - 1]);
@@ -244,10 +248,11 @@ static uint8_t persistent(const VniOverlayDetect *d, size_t p, const uint8_t *t)
             continue;
         tested++;
         held += m >= MAG_RATIO * mm && ux[k] * mx + uy[k] * my > COS2 * m * mm;
+        weak += m >= WEAK_MAG * mm && ux[k] * mx + uy[k] * my > WEAK_COS2 * m * mm;
     }
-    if (held < PERSIST * tested)
-        return VNI_OVL_NONE;
-    return tested >= N_MIN ? VNI_OVL_EDGE : VNI_OVL_UNTESTED;
+    if (held >= PERSIST * tested)
+        return tested >= N_MIN ? VNI_OVL_EDGE : VNI_OVL_UNTESTED;
+    return tested >= N_MIN && weak >= WEAK_PERSIST * tested ? VNI_OVL_WEAK : VNI_OVL_NONE;
 }
 
 /*
@@ -338,6 +343,51 @@ int64_t vni_overlay_detect_opaque(const VniOverlayDetect *d, VnImage *mask)
     return n;
 }
 
+/* Hysteresis (keep = 1): the weak edges 8-connected to an edge become edges; then (and with
+ * keep = 0, all of them) the other weak edges none. stack: w*h int32. */
+static void join_weak(uint8_t *e, int w, int h, int keep, int32_t *stack)
+{
+    const size_t n = (size_t)w * h;
+    for (size_t p = 0; p < n && keep; p++) {
+        int64_t top = 0;
+        if (e[p] != VNI_OVL_EDGE)
+            continue;
+        stack[top++] = (int32_t)p;
+        while (top > 0) {
+            int32_t q = stack[--top];
+            int x = q % w, y = q / w;
+            for (int dy = -1; dy <= 1; dy++)
+                for (int dx = -1; dx <= 1; dx++) {
+                    int32_t r = q + dy * w + dx;
+                    if (x + dx < 0 || y + dy < 0 || x + dx >= w || y + dy >= h ||
+                        e[r] != VNI_OVL_WEAK)
+                        continue;
+                    e[r] = VNI_OVL_EDGE;
+                    stack[top++] = r;
+                }
+        }
+    }
+    for (size_t p = 0; p < n; p++)
+        if (e[p] == VNI_OVL_WEAK)
+            e[p] = VNI_OVL_NONE;
+}
+
+/* The footprint (out, 0/1) from the edge map e (classes): region, tightening, pass-through.
+ * region: w*h scratch; m: the median, changed, spread (w*h each). Returns its pixel count. */
+static int64_t footprint(const VniOverlayDetect *d, const uint8_t *e, const float *m,
+                         const uint8_t *cst, uint8_t *out, uint8_t *region)
+{
+    const int w = d->w, h = d->h;
+    const size_t n = (size_t)w * h;
+    int64_t kept = vni_overlay_region(e, m + n, cst, d->n_kept, w, h, out);
+    if (kept <= 0)
+        return kept;
+    memcpy(region, out, n);
+    if ((kept = vni_overlay_tighten(d->ctx, out, m, m + 2 * n, w, h, CONTRAST)) <= 0)
+        return kept;
+    return vni_overlay_pass_through(out, region, cst, m + 2 * n, w, h);
+}
+
 int64_t vni_overlay_detect_propose(VniOverlayDetect *d, VnImage *mask)
 {
     const int w = d->w, h = d->h;
@@ -355,7 +405,7 @@ int64_t vni_overlay_detect_propose(VniOverlayDetect *d, VnImage *mask)
         return 0;
     m = vni_calloc_array(n, 5 * sizeof(float));
     off = vni_malloc_array(VNI_MAX(KEEP, 4200), sizeof(float));
-    t = vni_malloc_array(n, (size_t)d->n_kept + 4);
+    t = vni_malloc_array(n, (size_t)d->n_kept + 5);
     if (!m || !off || !t) {
         kept = -ENOMEM;
         goto fail;
@@ -370,12 +420,15 @@ int64_t vni_overlay_detect_propose(VniOverlayDetect *d, VnImage *mask)
     for (int y = BORDER; y < h - BORDER; y++)
         for (int x = BORDER; x < w - BORDER; x++)
             e[(size_t)y * w + x] = persistent(d, (size_t)y * w + x, t);
-    kept = vni_overlay_region(e, changed, cst, d->n_kept, w, h, e + n);
+    /* with the weak edges joined; if that finds nothing (they joined a logo to the scene's
+     * edges round it), with the edges alone */
+    memcpy(e + 4 * n, e, n);
+    join_weak(e, w, h, 1, (int32_t *)(void *)(m + 3 * n));
+    if ((kept = footprint(d, e, m, cst, e + n, e + 3 * n)) == 0) {
+        join_weak(e + 4 * n, w, h, 0, NULL);
+        kept = footprint(d, e + 4 * n, m, cst, e + n, e + 3 * n);
+    }
     if (kept <= 0)
-        goto fail;
-    memcpy(e + 3 * n, e + n, n);
-    if ((kept = vni_overlay_tighten(d->ctx, e + n, m, m + 2 * n, w, h, CONTRAST)) <= 0 ||
-        (kept = vni_overlay_pass_through(e + n, e + 3 * n, cst, m + 2 * n, w, h)) <= 0)
         goto fail;
     for (size_t p = 0; p < n; p++)
         d->opaque[p] = e[n + p] && cst[p] >= VNI_OVL_CONSTANT;
