@@ -13,6 +13,7 @@
 
 #include "core/maskops.h"
 #include "inpaint/overlay.h"
+#include "inpaint/overlay_region.h"
 #include "vanish/overlay.h"
 
 #define FW 160
@@ -397,6 +398,60 @@ static void detect_still(void **state)
     vn_image_free(&truth);
 }
 
+/* Pixels of the internal detector's proposal from NF frames of scene (still_frame with the
+ * overlay, or make_frame's semi-transparent one over moving waves), and of its constant map
+ * (255 only) inside the truth and in all. */
+static void constant_map(int still, int64_t *n, int64_t *n_const, int64_t *in_truth)
+{
+    VniOverlayDetect *d;
+    VnImage *img, *mask, *cmap, *truth;
+    assert_int_equal(vn_image_alloc(&img, FW, FH, 3, VN_U8), 0);
+    assert_int_equal(vn_image_alloc(&mask, FW, FH, 1, VN_U8), 0);
+    assert_int_equal(vn_image_alloc(&cmap, FW, FH, 1, VN_U8), 0);
+    assert_int_equal(vn_image_alloc(&truth, FW, FH, 1, VN_U8), 0);
+    assert_int_equal(vni_overlay_detect_open(ctx, &d, FW, FH), 0);
+    use_waves = 1;
+    for (int t = 0; t < NF; t++) {
+        if (still)
+            still_frame(img, t, 1, truth);
+        else
+            make_frame(img, t, 1);
+        assert_int_equal(vni_overlay_detect_add(d, img), 0);
+    }
+    *n = vni_overlay_detect_propose(d, mask);
+    assert_true(vni_overlay_detect_opaque(d, cmap) >= 0);
+    *n_const = *in_truth = 0;
+    for (int y = 0; y < FH; y++)
+        for (int x = 0; x < FW; x++)
+            if (vn_image_row(cmap, y)[x] == 255) {
+                assert_int_not_equal(vn_image_row(mask, y)[x], 0);
+                (*n_const)++;
+                *in_truth += vn_image_row(truth, y)[x] != 0;
+            }
+    vni_overlay_detect_free(&d);
+    vn_image_free(&img);
+    vn_image_free(&mask);
+    vn_image_free(&cmap);
+    vn_image_free(&truth);
+}
+
+/* The detector's constant map (what vn_overlay_detect_file keeps whatever α says): most of an
+ * opaque overlay over a still scene, all of it on the overlay; almost nothing of a
+ * semi-transparent one over a moving picture (α decides there). */
+static void constant_parts(void **state)
+{
+    int64_t n, n_const, in_truth;
+    (void)state;
+    constant_map(1, &n, &n_const, &in_truth);
+    print_message("opaque over a still scene: %lld proposed, %lld constant (%lld on it)\n",
+                  (long long)n, (long long)n_const, (long long)in_truth);
+    assert_true(n > 0 && n_const >= n / 2 && in_truth == n_const);
+    constant_map(0, &n, &n_const, &in_truth);
+    print_message("semi-transparent over waves: %lld proposed, %lld constant\n", (long long)n,
+                  (long long)n_const);
+    assert_true(n > 0 && n_const <= n / 20);
+}
+
 /* A panel with a dark ring in front of the picture, carrying the camera's noise in frame t. */
 static void sign_panel(VnImage *img, int t)
 {
@@ -573,6 +628,7 @@ int main(void)
         cmocka_unit_test(letterbox),
         cmocka_unit_test(detect_still),
         cmocka_unit_test(sign_not_overlay),
+        cmocka_unit_test(constant_parts),
         cmocka_unit_test(bad_args),
         cmocka_unit_test(unblend_still_grown),
         cmocka_unit_test(smooth_solve),
