@@ -23,12 +23,7 @@
  *    is refitted from the border samples with the temporal median of the overlay's spatial
  *    differences as guidance (averaged along the overlay, shrunk where small), taken where it
  *    departs from the pooled fit by several grey levels; only when the picture is seen to move
- *    under 2% of the region at least (a still picture's edges would be taken for W's; vtest's
- *    walkway moves under 3..5% of the overlays, box under more than a fifth).
- *  - the spreads over time of I and Ĵ at the border correct c: where I stays still while the
- *    picture moves, the overlay is opaque (still_overlay); where the picture hardly moves, the
- *    regression is diluted (Ĵ is the picture one pixel away) and the ratio of the spreads is
- *    mixed in (spread_ratio).
+ *    under a fifth of the region at least (a still picture's edges would be taken for W's).
  * Only a box around the region is kept, for at most max_frames evenly spaced frames.
  */
 #include "inpaint/overlay.h"
@@ -47,7 +42,7 @@
 #define LAMBDA_V 30.0f      /* averaging of the median differences along the overlay */
 #define SHRINK_TAU 0.6f     /* joint size of the averaged median differences taken as noise */
 #define GATE_T 8.0f         /* change of α·W (grey levels) from which the guided fit counts fully */
-#define MOVE_FRAC 0.02f     /* part of the region that must move for the guided fit of W */
+#define MOVE_FRAC 0.2f      /* part of the region that must move for the guided fit of W */
 #define MOVE_S 0.5f         /* spread over time (grey levels) at which a pixel counts as moving */
 #define LAMBDA_W 20.0f      /* pooling of the sums that give α·W (W may vary) */
 #define VAR_PRIOR 5.0f      /* variance of Ĵ (grey levels², 3 channels) at which the prior counts half */
