@@ -57,9 +57,6 @@
 #define R_LO 0.05f          /* spread of I over c²·spread of Ĵ under which the overlay is still ... */
 #define R_HI 0.1f           /* ... and from which the fit is kept */
 #define STILL_J 0.5f        /* spread of Ĵ (grey levels², 3 channels) at which that counts half */
-#define ROUNDING 0.25f       /* spread of I from its rounding to grey levels (3 channels × 1/12) */
-#define RATIO_MOVE 1.0f      /* spread of Ĵ at which the spreads' ratio counts half ... */
-#define RATIO_STILL 5.0f     /* ... and at which it counts half again (the regression takes over) */
 #define IRLS_ROUNDS 5       /* fits at most, the first unweighted ... */
 #define IRLS_SETTLED 5e-4f  /* ... until α changes by less than this over the region, on average */
 
@@ -438,34 +435,13 @@ static float still_overlay(const float *st, size_t n, size_t i, float c)
     return c + t * (sqrtf(vi / vj) - c);
 }
 
-/*
- * c mixed with the ratio of the spreads over time, sqrt((spread(I) − rounding)/spread(Ĵ)), where
- * the picture at the border hardly moves. There the regression's c comes mostly from the border
- * samples' spread in space, which Ĵ (the picture one pixel away) follows only in part on fine
- * texture and thin letters: c is biased low, α high (vtest: 0.53 for 0.7 on text, 0.17 for 0.3
- * on the gradient). The ratio has no such loss, but it trusts that the picture varies as much
- * under the overlay as just outside it, which fails where the picture moves much (box: the moving
- * box passes by one part's border, not under it, and the regression is right there). Its weight
- * is k = m/(m + RATIO_MOVE) · RATIO_STILL/(m + RATIO_STILL) for the spread m of Ĵ.
- */
-static float spread_ratio(const float *st, size_t n, size_t i, float c)
-{
-    float sn = st[S_N * n + i], vi, vj, k;
-    if (sn <= 1e-6f || st[S_JW * n + i] <= 1e-6f)
-        return c;
-    vj = st[S_JW * n + i] / sn;
-    vi = VNI_MAX(st[S_IW * n + i] / sn - ROUNDING, 0.0f);
-    k = vj / (vj + RATIO_MOVE) * RATIO_STILL / (vj + RATIO_STILL);
-    return c + k * (VNI_MIN(sqrtf(vi / vj), 1.0f) - c);
-}
-
 /* The fit per pixel of the region: c from st, W = (mean(I) − c·mean(Ĵ))/α from sw. */
 static void fit(const VniOverlayEst *e, const float *st, const float *sw, float *c, float *wcol)
 {
     const size_t n = (size_t)e->bw * e->bh;
     for (size_t i = 0; i < n; i++) {
         float a, sn = sw[S_N * n + i];
-        c[i] = e->in[i] ? spread_ratio(st, n, i, still_overlay(st, n, i, fit_c(st, n, i))) : 1.0f;
+        c[i] = e->in[i] ? still_overlay(st, n, i, fit_c(st, n, i)) : 1.0f;
         a = 1.0f - c[i];
         for (int ch = 0; ch < 3; ch++) {
             float aw = sn > 1e-6f ? (sw[(S_I + ch) * n + i] - c[i] * sw[(S_J + ch) * n + i]) / sn +
