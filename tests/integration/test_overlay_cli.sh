@@ -86,5 +86,21 @@ rc=$?
 [ "$rc" = 3 ] && [ ! -e "$T/still-none.png" ] && ok "detect-overlay: nothing on the still clip without the logo" ||
     fail "detect-overlay on the still clip without the logo: exit $rc"
 
+# The bundled demo (H.264, so the still wall round the logo carries compression noise): with the
+# logo's mask for every frame (`make demo`), the opaque red ring over the still wall is removed.
+# The red channel inside the top ring's box, 3.7 s in, is near the green one after removal (on the
+# input it is ~73 levels above; an estimate that takes the noise for the picture showing through
+# leaves the ring).
+demo="$(dirname "$0")/../../demo"
+chan() { ffmpeg -nostdin -v error -i "$1" -vf "select=eq(n\\,110),crop=40:30:570:8,format=gbrp,extractplanes=$2,signalstats,metadata=print:key=lavfi.signalstats.YAVG:file=-" \
+             -f null - | sed -n 's/.*YAVG=\([0-9.]*\).*/\1/p'; }
+if "$VANISH" inpaint -q "$demo/sample.mp4" --masks "$demo/logo-mask.png" -o "$T/demo.mkv" --lossless; then
+    red=$(awk -v r="$(chan "$T/demo.mkv" r)" -v g="$(chan "$T/demo.mkv" g)" 'BEGIN { printf "%.1f", r - g }')
+    gt 30 "$red" && ok "inpaint on the demo: the ring is gone (red - green $red in its box)" ||
+        fail "inpaint on the demo: the ring is left (red - green $red in its box)"
+else
+    fail "inpaint on the demo"
+fi
+
 [ "$fails" = 0 ] && echo "all overlay CLI checks passed" || echo "$fails overlay CLI check(s) failed"
 exit $((fails > 0))
