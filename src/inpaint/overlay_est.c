@@ -606,10 +606,12 @@ static int touches(const VniOverlayEst *e, const uint8_t *ext, size_t i)
  * would pull the overlay's α down through the pooling: outer border pixels whose own fit
  * (lightly pooled) shows no overlay leave the region, and the new border is tested again. The
  * borders of holes are left alone (a hole in a detected footprint may be overlay). bp, nb and w
- * (border_pixels) follow the region.
+ * (border_pixels) follow the region. When the last round peels nothing, its pooling system (w,
+ * LAMBDA_W) is the final region's: it is handed back in *pw, raw and sw as pooled with it (c = 0);
+ * else *pw is NULL.
  */
 static int peel(VniOverlayEst *e, BorderPx **bp, size_t *nb, float *raw, float *sw, float *w,
-                const float *gx, const float *gy, const float *c)
+                const float *gx, const float *gy, const float *c, VniOverlayPool **pw)
 {
     const size_t n = (size_t)e->bw * e->bh;
     uint8_t *ext = vni_malloc_array(n, 1);
@@ -622,12 +624,11 @@ static int peel(VniOverlayEst *e, BorderPx **bp, size_t *nb, float *raw, float *
         left += e->in[i];
     ret = 0;
     for (int round = 0; round < PEEL_ROUNDS && peeled && left > peeled; round++) {
-        VniOverlayPool *p;
+        vni_overlay_pool_free(pw);
         regress_sums(e, *bp, *nb, c, NULL, raw);
-        if ((ret = pool_open(e, &p, w, gx, gy, LAMBDA_W)) < 0)
+        if ((ret = pool_open(e, pw, w, gx, gy, LAMBDA_W)) < 0)
             break;
-        pool(e, p, raw, sw, 0);
-        vni_overlay_pool_free(&p);
+        pool(e, *pw, raw, sw, 0);
         peeled = 0;
         exterior(e, ext, queue);
         for (size_t i = 0; i < n; i++)
@@ -639,6 +640,8 @@ static int peel(VniOverlayEst *e, BorderPx **bp, size_t *nb, float *raw, float *
         if (peeled && (ret = border_pixels(e, bp, nb, w)) < 0)
             break;
     }
+    if (peeled) /* the region has changed since (or the loop never ran) */
+        vni_overlay_pool_free(pw);
 fail:
     vni_free(ext);
     vni_free(queue);
@@ -689,7 +692,7 @@ int vni_overlay_solve(VniOverlayEst *e, VnImage **alpha, VnImage **color)
     VniOverlayPool *pc = NULL, *pw = NULL;
     BorderPx *bp = NULL;
     size_t nb = 0;
-    int ret = -ENOMEM;
+    int ret = -ENOMEM, pooled_w;
     *alpha = *color = NULL;
     if (e->n_kept < 2)
         return -EINVAL;
@@ -710,14 +713,19 @@ int vni_overlay_solve(VniOverlayEst *e, VnImage **alpha, VnImage **color)
     if ((ret = border_pixels(e, &bp, &nb, w)) < 0)
         goto fail;
     sample_shift(e, bp, nb);
-    if ((ret = peel(e, &bp, &nb, raw, sw, w, gx, gy, c)) < 0 ||
-        (ret = pool_open(e, &pc, w, gx, gy, LAMBDA_C)) < 0 ||
-        (ret = pool_open(e, &pw, w, gx, gy, LAMBDA_W)) < 0)
+    if ((ret = peel(e, &bp, &nb, raw, sw, w, gx, gy, c, &pw)) < 0 ||
+        (ret = pool_open(e, &pc, w, gx, gy, LAMBDA_C)) < 0)
+        goto fail;
+    /* the first round's unweighted sums and their W pooling are peel's last when it kept them */
+    pooled_w = pw != NULL;
+    if (!pw && (ret = pool_open(e, &pw, w, gx, gy, LAMBDA_W)) < 0)
         goto fail;
     for (int round = 0; round < IRLS_ROUNDS; round++) {
-        regress_sums(e, bp, nb, c, round ? wcol : NULL, raw);
+        if (round || !pooled_w) {
+            regress_sums(e, bp, nb, c, round ? wcol : NULL, raw);
+            pool(e, pw, raw, sw, S_N);
+        }
         pool(e, pc, raw, st, 0);
-        pool(e, pw, raw, sw, S_N);
         memcpy(tmp, c, n * sizeof(float));
         fit(e, st, sw, c, wcol);
         if (round > 1 && mean_change(e, tmp, c) < IRLS_SETTLED)
