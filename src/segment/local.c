@@ -27,7 +27,7 @@ static double depth(const VnImage *prev, int cx, int cy, int want, int far)
                 continue;
             const uint8_t *row = vn_image_row(prev, y);
             const int step = (y == cy - r || y == cy + r) ? 1 : 2 * r;
-            for (int x = cx - r; x <= cx + r; x += VNI_MAX(step, 1)) {
+            for (int x = cx - r; x <= cx + r; x += step) {
                 if (x < 0 || x >= prev->width || (row[x] != 0) != want)
                     continue;
                 double d = sqrt((double)(x - cx) * (x - cx) + (double)(y - cy) * (y - cy));

@@ -9,10 +9,9 @@
 
 #include <string.h>
 
-/* A side pixel: the colour step (sum over channels) to the next pixel or the one after it
- * outwards is at least PL_STEP, and PL_SHARP times the step to the next pixel inwards. */
-#define PL_STEP 24
-#define PL_SHARP 3
+/* A side pixel: on a sharp side (vni_seg_on_side) by its step to the next pixel or the one
+ * after it outwards. */
+#define PL_REACH_OUT 2
 /* Longest gap in a side's run, in pixels. */
 #define PL_GAP 2
 /* A side is looked for up to this many times the mask box's larger side beyond the box. */
@@ -32,19 +31,11 @@
 /* Outward directions: up, down, left, right. */
 static const int DX[4] = {0, 0, -1, 1}, DY[4] = {-1, 1, 0, 0};
 
-/* Whether frame pixel (x, y) is on a sharp side facing d. */
-static int on_side(const VnImage *im, int x, int y, int d)
-{
-    const int out = VNI_MAX(vni_seg_step(im, x, y, x + DX[d], y + DY[d]),
-                            vni_seg_step(im, x, y, x + 2 * DX[d], y + 2 * DY[d]));
-    const int in = vni_seg_step(im, x, y, x - DX[d], y - DY[d]);
-    return out >= PL_STEP && in >= 0 && out >= PL_SHARP * in;
-}
-
-/* Frame pixel t of line `line` (a row for d < 2, else a column). */
+/* Whether frame pixel t of line `line` (a row for d < 2, else a column) is on a sharp side
+ * facing d. */
 static int side_at(const VnImage *im, int d, int line, int t)
 {
-    return d < 2 ? on_side(im, t, line, d) : on_side(im, line, t, d);
+    return vni_seg_on_side(im, d < 2 ? t : line, d < 2 ? line : t, DX[d], DY[d], PL_REACH_OUT);
 }
 
 /* If the side pixels facing d on line `line` cover PL_COVER of t0..t1: the ends of their run

@@ -146,6 +146,22 @@ static inline int vni_seg_step(const VnImage *im, int ax, int ay, int bx, int by
     return abs((int)a[0] - b[0]) + abs((int)a[1] - b[1]) + abs((int)a[2] - b[2]);
 }
 
+/* A pixel is on a plate's side (plate.c, straight.c) when the colour step from it to one of the
+ * next `reach` pixels outwards is at least VNI_SEG_SIDE_STEP, and VNI_SEG_SIDE_SHARP times the
+ * step to the next pixel inwards (the plate is smooth right inside its side). */
+#define VNI_SEG_SIDE_STEP 24
+#define VNI_SEG_SIDE_SHARP 3
+
+/* Whether pixel (x, y) of RGB24 image im is on a sharp side facing (dx, dy), as above. */
+static inline int vni_seg_on_side(const VnImage *im, int x, int y, int dx, int dy, int reach)
+{
+    int out = -1;
+    for (int k = 1; k <= reach; k++)
+        out = VNI_MAX(out, vni_seg_step(im, x, y, x + k * dx, y + k * dy));
+    const int in = vni_seg_step(im, x, y, x - dx, y - dy);
+    return out >= VNI_SEG_SIDE_STEP && in >= 0 && out >= VNI_SEG_SIDE_SHARP * in;
+}
+
 /* Add to the full-resolution mask of a logo its thin outline, when one runs along much of its
  * edge (rim.c). Returns 0 or an error. */
 int vni_seg_rim(VnSegmenter *s, VnImage *mask);

@@ -14,10 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A pixel pair is on an edge when its colour step (sum over channels) is at least this, and at
- * least ST_SHARP times the step just inside it (the plate is smooth next to its side). */
-#define ST_STEP 24
-#define ST_SHARP 3
 /* Longest gap in an edge's run, in pixels. */
 #define ST_GAP 2
 /* A side is at least this long, in pixels, and this share of the mask's extent along it. */
@@ -47,20 +43,11 @@ static int in_mask(const Straight *p, int x, int y)
     return x >= 0 && y >= 0 && x < p->w && y < p->h && vn_image_row(p->mask, p->y0 + y)[p->x0 + x];
 }
 
-/* Colour step between box pixels a and b (sum over channels), or -1 if either is off the frame. */
-static int step(const Straight *p, int ax, int ay, int bx, int by)
-{
-    return vni_seg_step(p->s->frame, ax + p->x0, ay + p->y0, bx + p->x0, by + p->y0);
-}
-
-/* Whether mask pixel (x, y) lies on a sharp edge facing direction d: a strong step to the next
- * pixel outwards, a small one to the next inwards. */
+/* Whether mask pixel (x, y) lies on a sharp edge facing direction d (vni_seg_on_side): a strong
+ * step to the next pixel outwards, a small one to the next inwards. */
 static int on_edge(const Straight *p, int x, int y, int d)
 {
-    if (!in_mask(p, x, y))
-        return 0;
-    const int out = step(p, x, y, x + DX[d], y + DY[d]), in = step(p, x, y, x - DX[d], y - DY[d]);
-    return out >= ST_STEP && in >= 0 && out >= ST_SHARP * in;
+    return in_mask(p, x, y) && vni_seg_on_side(p->s->frame, p->x0 + x, p->y0 + y, DX[d], DY[d], 1);
 }
 
 /* Whether the object candidate lies on the inner side of the side facing d through box pixel
