@@ -74,16 +74,19 @@ int vni_visible(const VnImage *hole, float x, float y)
     return !r0[x0] && !r0[x1] && !r1[x0] && !r1[x1];
 }
 
-/* Whether the pixel of mask m (1-channel U8) nearest (x, y), clamped to it, is set. */
-static int set_at(const VnImage *m, float x, float y)
+int vni_mask_at(const VnImage *m, float x, float y)
 {
-    int ix = VNI_CLAMP((int)lrintf(x), 0, m->width - 1), iy = VNI_CLAMP((int)lrintf(y), 0, m->height - 1);
+    int ix, iy;
+    if (!m)
+        return 0;
+    ix = VNI_CLAMP((int)lrintf(x), 0, m->width - 1);
+    iy = VNI_CLAMP((int)lrintf(y), 0, m->height - 1);
     return vn_image_row(m, iy)[ix] != 0;
 }
 
 int vni_moving_source(const VnImage *own, const VnImage *moving, float x, float y, int tx, int ty)
 {
-    return own && moving && set_at(moving, x, y) && !set_at(own, x, y) && set_at(own, (float)tx, (float)ty);
+    return own && vni_mask_at(moving, x, y) && !vni_mask_at(own, x, y) && vni_mask_at(own, (float)tx, (float)ty);
 }
 
 /*
@@ -164,7 +167,7 @@ static void sweep_rows(void *opaque, int job, int n_jobs)
                 continue;
             /* sub-pixel offsets carried along a chain must not walk into the source's hole */
             if (!vni_visible(a->holes[sf], sx, sy) ||
-                (a->p->moving && vni_moving_source(a->p->own[sf], a->p->moving[sf], sx, sy, x, y)))
+                (a->p->own && a->p->moving && vni_moving_source(a->p->own[sf], a->p->moving[sf], sx, sy, x, y)))
                 continue;
             if (abs(sf - t) > a->p->max_steps)
                 continue;

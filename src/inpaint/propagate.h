@@ -47,6 +47,9 @@ void vni_propagate_default_params(VniPropagateParams *p);
 /* 1 if the bilinear footprint of (x, y) lies on visible pixels of hole (1-channel U8). */
 int vni_visible(const VnImage *hole, float x, float y);
 
+/* 1 if the pixel of mask m (1-channel U8, or NULL: 0) nearest (x, y), clamped to it, is set. */
+int vni_mask_at(const VnImage *m, float x, float y);
+
 /*
  * 1 if a source at (x, y), seen first-hand in its frame, shows an object beside a static hole
  * rather than the background: its nearest pixel is set in `moving` (what moves otherwise than

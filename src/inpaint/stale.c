@@ -23,18 +23,6 @@
 
 enum { STALE_INVENTED = 1, STALE_CARRIED = 2 };
 
-/* Whether a source at (px, py) lies in a frame's `mask` (or NULL): its invented fill (shows an
- * invention) or its own hole (shows its fill). */
-static int mask_at(const VnImage *mask, float px, float py)
-{
-    int x, y;
-    if (!mask)
-        return 0;
-    x = VNI_CLAMP((int)lrintf(px), 0, mask->width - 1);
-    y = VNI_CLAMP((int)lrintf(py), 0, mask->height - 1);
-    return vn_image_row(mask, y)[x] != 0;
-}
-
 /* Colour of an RGB U8 image at the pixel nearest (px, py), as floats. */
 static void pixel_at(const VnImage *img, float px, float py, float *c)
 {
@@ -67,7 +55,7 @@ static void add_sources(const VniStaleFrames *f, const VniSources *src, ptrdiff_
     for (int k = 0; k < 2; k++) {
         int s = src->frame[k][i];
         float v[3];
-        if (s < 0 || !mask_at(source_mask(f, s, kind), src->x[k][i], src->y[k][i]))
+        if (s < 0 || !vni_mask_at(source_mask(f, s, kind), src->x[k][i], src->y[k][i]))
             continue;
         vni_sample_u8(f->rgb[s], src->x[k][i], src->y[k][i], v);
         for (int c = 0; c < 3; c++)
@@ -146,7 +134,7 @@ static int64_t drop_sources(const VniStaleFrames *f, VniSources *src, int w, int
             ptrdiff_t i = (ptrdiff_t)y * w + x;
             for (int k = 0; k < 2; k++) {
                 int s = src->frame[k][i];
-                if (s >= 0 && mask_at(source_mask(f, s, kind), src->x[k][i], src->y[k][i])) {
+                if (s >= 0 && vni_mask_at(source_mask(f, s, kind), src->x[k][i], src->y[k][i])) {
                     src->frame[k][i] = -1;
                     dropped++;
                 }
@@ -196,7 +184,7 @@ void vni_mark_invented(const VniStaleFrames *f, int t, const VnImage *hole, cons
                 if (s < 0)
                     continue;
                 any = 1;
-                seen |= !mask_at(f->invented[s], src->x[k][i], src->y[k][i]);
+                seen |= !vni_mask_at(f->invented[s], src->x[k][i], src->y[k][i]);
             }
             o[x] = !any || !seen;
         }
