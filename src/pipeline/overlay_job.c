@@ -123,7 +123,7 @@ int64_t vn_overlay_detect_file(VnContext *ctx, const char *input, const VnOverla
         (ret = vn_image_alloc(&region, w, h, 1, VN_U8)) < 0 ||
         (ret = vn_image_alloc(&near, w, h, 1, VN_U8)) < 0 ||
         (ret = vni_mask_dilate(ctx, region, coarse, 2)) < 0 ||
-        (ret = vni_mask_dilate(ctx, *mask, coarse, 0)) < 0 || /* a copy */
+        (ret = vn_image_copy(*mask, coarse)) < 0 ||
         (ret = vni_mask_dilate(ctx, near, coarse, 1)) < 0) {
         ret = vni_error(ctx, (int)ret, "%s: %s", input, vn_strerror((int)ret));
         goto fail;
