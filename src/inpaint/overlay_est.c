@@ -24,6 +24,11 @@
  *    differences as guidance (averaged along the overlay, shrunk where small), taken where it
  *    departs from the pooled fit by several grey levels; only when the picture is seen to move
  *    under a fifth of the region at least (a still picture's edges would be taken for W's).
+ *  - the spreads over time of I and Ĵ at the border correct c: where I stays still while the
+ *    picture moves, the overlay is opaque (still_overlay); where the picture hardly moves, the
+ *    regression is diluted and the ratio of the spreads is mixed in (spread_ratio); c never
+ *    exceeds the largest value for which W can be a colour (feasible_c), which keeps noise
+ *    added after the blend from passing for the picture.
  * Only a box around the region is kept, for at most max_frames evenly spaced frames.
  */
 #include "inpaint/overlay.h"
@@ -57,6 +62,11 @@
 #define R_LO 0.05f          /* spread of I over c²·spread of Ĵ under which the overlay is still ... */
 #define R_HI 0.1f           /* ... and from which the fit is kept */
 #define STILL_J 0.5f        /* spread of Ĵ (grey levels², 3 channels) at which that counts half */
+#define ROUNDING 0.25f      /* spread of I from its rounding to grey levels (3 channels × 1/12) */
+#define RATIO_MOVE 1.0f     /* spread of Ĵ at which the spreads' ratio counts half ... */
+#define RATIO_STILL 5.0f    /* ... and at which it counts half again (the regression takes over) */
+#define W_SLACK 2.0f        /* grey levels by which the fitted W may leave 0..255 */
+#define SATURATED 8.0f      /* distance of mean(Ĵ) from 0 or 255 under which W's bound is not used */
 #define IRLS_ROUNDS 5       /* fits at most, the first unweighted ... */
 #define IRLS_SETTLED 5e-4f  /* ... until α changes by less than this over the region, on average */
 
@@ -435,13 +445,62 @@ static float still_overlay(const float *st, size_t n, size_t i, float c)
     return c + t * (sqrtf(vi / vj) - c);
 }
 
+/*
+ * c mixed with the ratio of the spreads over time, sqrt((spread(I) − rounding)/spread(Ĵ)), where
+ * the picture at the border hardly moves. There the regression's c comes mostly from the border
+ * samples' spread in space, which Ĵ (the picture one pixel away) follows only in part on fine
+ * texture and thin letters: c is biased low, α high. The ratio has no such loss, but it trusts
+ * that the picture varies as much under the overlay as just outside it, which fails where the
+ * picture moves much (box: the moving box passes by one part's border, not under it), and it
+ * takes noise added after the blend for the picture (feasible_c bounds it). Its weight is
+ * k = m/(m + RATIO_MOVE) · RATIO_STILL/(m + RATIO_STILL) for the spread m of Ĵ.
+ */
+static float spread_ratio(const float *st, size_t n, size_t i, float c)
+{
+    float sn = st[S_N * n + i], vi, vj, k;
+    if (sn <= 1e-6f || st[S_JW * n + i] <= 1e-6f)
+        return c;
+    vj = st[S_JW * n + i] / sn;
+    vi = VNI_MAX(st[S_IW * n + i] / sn - ROUNDING, 0.0f);
+    k = vj / (vj + RATIO_MOVE) * RATIO_STILL / (vj + RATIO_STILL);
+    return c + k * (VNI_MIN(sqrtf(vi / vj), 1.0f) - c);
+}
+
+/*
+ * The largest c for which W = (mean(I) − c·mean(Ĵ))/(1 − c) stays within 0..255 (give or take
+ * W_SLACK) in every channel, from the pooled means of sw: a larger c cannot make mean(I) from
+ * mean(Ĵ). Where the spread ratio takes the noise added after the blend for the picture showing
+ * through (H.264 on an opaque logo over a still wall: I and Ĵ spread alike, ratio ~1), W would
+ * leave 0..255 and be clamped, and the un-blending would keep the logo's colour (the bundled
+ * demo's red ring); bounded, the fit keeps mean(I) and the ring goes. For a white or black
+ * overlay the bound is the true c. Channels where the picture is within SATURATED of the bound
+ * W meets tell nothing.
+ */
+static float feasible_c(const VniOverlayEst *e, const float *sw, size_t n, size_t i)
+{
+    float sn = sw[S_N * n + i], cmax = 1.0f;
+    if (sn <= 1e-6f)
+        return 1.0f;
+    for (int ch = 0; ch < 3; ch++) {
+        float mi = sw[(S_I + ch) * n + i] / sn + e->shift[ch];
+        float mj = sw[(S_J + ch) * n + i] / sn + e->shift[ch];
+        if (255.0f + W_SLACK - mj > SATURATED)
+            cmax = VNI_MIN(cmax, (255.0f + W_SLACK - mi) / (255.0f + W_SLACK - mj));
+        if (mj + W_SLACK > SATURATED)
+            cmax = VNI_MIN(cmax, (mi + W_SLACK) / (mj + W_SLACK));
+    }
+    return VNI_MAX(cmax, 0.0f);
+}
+
 /* The fit per pixel of the region: c from st, W = (mean(I) − c·mean(Ĵ))/α from sw. */
 static void fit(const VniOverlayEst *e, const float *st, const float *sw, float *c, float *wcol)
 {
     const size_t n = (size_t)e->bw * e->bh;
     for (size_t i = 0; i < n; i++) {
         float a, sn = sw[S_N * n + i];
-        c[i] = e->in[i] ? still_overlay(st, n, i, fit_c(st, n, i)) : 1.0f;
+        c[i] = e->in[i] ? VNI_MIN(spread_ratio(st, n, i, still_overlay(st, n, i, fit_c(st, n, i))),
+                                  feasible_c(e, sw, n, i))
+                        : 1.0f;
         a = 1.0f - c[i];
         for (int ch = 0; ch < 3; ch++) {
             float aw = sn > 1e-6f ? (sw[(S_I + ch) * n + i] - c[i] * sw[(S_J + ch) * n + i]) / sn +
