@@ -55,7 +55,8 @@
 #define ROBUST_S 5.0f       /* residual (grey levels) at which a sample counts half */
 #define DD_LO 0.05f         /* one-pixel change / var(Ĵ) up to which Ĵ's offset is corrected ... */
 #define DD_HI 0.1f          /* ... and from which it is not (rough, noisy pictures) */
-#define PEEL_ALPHA 0.04f    /* α under which a border pixel of the region is taken as picture */
+#define PEEL_ALPHA 0.04f    /* α under which a border pixel of the region is taken as picture ... */
+#define PEEL_KEEP 0.15f     /* ... unless its own means need an α of this at least (feasible_c) */
 #define PEEL_ROUNDS 8       /* pixels peeled off a region drawn too large, at most */
 #define REACH_EPS 0.01f     /* pull to 0 of the border samples' reach, per pixel */
 #define REACH_MIN 0.05f     /* reach under which a part of the overlay is taken as opaque */
@@ -663,7 +664,10 @@ static int touches(const VniOverlayEst *e, const uint8_t *ext, size_t i)
 /*
  * A region drawn larger than the overlay has picture at its border, whose samples say α = 0 and
  * would pull the overlay's α down through the pooling: outer border pixels whose own fit
- * (lightly pooled) shows no overlay leave the region, and the new border is tested again. The
+ * (lightly pooled) shows no overlay leave the region, and the new border is tested again. A pixel
+ * whose own means (unpooled) cannot be made from the picture next to it without an α of
+ * PEEL_KEEP stays: the fit on a thin stroke's end can say α ~ 0 (vtest, the foot of the text's
+ * "i": its two pixels, left with the text on them, were 85% of the row's squared error). The
  * borders of holes are left alone (a hole in a detected footprint may be overlay). bp, nb and w
  * (border_pixels) follow the region. When the last round peels nothing, its pooling system (w,
  * LAMBDA_W) is the final region's: it is handed back in *pw, raw and sw as pooled with it (c = 0);
@@ -691,7 +695,8 @@ static int peel(VniOverlayEst *e, BorderPx **bp, size_t *nb, float *raw, float *
         peeled = 0;
         exterior(e, ext, queue);
         for (size_t i = 0; i < n; i++)
-            if (w[i] > 0.0f && touches(e, ext, i) && 1.0f - fit_c(sw, n, i) < PEEL_ALPHA) {
+            if (w[i] > 0.0f && touches(e, ext, i) && 1.0f - fit_c(sw, n, i) < PEEL_ALPHA &&
+                1.0f - feasible_c(e, raw, n, i) < PEEL_KEEP) {
                 e->in[i] = 0;
                 peeled++;
             }
