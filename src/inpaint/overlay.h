@@ -91,7 +91,8 @@ void vni_overlay_detect_free(VniOverlayDetect **d);
  * `outside` when has_outside, else none). x, d, w: n = width*height floats, packed rows; gx[p]
  * weights the link p–(p+1), gy[p] the link p–(p+width). x holds the initial guess and receives
  * the result. Conjugate gradients preconditioned by an aggregation multigrid, to a residual of
- * 1e-7 of the right-hand side. 0 or -ENOMEM.
+ * 1e-7 of the right-hand side. 0, the number of fields whose solve stopped short of that (at its
+ * 500 iterations; x is then the last iterate), or -ENOMEM.
  */
 int vni_overlay_smooth(float *x, const float *d, const float *w, const float *gx, const float *gy,
                        const uint8_t *mask, int width, int height, float lambda, int has_outside,
@@ -114,13 +115,14 @@ int vni_overlay_smooth_guided(float *x, const float *d, int n_fields, const floa
  * its multigrid, for solves of many fields (an estimator's rounds). w is copied; gx, gy and mask
  * must stay valid while the handle is used. vni_overlay_pool_solve: x (from its guess) for the
  * data d of n_fields packed fields, with an optional guidance (vx, vy as in
- * vni_overlay_smooth_guided, or NULL; only for a system without outside values). */
+ * vni_overlay_smooth_guided, or NULL; only for a system without outside values); it returns the
+ * number of fields whose solve stopped short of the tolerance (0 when all reached it). */
 typedef struct VniOverlayPool VniOverlayPool;
 int vni_overlay_pool_open(VniOverlayPool **p, const float *w, const float *gx, const float *gy,
                           const uint8_t *mask, int width, int height, float lambda,
                           int has_outside, float outside);
-void vni_overlay_pool_solve(VniOverlayPool *p, float *x, const float *d, int n_fields,
-                            const float *vx, const float *vy);
+int vni_overlay_pool_solve(VniOverlayPool *p, float *x, const float *d, int n_fields,
+                           const float *vx, const float *vy);
 void vni_overlay_pool_free(VniOverlayPool **p);
 
 /* Aggregation multigrid for A x = b on the pixels with mask != 0 (overlay_amg.c), (A x)_p =

@@ -82,6 +82,7 @@ struct VniOverlayEst {
     uint8_t *frames;        /* max_frames crops of bw*bh*3 */
     int max_frames, n_kept, stride;
     int64_t n_offered;
+    int short_of;           /* smoothing solves of this estimate that stopped short of their tolerance */
     float shift[3];         /* subtracted from the samples before their sums (see regress_sums) */
 };
 
@@ -388,16 +389,25 @@ static void regress_sums(const VniOverlayEst *e, const BorderPx *bp, size_t nb, 
     within(e, bp, nb, st);
 }
 
+/* A smoothing solve's result r: the fields that stopped short of the solver's tolerance (r > 0)
+ * are counted in e->short_of, for vni_overlay_solve to report; an error is passed on, else 0. */
+static int counted(VniOverlayEst *e, int r)
+{
+    if (r > 0)
+        e->short_of += r;
+    return VNI_MIN(r, 0);
+}
+
 /* Pool the sums raw from field `first` on along the overlay (the system p: data weight w, links
  * cut at its edges) into out. The solves start from the raw sums: a part that the border samples hardly
  * reach keeps much of its starting value, and a warm start from the previous round's pooling
  * moved α there (unblend_still_grown: mean error 0.014 -> 0.022). */
-static void pool(const VniOverlayEst *e, VniOverlayPool *p, const float *raw, float *out,
-                 int first)
+static void pool(VniOverlayEst *e, VniOverlayPool *p, const float *raw, float *out, int first)
 {
     const size_t n = (size_t)e->bw * e->bh;
     memcpy(out + first * n, raw + first * n, (N_STATS - first) * n * sizeof(float));
-    vni_overlay_pool_solve(p, out + first * n, raw + first * n, N_STATS - first, NULL, NULL);
+    counted(e, vni_overlay_pool_solve(p, out + first * n, raw + first * n, N_STATS - first, NULL,
+                                      NULL));
 }
 
 /* The pooling system with data weight w and link scale lambda over the region as it is now. */
@@ -515,14 +525,15 @@ static void fit(const VniOverlayEst *e, const float *st, const float *sw, float 
 /* The median differences v (3 fields) averaged along the overlay, each weighted by its own link
  * gl (those across the overlay's edges hardly count): a gradient's changes vary slowly, the
  * medians' noise does not. off: the link's other end; d (3n), dw (n): scratch. */
-static int smooth_diffs(const VniOverlayEst *e, float *v, const float *gx, const float *gy,
+static int smooth_diffs(VniOverlayEst *e, float *v, const float *gx, const float *gy,
                         const float *gl, size_t off, float *d, float *dw)
 {
     const size_t n = (size_t)e->bw * e->bh;
     for (size_t i = 0; i < n; i++)
         dw[i] = e->in[i] && i + off < n && e->in[i + off] ? gl[i] : 0.0f;
     memcpy(d, v, 3 * n * sizeof(float));
-    return vni_overlay_smooth_fields(v, d, 3, dw, gx, gy, e->in, e->bw, e->bh, LAMBDA_V, 0, 0.0f);
+    return counted(e, vni_overlay_smooth_fields(v, d, 3, dw, gx, gy, e->in, e->bw, e->bh,
+                                                LAMBDA_V, 0, 0.0f));
 }
 
 /* Shrink the averaged differences toward 0 by their joint size m over the channels and both
@@ -548,7 +559,7 @@ static void shrink_diffs(size_t n, float *vx, float *vy, float tau)
  * differences (the picture's come and go), by a guided smoothing; then W = α·W / α where the fit
  * reached (w: the border indicator).
  */
-static int fit_w_guided(const VniOverlayEst *e, const float *raw, const float *c, const float *gx,
+static int fit_w_guided(VniOverlayEst *e, const float *raw, const float *c, const float *gx,
                         const float *gy, float *wcol, float *buf)
 {
     const size_t n = (size_t)e->bw * e->bh;
@@ -577,8 +588,8 @@ static int fit_w_guided(const VniOverlayEst *e, const float *raw, const float *c
             aw[ch * n + i] = a * wcol[i * 3 + ch];
         }
     }
-    if ((ret = vni_overlay_smooth_guided(aw, d, 3, dw, gx, gy, vx, vy, e->in, e->bw, e->bh,
-                                         LAMBDA_G)) < 0)
+    if ((ret = counted(e, vni_overlay_smooth_guided(aw, d, 3, dw, gx, gy, vx, vy, e->in, e->bw,
+                                                    e->bh, LAMBDA_G))) < 0)
         return ret;
     for (size_t i = 0; i < n; i++) {
         float a = 1.0f - c[i], d2 = 0.0f, k;
@@ -721,7 +732,7 @@ fail:
  * the cut links, 0 to 255, and the picture that the un-blending leaves there is read by the
  * temporal fill: overlay_cli's auto case 23.2 dB with W = 0 there, 27.9 dB interpolated).
  */
-static int mark_unreached(const VniOverlayEst *e, const float *w, const float *gx,
+static int mark_unreached(VniOverlayEst *e, const float *w, const float *gx,
                           const float *gy, float *c, float *wcol, float *reach, float *wt)
 {
     const size_t n = (size_t)e->bw * e->bh;
@@ -731,8 +742,8 @@ static int mark_unreached(const VniOverlayEst *e, const float *w, const float *g
         wt[i] = w[i] + REACH_EPS;
         reach[i] = w[i];
     }
-    if ((ret = vni_overlay_smooth(reach, w, wt, gx, gy, e->in, e->bw, e->bh, LAMBDA_C, 0,
-                                  0.0f)) < 0)
+    if ((ret = counted(e, vni_overlay_smooth(reach, w, wt, gx, gy, e->in, e->bw, e->bh, LAMBDA_C,
+                                             0, 0.0f))) < 0)
         return ret;
     if (!(other = vni_malloc_array(n, 1)))
         return -ENOMEM;
@@ -760,6 +771,7 @@ int vni_overlay_solve(VniOverlayEst *e, VnImage **alpha, VnImage **color)
     *alpha = *color = NULL;
     if (e->n_kept < 2)
         return -EINVAL;
+    e->short_of = 0;
     raw = vni_malloc_array(n, N_STATS * sizeof(float));
     st = vni_malloc_array(n, N_STATS * sizeof(float));
     sw = vni_malloc_array(n, N_STATS * sizeof(float));
@@ -802,6 +814,9 @@ int vni_overlay_solve(VniOverlayEst *e, VnImage **alpha, VnImage **color)
         (ret = vn_image_alloc(color, e->fw, e->fh, 3, VN_F32)) < 0)
         goto fail;
     paste(e, c, wcol, *alpha, *color);
+    if (e->short_of)
+        vni_log(e->ctx, VN_LOG_DEBUG, "overlay: %d of the estimate's smoothing solves stopped "
+                "short of their tolerance", e->short_of);
 fail:
     if (ret < 0) {
         vn_image_free(alpha);

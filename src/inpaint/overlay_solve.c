@@ -9,7 +9,8 @@
 
 #include "inpaint/multigrid.h"
 
-#define PCG_TOL 1e-7 /* relative residual at which the pooling stops (double vectors) */
+#define PCG_TOL 1e-7   /* relative residual at which the pooling stops (double vectors) */
+#define PCG_ITERS 500  /* ... or, short of it, after this many iterations */
 
 /* The weight of link k (0: right, 1: left, 2: down, 3: up) of pixel p = (x, y), 0 where there
  * is none; its other end in *q. */
@@ -70,9 +71,11 @@ static double dot(const double *a, const double *b, size_t n)
  * (float, 2n) the preconditioner's scratch, z its output. The vectors are double: the pooled
  * fields are ill-conditioned (links 1000 against data on the border only), the fit takes ratios
  * and differences of them, and float CG (residual 4e-7) moved α on thin letters by up to 0.09
- * between IRLS rounds whose weights differed by 1e-5; in double the rounds settle. */
-static void pcg(VniAmg *a, double *x, const double *b, double *r, double *z, double *pv,
-                double *ap, float *zf, size_t n)
+ * between IRLS rounds whose weights differed by 1e-5; in double the rounds settle. Returns 1
+ * when the residual reached PCG_TOL of b, 0 when the solve stopped short of it (PCG_ITERS
+ * iterations, or a breakdown). */
+static int pcg(VniAmg *a, double *x, const double *b, double *r, double *z, double *pv,
+               double *ap, float *zf, size_t n)
 {
     double rz, bnorm = sqrt(dot(b, b, n)) + 1e-30;
     vni_amg_apply_f64(a, x, ap);
@@ -81,12 +84,16 @@ static void pcg(VniAmg *a, double *x, const double *b, double *r, double *z, dou
     precondition(a, r, z, zf, n);
     memcpy(pv, z, n * sizeof(double));
     rz = dot(r, z, n);
-    for (int it = 0; it < 500 && sqrt(dot(r, r, n)) > PCG_TOL * bnorm; it++) {
+    for (int it = 0;; it++) {
         double pap, alpha, rz2;
+        if (sqrt(dot(r, r, n)) <= PCG_TOL * bnorm)
+            return 1;
+        if (it == PCG_ITERS)
+            return 0;
         vni_amg_apply_f64(a, pv, ap);
         pap = dot(pv, ap, n);
         if (pap <= 0.0 || rz <= 0.0)
-            break;
+            return 0;
         alpha = rz / pap;
         for (size_t i = 0; i < n; i++) {
             x[i] += alpha * pv[i];
@@ -194,11 +201,12 @@ fail:
     return ret;
 }
 
-void vni_overlay_pool_solve(VniOverlayPool *p, float *x, const float *d, int n_fields,
-                            const float *vx, const float *vy)
+int vni_overlay_pool_solve(VniOverlayPool *p, float *x, const float *d, int n_fields,
+                           const float *vx, const float *vy)
 {
     size_t n = (size_t)p->width * p->height, m = p->m;
     double *vec = p->vec;
+    int short_of = 0;
     for (int f = 0; f < n_fields; f++) {
         float *xf = x + f * n;
         const float *df = d + f * n;
@@ -209,11 +217,13 @@ void vni_overlay_pool_solve(VniOverlayPool *p, float *x, const float *d, int n_f
                          p->lambda);
         to_nodes(p->amg, p->b, vec, p->vf, m);
         to_nodes(p->amg, xf, vec + m, p->vf, m);
-        pcg(p->amg, vec + m, vec, vec + 2 * m, vec + 3 * m, vec + 4 * m, vec + 5 * m, p->vf, m);
+        short_of += !pcg(p->amg, vec + m, vec, vec + 2 * m, vec + 3 * m, vec + 4 * m, vec + 5 * m,
+                         p->vf, m);
         for (size_t i = 0; i < m; i++)
             p->vf[i] = (float)vec[m + i];
         vni_amg_scatter(p->amg, p->vf, xf);
     }
+    return short_of;
 }
 
 /* vni_overlay_smooth_fields with an optional guidance per field (vx, vy: n_fields packed
@@ -227,9 +237,9 @@ static int smooth_guided(float *x, const float *d, int n_fields, const float *w,
                                     outside);
     if (ret < 0)
         return ret;
-    vni_overlay_pool_solve(p, x, d, n_fields, vx, vy);
+    ret = vni_overlay_pool_solve(p, x, d, n_fields, vx, vy);
     vni_overlay_pool_free(&p);
-    return 0;
+    return ret;
 }
 
 int vni_overlay_smooth_fields(float *x, const float *d, int n_fields, const float *w,
