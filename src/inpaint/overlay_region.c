@@ -55,10 +55,8 @@ static void morph(const uint8_t *src, uint8_t *dst, int w, int h, int r, int gro
         }
 }
 
-/* Flood-fill label `lab` from seed over pixels equal to `val` (8-connected with diag = 1, else
- * 4-connected); returns the area and the bounding box x0, y0, x1, y1. */
-static int64_t flood(uint8_t *m, int w, int h, size_t seed, uint8_t val, uint8_t lab, int diag,
-                     int32_t *stack, int box[4])
+int64_t vni_overlay_flood(uint8_t *m, int w, int h, size_t seed, uint8_t val, uint8_t lab,
+                          int diag, int32_t *stack, int box[4])
 {
     int64_t area = 0, top = 0;
     stack[top++] = (int32_t)seed;
@@ -90,7 +88,7 @@ static void fill_holes(uint8_t *m, int w, int h, int32_t *stack)
     for (int y = 0; y < h; y++)
         for (int x = 0; x < w; x++)
             if ((x == 0 || y == 0 || x == w - 1 || y == h - 1) && m[(size_t)y * w + x] == 0)
-                flood(m, w, h, (size_t)y * w + x, 0, 2, 0, stack, box);
+                vni_overlay_flood(m, w, h, (size_t)y * w + x, 0, 2, 0, stack, box);
     for (size_t p = 0; p < (size_t)w * h; p++)
         m[p] = m[p] != 2;
 }
@@ -208,14 +206,14 @@ static int64_t opaque_parts(const uint8_t *cst, const float *changed, float twic
         int64_t area;
         if (a[p] != 1)
             continue;
-        area = flood(a, w, h, p, 1, 3, 1, stack, box);
+        area = vni_overlay_flood(a, w, h, p, 1, 3, 1, stack, box);
         if (area >= frame / 1000 && area <= frame / 5 && clear_box(box, w, h, 4) &&
             ring_change(a, changed, w, h, 3, box, twice, NULL, NULL) >= CONST_SHARE &&
             n_found < MAX_KEPT) {
-            flood(a, w, h, p, 3, 5, 1, stack, box);
+            vni_overlay_flood(a, w, h, p, 3, 5, 1, stack, box);
             memcpy(found[n_found++], box, sizeof(box));
         } else {
-            flood(a, w, h, p, 3, 4, 1, stack, box);
+            vni_overlay_flood(a, w, h, p, 3, 4, 1, stack, box);
         }
     }
     /* the parts are pieces of still pixels (black or white ones too: a logo's black letters):
@@ -230,9 +228,9 @@ static int64_t opaque_parts(const uint8_t *cst, const float *changed, float twic
         int64_t area;
         if (a[p] != 4)
             continue;
-        area = flood(a, w, h, p, 4, 6, 1, stack, box);
+        area = vni_overlay_flood(a, w, h, p, 4, 6, 1, stack, box);
         if (area >= PART_MIN && area <= frame / 5 && near_boxes(box, found, n_found))
-            flood(a, w, h, p, 6, 8, 1, stack, box);
+            vni_overlay_flood(a, w, h, p, 6, 8, 1, stack, box);
     }
     for (size_t p = 0; p < n; p++)
         if ((a[p] == 5 || a[p] == 8) && out[p] != 2) {
@@ -269,7 +267,7 @@ static int64_t extend(const uint8_t *edges, const uint8_t *cst, uint8_t *out, in
         a[p] = b[p];
     for (size_t p = 0; p < n; p++)
         if (out[p] && a[p] == 1)
-            grown += flood(a, w, h, p, 1, 3, 1, stack, box);
+            grown += vni_overlay_flood(a, w, h, p, 1, 3, 1, stack, box);
     if (grown > GROW_MAX * kept || grown > (int64_t)n / 5)
         return kept;
     for (size_t p = 0; p < n; p++)
@@ -300,22 +298,22 @@ int64_t vni_overlay_region(const uint8_t *edges, const float *changed, const uin
         int64_t area;
         if (out[p] != 1)
             continue;
-        area = flood(out, w, h, p, 1, 3, 1, stack, box);
+        area = vni_overlay_flood(out, w, h, p, 1, 3, 1, stack, box);
         if (plausible(out, edges, changed, w, h, 3, area, box) &&
             opaque_share(out, cst, w, 3, box) >= OPAQUE_SHARE) {
             /* an opaque overlay: kept, but not extended over the edges near it (its parts on
              * a static background are constant too, and join as such) */
-            flood(out, w, h, p, 3, 5, 1, stack, box);
+            vni_overlay_flood(out, w, h, p, 3, 5, 1, stack, box);
             kept += area;
             if (n_anchors < MAX_KEPT)
                 memcpy(anchors[n_anchors++], box, sizeof(box));
         } else if (plausible(out, edges, changed, w, h, 3, area, box)) {
-            flood(out, w, h, p, 3, 5, 1, stack, box);
+            vni_overlay_flood(out, w, h, p, 3, 5, 1, stack, box);
             kept += area;
             if (n_boxes < MAX_KEPT)
                 memcpy(boxes[n_boxes++], box, sizeof(box));
         } else {
-            flood(out, w, h, p, 3, 4, 1, stack, box);
+            vni_overlay_flood(out, w, h, p, 3, 4, 1, stack, box);
         }
     }
     for (size_t p = 0; p < n; p++)
@@ -375,7 +373,7 @@ int64_t vni_overlay_pass_through(uint8_t *out, const uint8_t *region, const uint
         int keep;
         if (a[p] != 1)
             continue;
-        flood(a, w, h, p, 1, 3, 1, stack, box);
+        vni_overlay_flood(a, w, h, p, 1, 3, 1, stack, box);
         for (int y = box[1]; y <= box[3]; y++)
             for (int x = box[0]; x <= box[2]; x++)
                 if (a[(size_t)y * w + x] == 3 && out[(size_t)y * w + x])
@@ -395,7 +393,7 @@ int64_t vni_overlay_pass_through(uint8_t *out, const uint8_t *region, const uint
     for (size_t p = 0; p < n; p++) {
         if (a[p] != 6)
             continue;
-        flood(a, w, h, p, 6, 7, 1, stack, box);
+        vni_overlay_flood(a, w, h, p, 6, 7, 1, stack, box);
         if (near_boxes(box, opaque, n_opaque))
             continue;
         for (int y = box[1]; y <= box[3]; y++)

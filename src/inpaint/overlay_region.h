@@ -61,6 +61,24 @@ int64_t vni_overlay_tighten(const VnContext *ctx, uint8_t *out, const float *m,
 int64_t vni_overlay_pass_through(uint8_t *out, const uint8_t *region, const uint8_t *cst,
                                  const float *spread, int w, int h);
 
+/*
+ * Move the edge of a footprint (mask, 0/1, w x h) to where the picture says it is, at the frame's
+ * resolution: a footprint found at a coarser resolution, or cut where α says nothing (an opaque
+ * logo over a still picture), misses or adds a band along its edge. A pixel whose window (7x7)
+ * holds footprint and other pixels changes side when its temporal-median colour (med: 3 floats a
+ * pixel) is clearly nearer (L1) to the other side's mean colour there; the footprint's strays
+ * leave before new pixels join, and this is repeated up to `reach` times, never moving the edge
+ * more than `reach` pixels (Chebyshev) from the footprint given, nor round specks (under 30
+ * pixels: a scene's bit taken in by the detector would grow into the scene round it). Returns
+ * the pixel count, or -ENOMEM.
+ */
+int64_t vni_overlay_refine_edge(uint8_t *mask, const float *med, int w, int h, int reach);
+
+/* Flood-fill label `lab` from seed over pixels equal to `val` (8-connected with diag = 1, else
+ * 4-connected); returns the area and the bounding box x0, y0, x1, y1. stack: w*h. */
+int64_t vni_overlay_flood(uint8_t *m, int w, int h, size_t seed, uint8_t val, uint8_t lab,
+                          int diag, int32_t *stack, int box[4]);
+
 /* Write into mask (VN_U8, 1 channel, frame size) 255 on the pixels of the last proposal of d that
  * are exactly constant or still over time (VNI_OVL_CONSTANT and above): an opaque overlay's, or
  * one's over a picture that never moved; an estimate of α says nothing about them. When the

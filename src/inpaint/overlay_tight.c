@@ -7,15 +7,25 @@
  * less than `contrast` are dropped. So are the pixels that vary more in time than the picture
  * around them (the fill of the temporal spread): an overlay never adds variation, it scales the
  * picture's by 1 − α. Pixels marked 2 (constant and tested) are kept whatever.
+ *
+ * Last, at the frame's resolution, the edge is moved to where the temporal median's colours put
+ * it (vni_overlay_refine_edge): each pixel near the edge goes to the side, footprint or picture,
+ * whose mean colour in its window is clearly nearer to its own. A footprint found at the working
+ * resolution misses or adds a band along the edge, and over a still picture α cannot tell.
  */
 #include "inpaint/overlay_region.h"
 
+#include <errno.h>
 #include <math.h>
+#include <string.h>
 
 #include "inpaint/multigrid.h"
 
 #define SPREAD_RATIO 1.1f  /* a pixel of an overlay varies at most this share of the picture ... */
 #define SPREAD_EPS 0.5f    /* ... plus this many grey levels */
+#define EDGE_WIN 3         /* half side of the window of the edge refinement */
+#define EDGE_MIN 30        /* pixels of a component whose edge is refined */
+#define EDGE_MARGIN 0.7f   /* a pixel changes side when this much nearer to the other side */
 
 int64_t vni_overlay_tighten(const VnContext *ctx, uint8_t *out, const float *m,
                             const float *spread, int w, int h, float contrast)
@@ -65,5 +75,134 @@ int64_t vni_overlay_tighten(const VnContext *ctx, uint8_t *out, const float *m,
 fail:
     vn_image_free(&u);
     vn_image_free(&hole);
+    return kept;
+}
+
+/* Box sum over the (2r+1)² window round (x, y) of an integral image s ((w+1) x (h+1)). */
+static double box_sum(const double *s, int w, int h, int x, int y, int r)
+{
+    int x0 = VNI_MAX(x - r, 0), y0 = VNI_MAX(y - r, 0);
+    int x1 = VNI_MIN(x + r + 1, w), y1 = VNI_MIN(y + r + 1, h);
+    const size_t W = (size_t)w + 1;
+    return s[(size_t)y1 * W + x1] - s[(size_t)y0 * W + x1] - s[(size_t)y1 * W + x0] +
+           s[(size_t)y0 * W + x0];
+}
+
+/* Integral images ((w+1) x (h+1) each) of the footprint (mask set) and of the picture (unset):
+ * planes 0 and 4 count their pixels, planes 1..3 and 5..7 sum the median's channels on them. */
+static void integrals(const uint8_t *mask, const float *med, int w, int h, double *s)
+{
+    const size_t W = (size_t)w + 1, plane = W * ((size_t)h + 1);
+    for (int k = 0; k < 8; k++)
+        memset(s + k * plane, 0, W * sizeof(double));
+    for (int y = 0; y < h; y++) {
+        double row[8] = {0};
+        for (int k = 0; k < 8; k++)
+            s[k * plane + (size_t)(y + 1) * W] = 0.0;
+        for (int x = 0; x < w; x++) {
+            size_t p = (size_t)y * w + x, q = (size_t)(y + 1) * W + x + 1;
+            int o = mask[p] ? 0 : 4;
+            row[o] += 1.0;
+            for (int c = 0; c < 3; c++)
+                row[o + 1 + c] += med[3 * p + c];
+            for (int k = 0; k < 8; k++)
+                s[k * plane + q] = s[k * plane + q - W] + row[k];
+        }
+    }
+}
+
+/* Whether a pixel equal to `want` lies in a within Chebyshev distance r of (x, y). */
+static int within(const uint8_t *a, int w, int h, int x, int y, int r, uint8_t want)
+{
+    for (int yy = VNI_MAX(y - r, 0); yy <= VNI_MIN(y + r, h - 1); yy++)
+        for (int xx = VNI_MAX(x - r, 0); xx <= VNI_MIN(x + r, w - 1); xx++)
+            if (a[(size_t)yy * w + xx] == want)
+                return 1;
+    return 0;
+}
+
+/* Per pixel of the footprint mask (0/1), whether the refinement may move it (1): within reach
+ * of a component of at least EDGE_MIN pixels (specks are left alone: a scene's bit taken in by
+ * the detector would grow into the scene round it), and for a footprint pixel, within reach of
+ * the outside. lab, stack: w*h scratch. */
+static void movable(const uint8_t *mask, int w, int h, int reach, uint8_t *mv, uint8_t *lab,
+                    int32_t *stack)
+{
+    const size_t n = (size_t)w * h;
+    int box[4];
+    memcpy(lab, mask, n);
+    for (size_t p = 0; p < n; p++)
+        if (lab[p] == 1 && vni_overlay_flood(lab, w, h, p, 1, 3, 1, stack, box) >= EDGE_MIN)
+            vni_overlay_flood(lab, w, h, p, 3, 5, 1, stack, box);
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            size_t p = (size_t)y * w + x;
+            mv[p] = within(lab, w, h, x, y, reach, 5) &&
+                    (!mask[p] || within(mask, w, h, x, y, reach, 0));
+        }
+}
+
+/* One half-round of the edge refinement, mask into next: footprint pixels leave it (grow = 0) or
+ * pixels of the picture join it (grow = 1). Returns the number of pixels changed. */
+static int64_t refine_round(const uint8_t *mask, const uint8_t *mv, const float *med, int w,
+                            int h, const double *s, int grow, uint8_t *next)
+{
+    const size_t plane = ((size_t)w + 1) * ((size_t)h + 1);
+    int64_t changed = 0;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            size_t p = (size_t)y * w + x;
+            double nf, nb, dF = 0.0, dB = 0.0;
+            next[p] = mask[p];
+            if (!mv[p] || mask[p] == grow)
+                continue;
+            nf = box_sum(s, w, h, x, y, EDGE_WIN);
+            nb = box_sum(s + 4 * plane, w, h, x, y, EDGE_WIN);
+            if (nf < 0.5 || nb < 0.5)
+                continue;
+            for (int c = 0; c < 3; c++) {
+                double f = box_sum(s + (1 + c) * plane, w, h, x, y, EDGE_WIN) / nf;
+                double b = box_sum(s + (5 + c) * plane, w, h, x, y, EDGE_WIN) / nb;
+                dF += fabs(med[3 * p + c] - f);
+                dB += fabs(med[3 * p + c] - b);
+            }
+            if (mask[p] ? dB < EDGE_MARGIN * dF : dF < EDGE_MARGIN * dB) {
+                next[p] = !mask[p];
+                changed++;
+            }
+        }
+    return changed;
+}
+
+int64_t vni_overlay_refine_edge(uint8_t *mask, const float *med, int w, int h, int reach)
+{
+    const size_t n = (size_t)w * h, plane = ((size_t)w + 1) * ((size_t)h + 1);
+    uint8_t *mv = vni_malloc_array(n, 2), *next;
+    int32_t *stack = vni_malloc_array(n, sizeof(int32_t));
+    double *s = vni_malloc_array(plane, 8 * sizeof(double));
+    int64_t kept = 0;
+    if (!mv || !stack || !s) {
+        kept = -ENOMEM;
+        goto fail;
+    }
+    next = mv + n;
+    movable(mask, w, h, reach, mv, next, stack);
+    for (int it = 0; it < reach; it++) {
+        int64_t changed = 0;
+        /* the footprint's strays leave first, so that they do not pull its side's colour */
+        for (int grow = 0; grow <= 1; grow++) {
+            integrals(mask, med, w, h, s);
+            changed += refine_round(mask, mv, med, w, h, s, grow, next);
+            memcpy(mask, next, n);
+        }
+        if (!changed)
+            break;
+    }
+    for (size_t p = 0; p < n; p++)
+        kept += mask[p];
+fail:
+    vni_free(mv);
+    vni_free(stack);
+    vni_free(s);
     return kept;
 }
