@@ -260,6 +260,7 @@ def detection(args, work):
                 n, v = fut.result()
                 ious.append(v)
                 groups.setdefault(("%s %.1f" % (kind, op)), []).append(v)
+                groups.setdefault("%s %s" % (c, "opaque" if op >= 1 else "semi-transparent"), []).append(v)
                 groups.setdefault("picture changing there >= %.2f" % STILL_SHARE if chg >= STILL_SHARE
                                   else "picture changing there < %.2f" % STILL_SHARE, []).append(v)
                 print("| %s | %dx%d | %s | %.1f | %d,%d | %.2f | %d | %.3f |" % (
