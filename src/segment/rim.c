@@ -15,8 +15,13 @@
 
 /* Colour distance from the blends of fill and scene at which a pixel is rim. */
 #define RIM_STEP 60.0f
-/* Share of the mask's edge pixels that the rim must match in number. */
+/* Share of the mask's edge pixels that the rim must match in number, once its colour is known
+ * (its blends with the fill count); before, the pixels that are plainly rim (no blend of fill
+ * and scene) must match RIM_PLAIN of them. Over a dark scene a dark rim is plain only where the
+ * scene is light, often a small share of the edge: it is its colour, learnt from those, that
+ * finds the rest. */
 #define RIM_COVER 0.2
+#define RIM_PLAIN 0.1
 /* A pixel is a blend of fill and rim when it lies this much nearer that than any blend of fill
  * and scene. */
 #define RIM_MARGIN 15.0f
@@ -135,7 +140,7 @@ int vni_seg_rim(VnSegmenter *s, VnImage *mask)
         return vni_error(s->ctx, -ENOMEM, "segment: out of memory");
     for (int step = 0; step < RIM_WIDTH; step++) {
         find_rim(s->frame, mask, &b, kp, 0, add, &n_rim, &n_edge, sum);
-        if (step == 0 && n_rim < RIM_COVER * (double)n_edge)
+        if (step == 0 && n_rim < RIM_PLAIN * (double)n_edge)
             break; /* not along the logo's edge: the scene's texture */
         if (step > 0 && n_rim > RIM_FADE * (double)n_last)
             find_rim(s->frame, mask, &b, kp, 1, add, &n_rim, &n_edge, sum);
@@ -146,6 +151,8 @@ int vni_seg_rim(VnSegmenter *s, VnImage *mask)
                 k[c] = (uint8_t)(sum[c] / (double)n_rim + 0.5);
             kp = k;
             find_rim(s->frame, mask, &b, kp, 0, add, &n_rim, &n_edge, sum);
+            if (n_rim < RIM_COVER * (double)n_edge)
+                break;
         }
         for (int y = b.y0; y <= b.y1; y++)
             for (int x = b.x0; x <= b.x1; x++)

@@ -654,6 +654,15 @@ static void paint_outlined(int x, int y, uint32_t *r, uint8_t *p)
     }
 }
 
+/* The same logo over a scene that is dark but for a light strip on the far left (x < 73), where
+ * a sixth of the rim lies. */
+static void paint_outlined_dark(int x, int y, uint32_t *r, uint8_t *p)
+{
+    paint_outlined(x < 73 ? x : 100 + x, y, r, p);
+    if (in_disc(x, y, 100, 75, 31.5))
+        memset(p, in_disc(x, y, 100, 75, 30) ? 250 : 40, 3);
+}
+
 static int rim_left(int x, int y)
 {
     return x < 95 && in_disc(x, y, 100, 75, 31.5) && !in_disc(x, y, 100, 75, 30);
@@ -679,16 +688,12 @@ static int beyond_rim(int x, int y)
     return in_disc(x, y, 100, 75, 38) && !in_disc(x, y, 100, 75, 34);
 }
 
-/* rim.c: the mask of the white disc gains its dark rim: over the light scene, where the rim is
- * no blend of fill and scene, and over the dark scene too, where its colour, learnt from the
- * first, tells it from the scene; the scene beyond stays out. A mask that holds the rim
- * already gains nothing: the scene around it is no outline. */
-static void test_rim(void **state)
+/* The mask of the white disc on the frame of `paint` gains its whole rim and nothing beyond. */
+static void rim_joins(void (*paint)(int x, int y, uint32_t *r, uint8_t *p))
 {
-    VnImage *img = paint_frame(paint_outlined), *mask = NULL;
+    VnImage *img = paint_frame(paint), *mask = NULL;
     VnSegmenter *seg = open_on(img, &mask, fill_disc);
     int total, n;
-    (void)state;
     assert_int_equal(vni_seg_rim(seg, mask), 0);
     n = count_set(mask, rim_left, &total);
     assert_true(n >= 0.9 * total);
@@ -698,6 +703,20 @@ static void test_rim(void **state)
     assert_int_equal(n, 0);
     vn_segmenter_close(&seg);
     vn_image_free(&mask);
+    vn_image_free(&img);
+}
+
+/* rim.c: the mask of the white disc gains its dark rim: over the light scene, where the rim is
+ * no blend of fill and scene, and over the dark scene too, where its colour, learnt from the
+ * first, tells it from the scene; the scene beyond stays out. A mask that holds the rim
+ * already gains nothing: the scene around it is no outline. */
+static void test_rim(void **state)
+{
+    VnImage *img = paint_frame(paint_outlined), *mask = NULL;
+    VnSegmenter *seg;
+    int total, n;
+    (void)state;
+    rim_joins(paint_outlined);
     /* the disc with its rim: the scene around gains nothing */
     seg = open_on(img, &mask, outlined_disc);
     assert_int_equal(vni_seg_rim(seg, mask), 0);
@@ -708,6 +727,14 @@ static void test_rim(void **state)
     vn_segmenter_close(&seg);
     vn_image_free(&mask);
     vn_image_free(&img);
+}
+
+/* rim.c: over a mostly dark scene the rim is plainly rim on a sixth of the edge only; its
+ * colour, learnt there, finds the rest, and the whole rim joins; the scene beyond stays out. */
+static void test_rim_dark_scene(void **state)
+{
+    (void)state;
+    rim_joins(paint_outlined_dark);
 }
 
 /* The pieces of a grouped logo: a flat blue square (x 30..79, y 40..89, the clicked object), a
@@ -1015,6 +1042,7 @@ int main(void)
         cmocka_unit_test(test_refine),         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_logo_parts),     cmocka_unit_test(test_logo_caption),
         cmocka_unit_test(test_prune),          cmocka_unit_test(test_rim),
+        cmocka_unit_test(test_rim_dark_scene),
         cmocka_unit_test(test_textured_pieces), cmocka_unit_test(test_localise),
         cmocka_unit_test(test_straight_sides), cmocka_unit_test(test_grow_plate),
         cmocka_unit_test(test_grow_plate_at_edge),
