@@ -15,6 +15,9 @@
  *    its orientation and at least half its size.
  * A static scene is never tested, so it gives no evidence. overlay_region.c turns the edges into
  * a footprint; strong edges that too few frames tested may extend an overlay found from the others.
+ * Where the picture's own gradients break the per-frame tests, an edge whose median gradient keeps
+ * most of the frames' mean size (its direction holds) is consistent: those complete a footprint
+ * found from the others with the parts they join it to, and are never evidence alone.
  * A scene object in front of a moving picture (a sign people walk behind) keeps its edges too, but
  * it hides the picture: a part of the footprint that is neither constant (opaque) nor varies in
  * time a good share of what the picture around it does is dropped at the end.
@@ -41,6 +44,8 @@
 #define WEAK_PERSIST 0.7f  /* the same for a weak edge (a semi-transparent logo's over a textured */
 #define WEAK_COS2 0.6f     /* picture, whose own gradients disturb the logo's in many frames): */
 #define WEAK_MAG 0.35f     /* it counts where it joins an edge (hysteresis) */
+#define CONSIST 0.7f       /* a consistent edge: the median gradient at least this share of the
+                              mean size of the frames' own (Dekel et al.'s statistic) */
 #define BORDER 4           /* pixels at the frame border that give no evidence */
 #define CONST_K 0.4f       /* an exactly constant pixel: spread at most this share of the noise
                               floor ... */
@@ -221,7 +226,9 @@ static void tests(const VniOverlayDetect *d, const float *m, const float *off, u
 
 /* Whether the edge at p (interior pixel) held in the frames that tested it (VNI_OVL_EDGE), held
  * only by the weak test (VNI_OVL_WEAK), is a strong edge that too few frames tested
- * (VNI_OVL_UNTESTED), or neither. Gradients are taken with doubled angles, (gx² − gy²,
+ * (VNI_OVL_UNTESTED), only a consistent one (VNI_OVL_CONSISTENT: over those frames the median
+ * gradient keeps CONSIST of the frames' mean size, though the picture's own gradients break the
+ * per-frame tests), or neither. Gradients are taken with doubled angles, (gx² − gy²,
  * 2·gx·gy)/|g|, so that an edge whose contrast flips with the picture behind it keeps one
  * direction; their per-component median is the persistent edge. */
 static uint8_t persistent(const VniOverlayDetect *d, size_t p, const uint8_t *t)
@@ -230,6 +237,7 @@ static uint8_t persistent(const VniOverlayDetect *d, size_t p, const uint8_t *t)
     const int K = d->n_kept;
     float ux[KEEP], uy[KEEP], sx[KEEP], sy[KEEP], mx, my, mm;
     int tested = 0, held = 0, weak = 0;
+    float sum = 0.0f;
     for (int k = 0; k < K; k++) {
         const float *g = d->frames + k * n;
         float gx = (g[p - w + 1] + 2 * g[p + 1] + g[p + w + 1]) - (g[p - w - 1] + 2 * g[p - 1] + g[p + w - 1]);
@@ -247,12 +255,16 @@ static uint8_t persistent(const VniOverlayDetect *d, size_t p, const uint8_t *t)
         if (!t[k * n + p])
             continue;
         tested++;
+        sum += m;
         held += m >= MAG_RATIO * mm && ux[k] * mx + uy[k] * my > COS2 * m * mm;
         weak += m >= WEAK_MAG * mm && ux[k] * mx + uy[k] * my > WEAK_COS2 * m * mm;
     }
     if (held >= PERSIST * tested)
         return tested >= N_MIN ? VNI_OVL_EDGE : VNI_OVL_UNTESTED;
-    return tested >= N_MIN && weak >= WEAK_PERSIST * tested ? VNI_OVL_WEAK : VNI_OVL_NONE;
+    if (tested < N_MIN)
+        return VNI_OVL_NONE;
+    return weak >= WEAK_PERSIST * tested ? VNI_OVL_WEAK
+           : mm * (float)tested >= CONSIST * sum ? VNI_OVL_CONSISTENT : VNI_OVL_NONE;
 }
 
 /*
@@ -388,6 +400,55 @@ static int64_t footprint(const VniOverlayDetect *d, const uint8_t *e, const floa
     return vni_overlay_pass_through(out, region, cst, m + 2 * n, w, h);
 }
 
+/* Replace the edges of class `from` in e (w*h) by class `to`. */
+static void recode(uint8_t *e, size_t n, uint8_t from, uint8_t to)
+{
+    for (size_t p = 0; p < n; p++)
+        if (e[p] == from)
+            e[p] = to;
+}
+
+/*
+ * Complete a footprint out (0/1, w x h) found from the persistent edges: the edges e (classes)
+ * with the consistent ones joined to them as weak edges give another footprint (into b), whose
+ * components that meet out join it. A semi-transparent logo over a textured or still picture
+ * keeps few edges that pass the per-frame tests, so out may hold only some of its parts; the
+ * consistent edges find the rest but also a scene's long straight edges that slide along
+ * themselves (a table's edge), which alone are never taken. e is changed; a, b: w*h scratch;
+ * stack: w*h int32. Returns out's pixel count.
+ */
+static int64_t complete(const VniOverlayDetect *d, uint8_t *e, const float *m, const uint8_t *cst,
+                        uint8_t *out, uint8_t *a, uint8_t *b, int32_t *stack)
+{
+    const int w = d->w, h = d->h;
+    const size_t n = (size_t)w * h;
+    int64_t kept;
+    int box[4];
+    recode(e, n, VNI_OVL_CONSISTENT, VNI_OVL_WEAK);
+    join_weak(e, w, h, 1, stack);
+    if ((kept = footprint(d, e, m, cst, b, a)) < 0)
+        return kept;
+    if (kept > 0) {
+        /* labels in b: 1 new, 3 under test, 4 meets out, 5 does not */
+        for (size_t p = 0; p < n; p++) {
+            int meets = 0;
+            if (b[p] != 1)
+                continue;
+            vni_overlay_flood(b, w, h, p, 1, 3, 1, stack, box);
+            for (int y = box[1]; y <= box[3] && !meets; y++)
+                for (int x = box[0]; x <= box[2]; x++)
+                    meets |= b[(size_t)y * w + x] == 3 && out[(size_t)y * w + x];
+            vni_overlay_flood(b, w, h, p, 3, meets ? 4 : 5, 1, stack, box);
+        }
+        for (size_t p = 0; p < n; p++)
+            out[p] |= b[p] == 4;
+    }
+    kept = 0;
+    for (size_t p = 0; p < n; p++)
+        kept += out[p] != 0;
+    return kept;
+}
+
 int64_t vni_overlay_detect_propose(VniOverlayDetect *d, VnImage *mask)
 {
     const int w = d->w, h = d->h;
@@ -421,14 +482,18 @@ int64_t vni_overlay_detect_propose(VniOverlayDetect *d, VnImage *mask)
         for (int x = BORDER; x < w - BORDER; x++)
             e[(size_t)y * w + x] = persistent(d, (size_t)y * w + x, t);
     /* with the weak edges joined; if that finds nothing (they joined a logo to the scene's
-     * edges round it), with the edges alone */
+     * edges round it), with the edges alone; then completed with the consistent edges (the
+     * per-frame tests are over, their first plane is free) */
+    memcpy(t, e, n);
+    recode(e, n, VNI_OVL_CONSISTENT, VNI_OVL_NONE);
     memcpy(e + 4 * n, e, n);
     join_weak(e, w, h, 1, (int32_t *)(void *)(m + 3 * n));
     if ((kept = footprint(d, e, m, cst, e + n, e + 3 * n)) == 0) {
         join_weak(e + 4 * n, w, h, 0, NULL);
         kept = footprint(d, e + 4 * n, m, cst, e + n, e + 3 * n);
     }
-    if (kept <= 0)
+    if (kept <= 0 || (kept = complete(d, t, m, cst, e + n, e + 3 * n, e + 4 * n,
+                                      (int32_t *)(void *)(m + 3 * n))) <= 0)
         goto fail;
     for (size_t p = 0; p < n; p++)
         d->opaque[p] = e[n + p] && cst[p] >= VNI_OVL_CONSTANT;

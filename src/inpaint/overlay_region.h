@@ -11,7 +11,8 @@
 #include "inpaint/overlay.h"
 
 /* Edge classes of the detector's edge map. */
-enum { VNI_OVL_NONE = 0, VNI_OVL_UNTESTED = 1, VNI_OVL_EDGE = 2, VNI_OVL_WEAK = 3 };
+enum { VNI_OVL_NONE = 0, VNI_OVL_UNTESTED = 1, VNI_OVL_EDGE = 2, VNI_OVL_WEAK = 3,
+       VNI_OVL_CONSISTENT = 4 };
 
 /* Classes of the temporal spread: still (within half the threshold of constant), exactly
  * constant (no more than a fraction of the scene's noise), quiet (a neighbour less noisy than the
