@@ -3,7 +3,11 @@
  * logo are compact, clustered, and stand out from the same surroundings: starting from the
  * object candidate, the background is learnt from a band around a box that holds it, and what
  * that background explains poorly joins the object (cut.c, `local`). The box then grows around
- * the group while the group gains parts; the round whose boundary contrasts best is kept. */
+ * the group while the group gains parts; the round whose boundary contrasts best is kept. A
+ * round whose additions all ran off the frame falls back to the object; it ends the growth when
+ * the group so far is a whole (found whole, not trimmed at the frame's edge, and contrasting
+ * nearly as well as the object) that the round's cut took in: a flag in its pill, then the
+ * plate round the pill that the frame's edge cuts. */
 #include "segment/session.h"
 
 #include <math.h>
@@ -17,6 +21,28 @@
 
 /* A round that grew the group by this factor looks again just beyond its box. */
 #define GROUP_GAIN 1.2
+
+/* A later round that kept under this share of what the last one's group added to the object
+ * fell back to the object (its additions ran off the frame). */
+#define GROUP_COLLAPSE 0.1
+
+/* A round's group was found whole when dropping its edge parts left this share of its cut. */
+#define GROUP_WHOLE_CUT 0.8
+
+/* A collapsed round ends the growth if its cut held this share of the whole so far. */
+#define GROUP_HELD 0.9
+
+/* Whether labels `lab` hold GROUP_HELD of labels `best`. */
+static int holds(const VnSegmenter *s, const uint8_t *lab, const uint8_t *best)
+{
+    const int n = s->f.w * s->f.h;
+    int64_t in = 0, all = 0;
+    for (int i = 0; i < n; i++) {
+        all += best[i] != 0;
+        in += best[i] && lab[i];
+    }
+    return in >= GROUP_HELD * (double)all;
+}
 
 /* Relabel the 4-connected component of pixels labelled `from` that holds pixel i as `to`. */
 static void flood(VnSegmenter *s, uint8_t *lab, int i, uint8_t from, uint8_t to)
@@ -62,15 +88,17 @@ int vni_seg_group(VnSegmenter *s, const VniSegPrompts *p, VniGmm *fg, VniGmm *bg
     uint8_t *best = s->lab[4];
     VniGmm gf, gb;
     VniSegBox ob, rb;
-    int64_t area, prev;
+    int64_t area, prev, cut_area, obj_area;
     float top = 0;
+    int whole = 0; /* the best round so far is a whole */
     *score = 0;
     memset(lab, 0, n);
-    if ((prev = vni_seg_label_box(s, s->lab[VN_SEGMENT_OBJECT], &ob)) == 0)
+    if ((obj_area = prev = vni_seg_label_box(s, s->lab[VN_SEGMENT_OBJECT], &ob)) == 0)
         return 0; /* empty: scores 0 and is dropped */
     int m = VNI_MAX(ob.x1 - ob.x0, ob.y1 - ob.y0) + 4;
     VniSegBox b = vni_seg_grow_box(s, ob, m);
     memcpy(lab, s->lab[VN_SEGMENT_OBJECT], n);
+    const float obj_score = vni_seg_score(s, lab);
     for (int round = 0; round < GROUP_ROUNDS; round++) {
         if (b.x0 == 0 && b.y0 == 0 && b.x1 == s->f.w - 1 && b.y1 == s->f.h - 1)
             break; /* no surroundings left to stand out from */
@@ -80,9 +108,13 @@ int vni_seg_group(VnSegmenter *s, const VniSegPrompts *p, VniGmm *fg, VniGmm *bg
         memset(&gb, 0, sizeof(gb));
         if ((ret = vni_seg_solve(s, p, &cut, &gf, &gb, lab, lab)) < 0)
             return ret;
+        cut_area = vni_seg_label_box(s, lab, &rb);
+        const int held = whole && holds(s, lab, best);
         drop_edge_parts(s, lab);
         if ((area = vni_seg_label_box(s, lab, &rb)) == 0)
             break;
+        if (round > 0 && held && area - obj_area < GROUP_COLLAPSE * (double)(prev - obj_area))
+            break; /* the whole so far lies in what ran off the frame: it stands */
         float sc = vni_seg_score(s, lab);
         /* the latest round that contrasts nearly as well as the best so far: a larger whole
          * (the plate round a flag) wins over a sharper part */
@@ -92,6 +124,7 @@ int vni_seg_group(VnSegmenter *s, const VniSegPrompts *p, VniGmm *fg, VniGmm *bg
             *fg = gf;
             *bg = gb;
             memcpy(best, lab, n);
+            whole = area >= GROUP_WHOLE_CUT * (double)cut_area && sc >= GROUP_KEEP * obj_score;
         }
         /* a group that reached its box, or gained parts, may have more just beyond it */
         int grew = area > GROUP_GAIN * (double)prev;

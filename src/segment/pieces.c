@@ -79,16 +79,6 @@ static int on_object(const Pieces *p, int x, int y)
     return s->lab[VN_SEGMENT_OBJECT][wy * s->f.w + wx] != 0;
 }
 
-/* Median of a histogram of `total` steps (0..255). */
-static int hist_median(const int *h, int64_t total)
-{
-    int64_t acc = 0;
-    for (int v = 0; v < 256; v++)
-        if ((acc += h[v]) * 2 >= total)
-            return v;
-    return 255;
-}
-
 /* Texture of every piece (hist: n+1 histograms of 256), which pieces hold the object (obj), and
  * the texture of those together; returns that texture, or -1 when no piece holds it. */
 static int measure(Pieces *p, int *hist, uint8_t *obj)
@@ -109,7 +99,7 @@ static int measure(Pieces *p, int *hist, uint8_t *obj)
             ref[v] += hist[a * 256 + v];
             n_ref += hist[a * 256 + v];
         }
-    return n_ref ? hist_median(ref, n_ref) : -1;
+    return n_ref ? vni_seg_hist_median(ref, 256, n_ref) : -1;
 }
 
 /* Clear the pieces marked in `drop` from the mask. */
@@ -155,7 +145,8 @@ int vni_seg_drop_textured(VnSegmenter *s, VnImage *mask)
         int64_t n_in = 0;
         for (int v = 0; v < 256; v++)
             n_in += hist[a * 256 + v];
-        drop[a] = !obj[a] && n_in >= PC_MIN_INNER && hist_median(hist + a * 256, n_in) > PC_FACTOR * t + PC_LEVELS;
+        drop[a] = !obj[a] && n_in >= PC_MIN_INNER &&
+                  vni_seg_hist_median(hist + a * 256, 256, n_in) > PC_FACTOR * t + PC_LEVELS;
     }
     clear(&p, drop, mask);
 fail:

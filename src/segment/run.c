@@ -541,8 +541,7 @@ static int finish_mask(VnSegmenter *s, int kind, int single, VnImage *mask)
     if (larger && single) {
         if ((ret = vni_seg_cut_straight(s, mask)) < 0)
             return ret;
-        vni_seg_grow_plate(s, mask);
-        if ((ret = vni_seg_drop_textured(s, mask)) < 0)
+        if ((ret = vni_seg_grow_plate(s, mask)) < 0 || (ret = vni_seg_drop_textured(s, mask)) < 0)
             return ret;
     }
     if (larger && (ret = vni_seg_caption(s, mask)) < 0)

@@ -131,9 +131,10 @@ int vni_seg_label_pieces(const uint8_t *set, int w, int h, int *lab, int *queue)
  * or an error. */
 int vni_seg_cut_straight(VnSegmenter *s, VnImage *mask);
 
-/* Grow the full-resolution mask of the larger candidate to the plate it lies on: a smooth
- * rectangle round it with straight sharp sides (plate.c). */
-void vni_seg_grow_plate(VnSegmenter *s, VnImage *mask);
+/* Grow the full-resolution mask of the larger candidate to the plate it lies on: a flat
+ * region round it enclosed by sharp sides, or a smooth rectangle round it with straight sharp
+ * sides (plate.c). Returns 0 or an error. */
+int vni_seg_grow_plate(VnSegmenter *s, VnImage *mask);
 
 /* Colour step between pixels a and b of RGB24 image im (sum over channels), or -1 if either is
  * off the image. */
@@ -144,6 +145,16 @@ static inline int vni_seg_step(const VnImage *im, int ax, int ay, int bx, int by
         return -1;
     const uint8_t *a = vn_image_row(im, ay) + 3 * ax, *b = vn_image_row(im, by) + 3 * bx;
     return abs((int)a[0] - b[0]) + abs((int)a[1] - b[1]) + abs((int)a[2] - b[2]);
+}
+
+/* Median of a histogram of `total` values 0..levels-1 (pieces.c, plate.c). */
+static inline int vni_seg_hist_median(const int *hist, int levels, int64_t total)
+{
+    int64_t acc = 0;
+    for (int v = 0; v < levels; v++)
+        if ((acc += hist[v]) * 2 >= total)
+            return v;
+    return levels - 1;
 }
 
 /* A pixel is on a plate's side (plate.c, straight.c) when the colour step from it to one of the

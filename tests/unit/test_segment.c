@@ -974,6 +974,48 @@ static void test_grow_plate_at_edge(void **state)
     grows_to_plate(paint_corner_plate, corner_pill, corner_plate, beside_corner_plate);
 }
 
+/* A flag (x 85..104, y 65..84) in a shaded pill (x 70..119, y 55..94: steps of 10, not flat)
+ * on a flat blue plate whose left side is ragged and slanted (x 40 at the top, y 30, to x 20 at
+ * the frame's bottom edge, which cuts the plate), its right side at x 159, on wood. */
+static int ragged_plate(int x, int y)
+{
+    return y >= 30 && x >= 40 - (y - 30) / 6 && x <= 159;
+}
+
+static int ragged_flag(int x, int y)
+{
+    return in_rect(x, y, 85, 65, 104, 84);
+}
+
+static int beside_ragged_plate(int x, int y)
+{
+    return !ragged_plate(x, y);
+}
+
+static void paint_ragged_plate(int x, int y, uint32_t *r, uint8_t *p)
+{
+    static const uint8_t blue[3] = {40, 80, 220}, red[3] = {220, 40, 40};
+    if (ragged_flag(x, y)) {
+        memcpy(p, red, 3);
+    } else if (in_rect(x, y, 70, 55, 119, 94)) {
+        p[0] = 60;
+        p[1] = (uint8_t)(190 + 10 * ((x + y) % 2));
+        p[2] = 60;
+    } else if (ragged_plate(x, y)) {
+        memcpy(p, blue, 3);
+    } else {
+        wood(r, p);
+    }
+}
+
+/* plate.c: a plate of no rectangle (a ragged slanted side, the frame's edge for another) is
+ * found by the flood, through the shaded pill (a rectangle, but not flat) round the flag. */
+static void test_grow_plate_ragged(void **state)
+{
+    (void)state;
+    grows_to_plate(paint_ragged_plate, ragged_flag, ragged_plate, beside_ragged_plate);
+}
+
 static int grown_disc(int x, int y)
 {
     return in_disc(x, y, 100, 75, 31.5);
@@ -1045,7 +1087,7 @@ int main(void)
         cmocka_unit_test(test_rim_dark_scene),
         cmocka_unit_test(test_textured_pieces), cmocka_unit_test(test_localise),
         cmocka_unit_test(test_straight_sides), cmocka_unit_test(test_grow_plate),
-        cmocka_unit_test(test_grow_plate_at_edge),
+        cmocka_unit_test(test_grow_plate_at_edge), cmocka_unit_test(test_grow_plate_ragged),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
