@@ -218,6 +218,18 @@ static int remember(VnSegmenter *s, const VnPrompt *pr, int n, int whole)
     return 0;
 }
 
+/* The next click corrects the best answer with its full-resolution steps (a plate grown round
+ * the logo, a caption): the working labels it keeps are sampled from the best mask itself. */
+static void keep_answer(VnSegmenter *s, const VnImage *mask)
+{
+    for (int y = 0; y < s->f.h; y++)
+        for (int x = 0; x < s->f.w; x++) {
+            const int fx = VNI_MIN((int)((x + 0.5) * s->sx), mask->width - 1);
+            const int fy = VNI_MIN((int)((y + 0.5) * s->sy), mask->height - 1);
+            s->keep[y * s->f.w + x] = vn_image_row(mask, fy)[fx] != 0;
+        }
+}
+
 /* Labels the colour models start from. */
 static void initial_labels(VnSegmenter *s, const VniSegPrompts *p, uint8_t *init)
 {
@@ -599,6 +611,8 @@ int vn_segmenter_run(VnSegmenter *s, const VnPrompt *prompts, int n, const VnIma
             goto fail;
         if (k == 0) {
             s->captioned = whole && c[k].kind == VN_SEGMENT_LARGER && ret == 1;
+            if (whole)
+                keep_answer(s, oc->mask);
             if ((local && (ret = vni_seg_localise(s, &prompts[n - 1], oc->mask)) < 0) ||
                 (ret = keep_best(s, oc->mask)) < 0)
                 goto fail;
