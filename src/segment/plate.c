@@ -149,6 +149,10 @@ static int grow_rectangle(VnSegmenter *s, VnImage *mask, VniSegBox *inner)
         if ((line[d] = find_side(im, &b, d, reach, &r0[d], &r1[d])) < 0)
             return 0;
     const int x0 = line[2], x1 = line[3], y0 = line[0], y1 = line[1];
+    /* the frame's edge may cut one side; cut on two, the "plate" is the scene in a corner of the
+     * frame (the demo's logo on the dark wall at the top right) */
+    if ((y0 == 0) + (x0 == 0) + (y1 == im->height - 1) + (x1 == im->width - 1) >= 2)
+        return 0;
     const int64_t pa = (int64_t)(x1 - x0 + 1) * (y1 - y0 + 1);
     if (pa < PL_MIN_GROW * (double)(b.x1 - b.x0 + 1) * (b.y1 - b.y0 + 1) || pa > PL_MAX_AREA * (double)area ||
         pa > PL_MAX_FRAME * (double)im->width * im->height)

@@ -9,7 +9,6 @@
 # PSNR of $1 against $2 inside the logo's box (crop), both PNG frame patterns
 psnr() { ffmpeg -nostdin -v info -i "$1" -i "$2" -lavfi "[0]crop=80:40:200:30[a];[1]crop=80:40:200:30[b];[a][b]psnr" \
              -f null - 2>&1 | sed -n 's/.*average:\([0-9.inf]*\).*/\1/p'; }
-gt() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a > b) }'; }
 
 # A picture panning under the logo: a large test pattern seen through a moving window.
 pan="testsrc2=size=1280x960:rate=25,crop=320:240:x='mod(n*7,900)':y='mod(n*5,700)',format=yuv444p"
@@ -20,11 +19,7 @@ ff -f lavfi -i "$pan" -frames:v 60 -c:v ffv1 "$T/clean.mkv"
 ff -i "$T/logo.mkv" "$T/in-%05d.png"
 ff -f lavfi -i color=black:s=320x240 -vf "drawbox=x=200:y=30:w=80:h=40:color=white:t=fill" -frames:v 1 "$T/mask.png"
 
-# Detection. overlap A B: pixels white in both masks.
-overlap() {
-    ff -i "$1" -i "$2" -lavfi "[0]format=gray[a];[1]format=gray[b];[a][b]blend=all_mode=multiply,format=gray" \
-        -f rawvideo - | od -An -v -tu1 | tr -s ' ' '\n' | grep -c '^255$'
-}
+# Detection.
 if "$VANISH" detect-overlay -q "$T/logo.mkv" -o "$T/found.png"; then
     inter=$(overlap "$T/found.png" "$T/mask.png")
     [ "$inter" -ge 1600 ] && ok "detect-overlay: $inter of 3200 logo pixels" || fail "detect-overlay: $inter of 3200 logo pixels"
@@ -71,7 +66,6 @@ mark="drawbox=x=200:y=40:w=60:h=30:color=0xc02020:t=fill,drawbox=x=212:y=48:w=20
 ff -f lavfi -i "$still" -f lavfi -i "$card" -filter_complex "[0][1]overlay=x='n*8-80':y=62,$mark" -frames:v 60 -c:v ffv1 "$T/still-logo.mkv"
 ff -f lavfi -i "$still" -f lavfi -i "$card" -filter_complex "[0][1]overlay=x='n*8-80':y=62" -frames:v 60 -c:v ffv1 "$T/still-clean.mkv"
 ff -f lavfi -i color=black:s=320x240 -vf "drawbox=x=200:y=40:w=60:h=30:color=white:t=fill" -frames:v 1 "$T/still-mask.png"
-count255() { ff -i "$1" -vf format=gray -f rawvideo - | od -An -v -tu1 | tr -s ' ' '\n' | grep -c '^255$'; }
 if "$VANISH" detect-overlay -q "$T/still-logo.mkv" -o "$T/still-found.png"; then
     inter=$(overlap "$T/still-found.png" "$T/still-mask.png")
     found=$(count255 "$T/still-found.png")
