@@ -108,9 +108,7 @@ err=$("$VANISH" info "$T/missing.mp4" 2>&1 >/dev/null) && fail "info on a missin
 # the logo and its caption, not the corner of the frame: IoU 0.9 or more with its footprint.
 demo=$(dirname "$0")/../../demo
 if "$VANISH" segment -q "$demo/sample.mp4" --point 589,26 -o "$T/demo-click.png"; then
-    inter=$(overlap "$T/demo-click.png" "$demo/logo-mask.png")
-    iou=$(awk -v i="$inter" -v a="$(count255 "$T/demo-click.png")" -v b="$(count255 "$demo/logo-mask.png")" \
-          'BEGIN { printf "%.3f", i / (a + b - i) }')
+    iou=$(iou "$T/demo-click.png" "$demo/logo-mask.png")
     gt "$iou" 0.9 && ok "one click on the demo's logo: IoU $iou" || fail "one click on the demo's logo: IoU $iou"
 else
     fail "segment on the demo's logo failed"
