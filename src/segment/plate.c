@@ -52,7 +52,7 @@
 /* Most flood rounds. */
 #define PL_FLOOD_ROUNDS 3
 
-/* Outward directions: up, down, left, right. */
+/* Outward directions (and the flood's 4-neighbours): up, down, left, right. */
 static const int DX[4] = {0, 0, -1, 1}, DY[4] = {-1, 1, 0, 0};
 
 /* Whether frame pixel t of line `line` (a row for d < 2, else a column) is on a sharp side
@@ -181,9 +181,6 @@ typedef struct Flood {
     int64_t most;     /* largest plate, pixels */
 } Flood;
 
-/* 4-neighbours, for the flood. */
-static const int FX[4] = {1, -1, 0, 0}, FY[4] = {0, 0, 1, -1};
-
 /* Mark the mask's largest piece 1 (its box in f->mb, size in f->main) and its other pixels 2. */
 static void main_piece(Flood *f, const VnImage *mask)
 {
@@ -226,8 +223,8 @@ static int flood_from(Flood *f, int i, int c, int64_t *tail)
         const int j = f->queue[head++], x = j % f->w, y = j / f->w;
         const int fx = f->win.x0 + x, fy = f->win.y0 + y;
         for (int d = 0; d < 4; d++) {
-            const int qx = x + FX[d], qy = y + FY[d], q = qy * f->w + qx;
-            const int step = vni_seg_step(f->im, fx, fy, fx + FX[d], fy + FY[d]);
+            const int qx = x + DX[d], qy = y + DY[d], q = qy * f->w + qx;
+            const int step = vni_seg_step(f->im, fx, fy, fx + DX[d], fy + DY[d]);
             if (step < 0 || step >= PL_SMOOTH)
                 continue;
             if (qx < 0 || qy < 0 || qx >= f->w || qy >= f->h) {
@@ -269,9 +266,9 @@ static int is_plate(const Flood *f, int c, int64_t k, int64_t len)
         b = (VniSegBox){VNI_MIN(b.x0, x), VNI_MIN(b.y0, y), VNI_MAX(b.x1, x), VNI_MAX(b.y1, y)};
         hist[step_on(f->im, fx, fy)]++;
         for (int d = 0; d < 4; d++)
-            if (outside(f, x + FX[d], y + FY[d], c)) {
+            if (outside(f, x + DX[d], y + DY[d], c)) {
                 sides++;
-                sharp += vni_seg_on_side(f->im, fx, fy, FX[d], FY[d], PL_REACH_OUT);
+                sharp += vni_seg_on_side(f->im, fx, fy, DX[d], DY[d], PL_REACH_OUT);
             }
     }
     /* it surrounds the main piece */
@@ -289,7 +286,7 @@ static int next_to_mask(const Flood *f, int i)
 {
     const int x = i % f->w, y = i / f->w;
     for (int d = 0; d < 4; d++) {
-        const int qx = x + FX[d], qy = y + FY[d];
+        const int qx = x + DX[d], qy = y + DY[d];
         if (qx >= 0 && qy >= 0 && qx < f->w && qy < f->h && (f->st[qy * f->w + qx] == 1 || f->st[qy * f->w + qx] == 2))
             return 1;
     }
