@@ -336,7 +336,7 @@ static void join_plates(Flood *f, VnImage *mask)
 /* One flood round: returns 1 if a plate joined the mask, 0 if none, or an error. */
 static int flood_round(VnSegmenter *s, VnImage *mask)
 {
-    Flood f = {s->frame, {0, 0, 0, 0}, 0, 0, NULL, NULL, NULL, NULL, {0, 0, 0, 0}, 0, 0};
+    Flood f = {.im = s->frame};
     VniSegBox b;
     int ret = 0;
     const int64_t area = vni_seg_mask_box(mask, &b);
