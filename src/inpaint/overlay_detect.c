@@ -355,12 +355,20 @@ int64_t vni_overlay_detect_opaque(const VniOverlayDetect *d, VnImage *mask)
     return n;
 }
 
-/* Hysteresis (keep = 1): the weak edges 8-connected to an edge become edges; then (and with
- * keep = 0, all of them) the other weak edges none. stack: w*h int32. */
-static void join_weak(uint8_t *e, int w, int h, int keep, int32_t *stack)
+/* Replace the edges of class `from` in e (w*h) by class `to`. */
+static void recode(uint8_t *e, size_t n, uint8_t from, uint8_t to)
+{
+    for (size_t p = 0; p < n; p++)
+        if (e[p] == from)
+            e[p] = to;
+}
+
+/* Hysteresis: the weak edges 8-connected to an edge become edges, the other weak edges none.
+ * stack: w*h int32. */
+static void join_weak(uint8_t *e, int w, int h, int32_t *stack)
 {
     const size_t n = (size_t)w * h;
-    for (size_t p = 0; p < n && keep; p++) {
+    for (size_t p = 0; p < n; p++) {
         int64_t top = 0;
         if (e[p] != VNI_OVL_EDGE)
             continue;
@@ -379,9 +387,7 @@ static void join_weak(uint8_t *e, int w, int h, int keep, int32_t *stack)
                 }
         }
     }
-    for (size_t p = 0; p < n; p++)
-        if (e[p] == VNI_OVL_WEAK)
-            e[p] = VNI_OVL_NONE;
+    recode(e, n, VNI_OVL_WEAK, VNI_OVL_NONE);
 }
 
 /* The footprint (out, 0/1) from the edge map e (classes): region, tightening, pass-through.
@@ -398,14 +404,6 @@ static int64_t footprint(const VniOverlayDetect *d, const uint8_t *e, const floa
     if ((kept = vni_overlay_tighten(d->ctx, out, m, m + 2 * n, w, h, CONTRAST)) <= 0)
         return kept;
     return vni_overlay_pass_through(out, region, cst, m + 2 * n, w, h);
-}
-
-/* Replace the edges of class `from` in e (w*h) by class `to`. */
-static void recode(uint8_t *e, size_t n, uint8_t from, uint8_t to)
-{
-    for (size_t p = 0; p < n; p++)
-        if (e[p] == from)
-            e[p] = to;
 }
 
 /*
@@ -425,7 +423,7 @@ static int64_t complete(const VniOverlayDetect *d, uint8_t *e, const float *m, c
     int64_t kept;
     int box[4];
     recode(e, n, VNI_OVL_CONSISTENT, VNI_OVL_WEAK);
-    join_weak(e, w, h, 1, stack);
+    join_weak(e, w, h, stack);
     if ((kept = footprint(d, e, m, cst, b, a)) < 0)
         return kept;
     if (kept > 0) {
@@ -487,9 +485,9 @@ int64_t vni_overlay_detect_propose(VniOverlayDetect *d, VnImage *mask)
     memcpy(t, e, n);
     recode(e, n, VNI_OVL_CONSISTENT, VNI_OVL_NONE);
     memcpy(e + 4 * n, e, n);
-    join_weak(e, w, h, 1, (int32_t *)(void *)(m + 3 * n));
+    join_weak(e, w, h, (int32_t *)(void *)(m + 3 * n));
     if ((kept = footprint(d, e, m, cst, e + n, e + 3 * n)) == 0) {
-        join_weak(e + 4 * n, w, h, 0, NULL);
+        recode(e + 4 * n, n, VNI_OVL_WEAK, VNI_OVL_NONE);
         kept = footprint(d, e + 4 * n, m, cst, e + n, e + 3 * n);
     }
     if (kept <= 0 || (kept = complete(d, t, m, cst, e + n, e + 3 * n, e + 4 * n,
