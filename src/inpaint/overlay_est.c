@@ -507,6 +507,12 @@ static void channel_bounds(const VniOverlayEst *e, const float *s, size_t n, siz
     }
 }
 
+/* The tightest of the channels' bounds b on c (channel_bounds), within 0..1. */
+static float tightest(const float *b)
+{
+    return VNI_CLAMP(VNI_MIN(VNI_MIN(b[0], b[1]), b[2]), 0.0f, 1.0f);
+}
+
 /*
  * The largest c for which W = (mean(I) − c·mean(Ĵ))/(1 − c) stays within 0..255 (give or take
  * W_SLACK) in every channel, from the pooled means of sw: a larger c cannot make mean(I) from
@@ -522,7 +528,7 @@ static float feasible_c(const VniOverlayEst *e, const float *sw, size_t n, size_
     float b[3], mj[3];
     int side[3];
     channel_bounds(e, sw, n, i, b, side, mj);
-    return VNI_CLAMP(VNI_MIN(VNI_MIN(b[0], b[1]), b[2]), 0.0f, 1.0f);
+    return tightest(b);
 }
 
 /*
@@ -563,13 +569,13 @@ static void fit(const VniOverlayEst *e, const float *st, const float *sw, float 
         float a, sn = sw[S_N * n + i];
         float b[3], mj[3], ag = 0.0f;
         int side[3];
-        c[i] = e->in[i] ? VNI_MIN(spread_ratio(st, n, i, still_overlay(st, n, i, fit_c(st, n, i))),
-                                  feasible_c(e, sw, n, i))
-                        : 1.0f;
+        c[i] = 1.0f;
         if (e->in[i]) {
             float cb;
+            c[i] = VNI_MIN(spread_ratio(st, n, i, still_overlay(st, n, i, fit_c(st, n, i))),
+                           feasible_c(e, sw, n, i));
             channel_bounds(e, st, n, i, b, side, mj);
-            cb = VNI_CLAMP(VNI_MIN(VNI_MIN(b[0], b[1]), b[2]), 0.0f, 1.0f);
+            cb = tightest(b);
             ag = at_edge(b, side, mj) *
                  VNI_CLAMP((EDGE_GAP + EDGE_FADE - (cb - c[i])) / EDGE_FADE, 0.0f, 1.0f);
             c[i] += ag * (cb - c[i]);
