@@ -130,6 +130,7 @@ static int64_t refine_edge(VnContext *ctx, const Pass2 *p, VnImage *mask)
     float *med = vni_malloc_array(n, 3 * sizeof(float)), v[EDGE_FRAMES];
     uint8_t *m = vni_malloc_array(n, 1);
     int64_t ret = 0;
+    int x0, y0, x1, y1;
     if (!med || !m) {
         ret = vni_error(ctx, -ENOMEM, "overlay detection: %s", vn_strerror(-ENOMEM));
         goto fail;
@@ -149,10 +150,7 @@ static int64_t refine_edge(VnContext *ctx, const Pass2 *p, VnImage *mask)
     for (int y = 0; y < p->h; y++)
         for (int x = 0; x < p->w; x++)
             vn_image_row(mask, p->y0 + y)[p->x0 + x] = m[(size_t)y * p->w + x] ? 255 : 0;
-    ret = 0;
-    for (int y = 0; y < mask->height; y++)
-        for (int x = 0; x < mask->width; x++)
-            ret += vn_image_row(mask, y)[x] != 0;
+    ret = vni_mask_bbox(mask, &x0, &y0, &x1, &y1); /* the pixel count */
 fail:
     vni_free(med);
     vni_free(m);
