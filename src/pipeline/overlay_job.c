@@ -124,7 +124,7 @@ static int pass2(VnContext *ctx, const char *input, const VnImage *region, const
 
 /* Move the edge of mask (0/255) inside pass 2's box to where the temporal median of its crops
  * puts it (vni_overlay_refine_edge). Returns the mask's pixel count or a negative error. */
-static int64_t refine_edge(VnContext *ctx, const Pass2 *p, VnImage *mask)
+static int64_t refine_edge(VnContext *ctx, const char *input, const Pass2 *p, VnImage *mask)
 {
     const size_t n = (size_t)p->w * p->h;
     float *med = vni_malloc_array(n, 3 * sizeof(float)), v[EDGE_FRAMES];
@@ -132,7 +132,7 @@ static int64_t refine_edge(VnContext *ctx, const Pass2 *p, VnImage *mask)
     int64_t ret = 0;
     int x0, y0, x1, y1;
     if (!med || !m) {
-        ret = vni_error(ctx, -ENOMEM, "overlay detection: %s", vn_strerror(-ENOMEM));
+        ret = vni_error(ctx, -ENOMEM, "%s: overlay detection: %s", input, vn_strerror(-ENOMEM));
         goto fail;
     }
     for (size_t q = 0; q < 3 * n; q++) {
@@ -144,7 +144,7 @@ static int64_t refine_edge(VnContext *ctx, const Pass2 *p, VnImage *mask)
         for (int x = 0; x < p->w; x++)
             m[(size_t)y * p->w + x] = vn_image_row(mask, p->y0 + y)[p->x0 + x] != 0;
     if ((ret = vni_overlay_refine_edge(m, med, p->w, p->h, EDGE_REACH)) < 0) {
-        ret = vni_error(ctx, (int)ret, "overlay detection: %s", vn_strerror((int)ret));
+        ret = vni_error(ctx, (int)ret, "%s: overlay detection: %s", input, vn_strerror((int)ret));
         goto fail;
     }
     for (int y = 0; y < p->h; y++)
@@ -232,7 +232,7 @@ int64_t vn_overlay_detect_file(VnContext *ctx, const char *input, const VnOverla
         }
     /* last, the edge where the picture puts it: the footprint was found at the working
      * resolution, and α says nothing where the picture never moved */
-    ret = refine_edge(ctx, &p2, *mask);
+    ret = refine_edge(ctx, input, &p2, *mask);
 fail:
     if (ret < 0)
         vn_image_free(mask);
