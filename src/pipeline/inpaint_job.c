@@ -10,6 +10,7 @@
 #include "core/internal.h"
 #include "inpaint/window.h"
 #include "pipeline/inpaint_overlay.h"
+#include "pipeline/mask_static.h"
 #include "vanish/overlay.h"
 
 typedef struct Job {
@@ -137,9 +138,23 @@ static int run_frames(Job *j, const char *masks, const VnInpaintSettings *s)
 }
 
 /*
+ * Per-frame masks that stay put (a clicked watermark, tracked by `vanish remove` or the page) are
+ * held as one static mask, their majority, read no more: 1 with it in j->mask, else 0.
+ */
+static int hold_static(Job *j, const char *input, const char *masks)
+{
+    const VnVideoInfo *info = vn_video_info(j->in);
+    int ret = vni_masks_static(j->ctx, input, masks, info->width, info->height, j->n_frames, j->mask);
+    if (ret > 0)
+        vn_mask_close(&j->masks);
+    return ret;
+}
+
+/*
  * The static mask: with no mask source, the footprint the overlay detector finds (an error if it
  * finds none) becomes the mask of every frame. Methods auto and unblend on a static mask (this,
- * or one mask for every frame) estimate the overlay under it; per-frame masks keep the fill.
+ * one mask for every frame, or per-frame masks that stay put) estimate the overlay under it;
+ * other per-frame masks keep the fill.
  */
 static int open_overlay(Job *j, const char *input, const char *masks, const VnInpaintSettings *s)
 {
@@ -148,9 +163,13 @@ static int open_overlay(Job *j, const char *input, const char *masks, const VnIn
     int64_t n;
     int ret, overlay = s->method == VN_INPAINT_AUTO || s->method == VN_INPAINT_UNBLEND;
     if (masks) {
-        if (!overlay || vn_mask_count(j->masks) >= 0)
+        if (!overlay)
             return 0;
-        if ((ret = vn_mask_read(j->masks, j->mask)) < 0)
+        if (vn_mask_count(j->masks) < 0)
+            ret = vn_mask_read(j->masks, j->mask);
+        else if ((ret = hold_static(j, input, masks)) == 0)
+            return 0; /* masks that move: the fill */
+        if (ret < 0)
             return ret;
         return vni_overlay_job_open(j->ctx, &j->overlay, input, j->mask, s);
     }
@@ -203,8 +222,8 @@ int vn_inpaint_file_sink(VnContext *ctx, const char *input, const char *masks, c
         ret = vni_error(ctx, ret, "%s: cannot start the fill: %s", input, vn_strerror(ret));
         goto fail;
     }
-    /* one mask for every frame (or the detected overlay): the fill works around it only */
-    if (j.window && (!masks || vn_mask_count(j.masks) < 0))
+    /* one mask for every frame (the detected overlay, or masks held): the fill works around it only */
+    if (j.window && (!j.masks || vn_mask_count(j.masks) < 0))
         vni_window_static(j.window);
     if ((ret = run_frames(&j, masks, s)) < 0)
         goto fail;

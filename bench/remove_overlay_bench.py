@@ -1,0 +1,118 @@
+#!/usr/bin/python3
+"""A clicked semi-transparent watermark through `vanish remove`: un-blended or filled?
+
+    nice -n 10 /usr/bin/python3 bench/remove_overlay_bench.py --vanish build-h47/tools/vanish/vanish \\
+        [--before /tmp/wt/build/tools/vanish/vanish] [--frames 150] [--opacity 0.5] [--kind colour] [--rigid]
+
+The clip: the first --frames frames of opencv-doc's box.mp4 (640x480) with a static overlay burned
+in, I = a*W + (1 - a)*J (overlay_bench.py's logos; default the coloured OpenCV logo, 106 px wide,
+opacity 0.5, top-left corner at 300,200, where the box passes under it), as PNG frames. A user
+clicks the logo once (the deepest pixel of its top ring) and runs
+
+  remove      vanish remove CLIP/ --point 0:X,Y -o OUT/ --masks-out MASKS/   (segment, track, inpaint)
+  perfect     vanish inpaint CLIP/ --masks TRUE.png -o OUT/   (the un-blend with the exact footprint)
+  input       the untouched input
+
+Reported: PSNR against the clean clip (all frames) inside the true footprint, and inside the part
+of it that the click took (the tracked masks' per-pixel majority, of the first `remove` run); for
+`remove` the tracked masks: frames equal to their majority, and the majority's IoU with the truth.
+--before runs `remove` with a second binary too (e.g. one built from an earlier commit), in the
+same run, so the two are compared side by side.
+"""
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+import cv2
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import inpaint_bench as ib  # noqa: E402
+import overlay_bench as ob  # noqa: E402
+
+
+def click_point(m):
+    """The deepest footprint pixel in the top half of the logo (its top ring)."""
+    ys, _ = np.nonzero(m)
+    top = m.copy()
+    top[(ys.min() + ys.max()) // 2:] = 0
+    d = cv2.distanceTransform((top > 0).astype(np.uint8), cv2.DIST_L2, 5)
+    y, x = np.unravel_index(np.argmax(d), d.shape)
+    return int(x), int(y)
+
+
+def run(cmd):
+    t = time.time()
+    p = subprocess.run(["/usr/bin/time", "-f", "%U %S"] + cmd, capture_output=True, text=True)
+    if p.returncode != 0:
+        sys.stderr.write(p.stderr)
+        raise SystemExit("failed: " + " ".join(cmd))
+    cpu = sum(float(v) for v in p.stderr.strip().splitlines()[-1].split())
+    return cpu, time.time() - t
+
+
+def mask_stats(d, n, truth):
+    """Frames equal to the masks' majority, its IoU with the truth, and the truth inside it."""
+    ms = [cv2.imread("%s/%05d.png" % (d, i), cv2.IMREAD_GRAYSCALE) > 0 for i in range(n)]
+    maj = np.sum(ms, 0) * 2 > n
+    same = sum(int(np.array_equal(m, maj)) for m in ms)
+    t = truth > 0
+    return same, (maj & t).sum() / max((maj | t).sum(), 1), (maj & t).astype(np.uint8)
+
+
+def psnrs(outs, frames, m, took):
+    return ob.psnr_in(outs, frames, m), ob.psnr_in(outs, frames, took)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--vanish", default="build/tools/vanish/vanish")
+    ap.add_argument("--before", default="", help="a second vanish binary whose remove is measured too")
+    ap.add_argument("--frames", type=int, default=150)
+    ap.add_argument("--opacity", type=float, default=0.5)
+    ap.add_argument("--kind", default="colour", help="white, colour, text or gradient")
+    ap.add_argument("--at", default="300,200", help="the overlay's top-left corner")
+    ap.add_argument("--rigid", action="store_true", help="remove --rigid")
+    args = ap.parse_args()
+    frames = ib.load_clip("box.mp4.gz", args.frames, None)
+    n = len(frames)
+    x0, y0 = (int(v) for v in args.at.split(","))
+    ins, m = ob.burn_at(frames, args.kind, args.opacity, x0, y0)
+    work = tempfile.mkdtemp(prefix="vanish-rmovl-")
+    try:
+        ib.write_pngs(work + "/in", ins)
+        cv2.imwrite(work + "/true.png", m)
+        x, y = click_point(m)
+        print("box.mp4 %d frames 640x480, %s logo at opacity %.2f, top-left %d,%d, %d px; click %d,%d%s"
+              % (n, args.kind, args.opacity, x0, y0, int((m > 0).sum()), x, y, " (--rigid)" if args.rigid else ""))
+        rows, took = [], None
+        bins = [("remove", args.vanish)] + ([("remove (before)", args.before)] if args.before else [])
+        for name, exe in bins:
+            out, md = work + "/" + name.replace(" ", "_") + "/", work + "/masks-" + name.replace(" ", "_")
+            cmd = [exe, "remove", work + "/in", "--point", "0:%d,%d" % (x, y), "-q", "-y", "-o", out,
+                   "--masks-out", md] + (["--rigid"] if args.rigid else [])
+            cpu, wall = run(cmd)
+            same, iou, part = mask_stats(md, n, m)
+            took = part if took is None else took
+            rows.append((name, cpu, wall, psnrs(ib.read_pngs(out, n), frames, m, took),
+                         "masks: %d/%d frames equal their majority, majority IoU %.3f" % (same, n, iou)))
+        out = work + "/perfect/"
+        cpu, wall = run([args.vanish, "inpaint", work + "/in", "--masks", work + "/true.png", "-q", "-y", "-o", out])
+        rows.append(("perfect mask", cpu, wall, psnrs(ib.read_pngs(out, n), frames, m, took), "inpaint --masks TRUE.png"))
+        rows.insert(0, ("input", None, None, psnrs(ins, frames, m, took), ""))
+        print("PSNR (dB) in the true footprint (%d px) and in the part the click took (%d px)"
+              % (int((m > 0).sum()), int(took.sum())))
+        print("%-16s %9s %9s %8s %8s  %s" % ("method", "footprint", "clicked", "CPU s", "wall s", ""))
+        for name, cpu, wall, (fp, clicked), note in rows:
+            print("%-16s %9.2f %9.2f %8s %8s  %s" % (name, fp, clicked,
+                                                     "%.1f" % cpu if cpu else "-", "%.1f" % wall if wall else "-", note))
+    finally:
+        shutil.rmtree(work)
+
+
+if __name__ == "__main__":
+    main()

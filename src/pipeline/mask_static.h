@@ -1,0 +1,25 @@
+/*
+ * Per-frame masks that stay put: a static overlay given (or tracked) frame by frame. `vanish
+ * remove` and the page hand the fill one tracked mask per frame; a watermark's tracked masks are
+ * the same on nearly every frame, changed only where the picture passing under it misleads the
+ * tracker for a while. Such a sequence is taken as one static mask, its per-pixel majority, so
+ * that the overlay can be estimated and un-blended as with one mask for every frame.
+ */
+#ifndef VANISH_PIPELINE_MASK_STATIC_H
+#define VANISH_PIPELINE_MASK_STATIC_H
+
+#include "core/internal.h"
+
+/*
+ * Scan the n_frames masks of `path` (a mask source vn_mask_open takes, w x h) and decide whether
+ * they are a static overlay of `input`: no frame is empty, every frame's mask overlaps the
+ * per-pixel majority by IoU 0.5 or more, at least three quarters of the frames equal the majority
+ * up to 2% of its area, and the picture round the majority moves over the video (else an overlay
+ * cannot be told from a still object). Returns 1 with the majority (0/1) in `held` (w x h,
+ * VN_U8, 1 channel), 0 when they are not (held unspecified), or a negative error (recorded with
+ * vni_error). A moving object's masks are usually told after reading a part of them.
+ */
+int vni_masks_static(VnContext *ctx, const char *input, const char *path, int w, int h, int64_t n_frames,
+                     VnImage *held);
+
+#endif
