@@ -43,12 +43,12 @@ static void add_seed_samples(const VnSegmenter *s, const VniSegPrompts *p, float
         if (!(side ? p->n_neg : p->n_pos))
             continue;
         for (int i = 0; i < n; i++)
-            cnt += d[i] < r;
+            cnt += d[i] < r && (side || s->sample[i]);
         for (int b = 0; b < f->n_bins; b++)
             mass += (int64_t)w[b];
         float boost = VNI_MAX(1.0f, 0.25f * (float)mass / (float)VNI_MAX(cnt, 1));
         for (int i = 0; i < n; i++)
-            if (d[i] < r)
+            if (d[i] < r && (side || s->sample[i]))
                 w[f->bin[i]] += boost;
     }
 }

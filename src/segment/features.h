@@ -38,16 +38,16 @@ static inline float vni_seg_diff(const VniSegFeatures *f, int p, int dx, int dy)
 }
 
 /* Multi-source geodesic distance on the 8-connected working grid (Dijkstra), with step cost
- * length * (1 + gamma * ‖ΔI‖). dist gets the distance (INFINITY where unreachable), parent the
- * next pixel towards the nearest seed (-1 at seeds): the geodesic forest of Gulshan et al.
- * 2010. `heap` is scratch of vni_geodesic_heap_size(w*h) entries. Pixels where block != NULL
- * is non-zero are never entered. */
+ * length * (1 + gamma * max(‖ΔI‖ - free, 0)) (steps up to `free` cost only their length). dist
+ * gets the distance (INFINITY where unreachable, or at `limit` or beyond: the search stops
+ * there), parent the next pixel towards the nearest seed (-1 at seeds): the geodesic forest of
+ * Gulshan et al. 2010. `heap` is scratch of vni_geodesic_heap_size(w*h) entries. */
 typedef struct VniHeapItem {
     float key;
     int node;
 } VniHeapItem;
 size_t vni_geodesic_heap_size(size_t n);
-void vni_geodesic(const VniSegFeatures *f, const int *seeds, int n_seeds, float gamma,
-                  const uint8_t *block, float *dist, int *parent, VniHeapItem *heap);
+void vni_geodesic(const VniSegFeatures *f, const int *seeds, int n_seeds, float gamma, float free,
+                  float limit, float *dist, int *parent, VniHeapItem *heap);
 
 #endif

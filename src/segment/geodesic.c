@@ -42,8 +42,8 @@ static VniHeapItem heap_pop(VniHeapItem *h, size_t *n)
     return top;
 }
 
-void vni_geodesic(const VniSegFeatures *f, const int *seeds, int n_seeds, float gamma,
-                  const uint8_t *block, float *dist, int *parent, VniHeapItem *heap)
+void vni_geodesic(const VniSegFeatures *f, const int *seeds, int n_seeds, float gamma, float free,
+                  float limit, float *dist, int *parent, VniHeapItem *heap)
 {
     static const int dxs[8] = {1, -1, 0, 0, 1, -1, -1, 1}, dys[8] = {0, 0, 1, -1, 1, -1, 1, -1};
     const int w = f->w, h = f->h, n = w * h;
@@ -63,11 +63,11 @@ void vni_geodesic(const VniSegFeatures *f, const int *seeds, int n_seeds, float 
             continue;
         for (int d = 0; d < 8; d++) {
             int qx = x + dxs[d], qy = y + dys[d], q = qy * w + qx;
-            if (qx < 0 || qy < 0 || qx >= w || qy >= h || (block && block[q]))
+            if (qx < 0 || qy < 0 || qx >= w || qy >= h)
                 continue;
             float len = d < 4 ? 1.0f : 1.41421356f;
-            float nd = it.key + len * (1.0f + gamma * vni_seg_diff(f, p, dxs[d], dys[d]));
-            if (nd < dist[q]) {
+            float nd = it.key + len * (1.0f + gamma * fmaxf(vni_seg_diff(f, p, dxs[d], dys[d]) - free, 0.0f));
+            if (nd < dist[q] && nd < limit) {
                 dist[q] = nd;
                 parent[q] = p;
                 heap_push(heap, &hn, nd, q);

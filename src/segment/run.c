@@ -234,13 +234,12 @@ static void keep_answer(VnSegmenter *s, const VnImage *mask)
 static void initial_labels(VnSegmenter *s, const VniSegPrompts *p, uint8_t *init)
 {
     const int w = s->f.w, n = w * s->f.h;
-    const float r0 = vni_seg_radius(s, VN_SEGMENT_PART);
     for (int i = 0; i < n; i++) {
         int x = i % w, y = i / w, v;
         if (p->has_mask)
             v = s->mprior[i] >= 0.5f;
         else if (p->n_pos)
-            v = s->df[i] < r0;
+            v = s->sample[i];
         else
             v = 1;
         if (p->has_box && (x < p->bx0 || x > p->bx1 || y < p->by0 || y > p->by1))
@@ -588,9 +587,10 @@ int vn_segmenter_run(VnSegmenter *s, const VnPrompt *prompts, int n, const VnIma
     p.n_full = n;
     p.has_mask = refine != NULL;
     place_prompts(s, &p, prompts, n);
-    vni_geodesic(&s->f, p.pos, p.n_pos, GEO_GAMMA / s->f.mean_diff, NULL, s->df, s->par, s->heap);
-    vni_geodesic(&s->f, p.neg, p.n_neg, GEO_GAMMA / s->f.mean_diff, NULL, s->db, s->parb, s->heap);
+    vni_geodesic(&s->f, p.pos, p.n_pos, GEO_GAMMA / s->f.mean_diff, 0.0f, INFINITY, s->df, s->par, s->heap);
+    vni_geodesic(&s->f, p.neg, p.n_neg, GEO_GAMMA / s->f.mean_diff, 0.0f, INFINITY, s->db, s->parb, s->heap);
     hold_click_disks(s, &p);
+    vni_seg_first_sample(s, &p, s->sample);
     if (refine && (ret = mask_prior(s, refine)) < 0)
         goto fail;
     if ((p.cont = continues(s, prompts, n, refine)) != 0)

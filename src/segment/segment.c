@@ -71,6 +71,8 @@ static int alloc_scratch(VnSegmenter *s)
     s->parb = vni_malloc_array(n, sizeof(int));
     s->heap = vni_malloc_array(vni_geodesic_heap_size(n), sizeof(VniHeapItem));
     s->hard = vni_malloc_array(n, 1);
+    s->sample = vni_malloc_array(n, 1);
+    s->dsample = vni_malloc_array(n, sizeof(float));
     s->mprior = vni_malloc_array(n, sizeof(float));
     s->att = vni_malloc_array(n, sizeof(float));
     s->queue = vni_malloc_array(n, sizeof(int));
@@ -84,7 +86,7 @@ static int alloc_scratch(VnSegmenter *s)
     s->udiff = vni_malloc_array(nb, sizeof(float));
     s->blab = vni_malloc_array(nb, 1);
     s->idx = vni_malloc_array((size_t)s->frame->width * s->frame->height, sizeof(int));
-    if (!s->df || !s->db || !s->par || !s->parb || !s->heap || !s->hard || !s->mprior ||
+    if (!s->df || !s->db || !s->par || !s->parb || !s->heap || !s->hard || !s->sample || !s->dsample || !s->mprior ||
         !s->att || !s->queue || !s->keep || !s->ufg || !s->ubg || !s->bw || !s->udiff || !s->blab || !s->idx)
         return -ENOMEM;
     return 0;
@@ -143,6 +145,8 @@ void vn_segmenter_close(VnSegmenter **pseg)
     vni_free(s->parb);
     vni_free(s->heap);
     vni_free(s->hard);
+    vni_free(s->sample);
+    vni_free(s->dsample);
     vni_free(s->mprior);
     vni_free(s->att);
     vni_free(s->queue);

@@ -20,6 +20,8 @@ struct VnSegmenter {
     /* working-resolution scratch, n = w*h */
     VniMaxflow *g;
     float *df, *db;          /* geodesic distance from positive / negative clicks */
+    uint8_t *sample;         /* the object's first colour sample round the positive clicks */
+    float *dsample;          /* scratch: geodesic distance of the sample (sample.c) */
     int *par, *parb;         /* geodesic forests */
     VniHeapItem *heap;
     uint8_t *hard;           /* 0 free, 1 object, 2 background */
@@ -80,6 +82,11 @@ float vni_seg_radius(const VnSegmenter *s, int kind);
  * 0 outside the box); models in/out. */
 int vni_seg_solve(VnSegmenter *s, const VniSegPrompts *p, const VniSegCut *c, VniGmm *fg, VniGmm *bg,
                   const uint8_t *init, uint8_t *lab);
+
+/* The object's first colour sample (sample.c): `out` gets the pixels of the part's geodesic
+ * disk round the positive clicks that a flood from them reaches without crossing a colour step
+ * that stands out from the click's neighbourhood. */
+void vni_seg_first_sample(VnSegmenter *s, const VniSegPrompts *p, uint8_t *out);
 
 /* Confidence of working labels: mean contrast (1 - exp(-beta |dI|^2)) across their boundary. */
 float vni_seg_score(const VnSegmenter *s, const uint8_t *lab);

@@ -420,6 +420,15 @@ static void test_logo_parts(void **state)
     vn_image_free(&gt);
 }
 
+/* An RGB24 frame of w x h and its grey ground truth *gt. */
+static VnImage *alloc_frame(int w, int h, VnImage **gt)
+{
+    VnImage *img = NULL;
+    assert_int_equal(vn_image_alloc(&img, w, h, 3, VN_U8), 0);
+    assert_int_equal(vn_image_alloc(gt, w, h, 1, VN_U8), 0);
+    return img;
+}
+
 /* A logo with a caption, as the OpenCV logo on the demo's wood: three flat discs over a row of
  * six letters drawn with 2-pixel black strokes, on dark textured wood that has black streaks
  * of its own (so black is no outlier there). At the working scale the strokes blend into the
@@ -437,10 +446,8 @@ static VnImage *make_captioned_logo(VnImage **gt)
         {"#...#", "##..#", "#.#.#", "#..##", "#...#", "#...#", "#...#"},
         {".####", "#....", "#....", "#....", "#....", "#....", ".####"},
         {"#...#", "#...#", "#...#", "#...#", ".#.#.", ".#.#.", "..#.."}};
-    VnImage *img = NULL;
+    VnImage *img = alloc_frame(W, H, gt);
     uint32_t r = 777;
-    assert_int_equal(vn_image_alloc(&img, W, H, 3, VN_U8), 0);
-    assert_int_equal(vn_image_alloc(gt, W, H, 1, VN_U8), 0);
     for (int y = 0; y < H; y++)
         for (int x = 0; x < W; x++) {
             uint8_t *p = vn_image_row(img, y) + 3 * x;
@@ -507,6 +514,101 @@ static void test_errors(void **state)
     vn_segmenter_close(&seg);
     vn_segmenter_close(&seg);
     vn_image_free(&img);
+}
+
+/* A flat red ring (outer radius 20, 7 pixels thick, centre 160,120) against flat sky on the left
+ * half of a 320x240 frame and busy high-contrast texture on the right (a frame of large mean
+ * colour step, where the step from ring to sky counts little geodesic distance); gt is the
+ * ring. */
+static VnImage *make_ring_by_sky(VnImage **gt)
+{
+    enum { W = 320, H = 240 };
+    VnImage *img = alloc_frame(W, H, gt);
+    uint32_t r = 777;
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++) {
+            uint8_t *p = vn_image_row(img, y) + 3 * x;
+            const int d2 = (x - 160) * (x - 160) + (y - 120) * (y - 120), ring = d2 <= 400 && d2 > 169;
+            if (ring)
+                memcpy(p, (uint8_t[3]){230, 40, 60}, 3);
+            else if (x < 160)
+                memcpy(p, (uint8_t[3]){150, 190, 230}, 3);
+            else
+                for (int k = 0; k < 3; k++)
+                    p[k] = (uint8_t)(60 + rng_next(&r) % 100);
+            vn_image_row(*gt, y)[x] = ring ? 255 : 0;
+        }
+    return img;
+}
+
+/* Of the working pixels (the frame's: 320x240 is the working size), how many the object's first
+ * colour sample holds (*in) and how many the plain geodesic disk of the part's radius holds
+ * (*disk), where region(x, y). */
+static void count_sample(const VnSegmenter *seg, int (*region)(int x, int y), int *in, int *disk)
+{
+    const float r = vni_seg_radius(seg, VN_SEGMENT_PART);
+    *in = *disk = 0;
+    for (int i = 0; i < seg->f.w * seg->f.h; i++)
+        if (region(i % seg->f.w, i / seg->f.w)) {
+            *in += seg->sample[i] != 0;
+            *disk += seg->df[i] < r;
+        }
+}
+
+static int sky(int x, int y)
+{
+    const int d2 = (x - 160) * (x - 160) + (y - 120) * (y - 120);
+    return x < 160 && d2 > 400 + 80; /* clear of the ring's blended edge */
+}
+
+static int ring(int x, int y)
+{
+    const int d2 = (x - 160) * (x - 160) + (y - 120) * (y - 120);
+    return d2 <= 400 && d2 > 169;
+}
+
+static int textured_disc(int x, int y)
+{
+    return (x - 80) * (x - 80) + (y - 60) * (y - 60) <= 30 * 30;
+}
+
+/* sample.c: the object's colour models start from the clicked region. A click on a thin flat
+ * ring next to flat sky, in a busy frame: the plain geodesic disk round the click crosses the
+ * ring's edge into the sky (the step counts little against the frame's mean step), the sample
+ * stops at it. A click on a textured object keeps the plain disk. */
+static void test_first_sample(void **state)
+{
+    VnImage *gt = NULL, *img = make_ring_by_sky(&gt);
+    VnSegmenter *seg = NULL;
+    VnSegmentResult res;
+    VnPrompt p = {VN_PROMPT_POSITIVE, 147, 109, 0, 0};
+    int in, disk;
+    (void)state;
+    assert_int_equal(vn_segmenter_open(ctx, &seg, img, NULL), 0);
+    assert_true(vn_segmenter_run(seg, &p, 1, NULL, &res) >= 1);
+    vn_segment_result_free(&res);
+    count_sample(seg, sky, &in, &disk);
+    print_message("first sample: sky %d, disk %d\n", in, disk);
+    assert_true(disk > 50);
+    assert_int_equal(in, 0);
+    count_sample(seg, ring, &in, &disk);
+    print_message("first sample: ring %d, disk %d\n", in, disk);
+    assert_true(in >= 0.9 * disk);
+    vn_segmenter_close(&seg);
+    vn_image_free(&img);
+    vn_image_free(&gt);
+    const int cx[1] = {80}, cy[1] = {60};
+    img = make_image(cx, cy, 1, 30, &gt);
+    p = (VnPrompt){VN_PROMPT_POSITIVE, 85, 55, 0, 0};
+    assert_int_equal(vn_segmenter_open(ctx, &seg, img, NULL), 0);
+    assert_true(vn_segmenter_run(seg, &p, 1, NULL, &res) >= 1);
+    vn_segment_result_free(&res);
+    count_sample(seg, textured_disc, &in, &disk);
+    print_message("first sample: textured %d, disk %d\n", in, disk);
+    assert_true(disk > 100 && in >= 0.95 * disk);
+    vn_segmenter_close(&seg);
+    vn_image_free(&img);
+    vn_image_free(&gt);
 }
 
 /* ---- full-resolution steps of a logo's mask, on masks drawn by hand --------------------- */
@@ -1084,6 +1186,7 @@ int main(void)
         cmocka_unit_test(test_negative),       cmocka_unit_test(test_box),
         cmocka_unit_test(test_refine),         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_logo_parts),     cmocka_unit_test(test_logo_caption),
+        cmocka_unit_test(test_first_sample),
         cmocka_unit_test(test_prune),          cmocka_unit_test(test_rim),
         cmocka_unit_test(test_rim_dark_scene),
         cmocka_unit_test(test_textured_pieces), cmocka_unit_test(test_localise),
