@@ -141,6 +141,16 @@ void vni_amg_apply_f64(const VniAmg *a, const double *x, double *y);
 void vni_amg_precondition(VniAmg *a, const float *r, float *z);
 void vni_amg_free(VniAmg **a);
 
+/* α and W of the overlay where the picture under it stays put (overlay_still.c), for the
+ * estimator: frames: n_frames crops of width x height RGB (packed rows); in: width*height, 1
+ * inside the region; c (1 − α), edge (0..1, how surely W sits at the edge of 0..255) and the
+ * links gx, gy (as for vni_overlay_smooth) per pixel; c and wcol (width*height*3, interleaved
+ * W) are updated where W is seen to vary inside a part (a gradient) and the picture is still.
+ * The number of smoothing solves that stopped short of their tolerance, or -ENOMEM. */
+int vni_overlay_fit_still(const VnContext *ctx, const uint8_t *frames, int n_frames,
+                        const uint8_t *in, int width, int height, float *c,
+                        const float *edge, const float *gx, const float *gy, float *wcol);
+
 /* Harmonic interpolation into the pixels with mask != 0 of a packed float field f (width x
  * height x nch) from the others (membrane, by the multigrid solver). 0 or a negative error. */
 int vni_overlay_harmonic(const VnContext *ctx, float *f, const uint8_t *mask, int width,

@@ -23,7 +23,9 @@
  *    is refitted from the border samples with the temporal median of the overlay's spatial
  *    differences as guidance (averaged along the overlay, shrunk where small), taken where it
  *    departs from the pooled fit by several grey levels; only when the picture is seen to move
- *    under a fifth of the region at least (a still picture's edges would be taken for W's).
+ *    under a fifth of the region at least (a still picture's edges would be taken for W's);
+ *    else, where W varies, W and α are fitted from the still picture's own pixels
+ *    (overlay_still.c).
  *  - the spreads over time of I and Ĵ at the border correct c: where I stays still while the
  *    picture moves, the overlay is opaque (still_overlay); where the picture hardly moves, the
  *    regression is diluted and the ratio of the spreads is mixed in (spread_ratio); c never
@@ -562,7 +564,8 @@ static float at_edge(const float *b, const int *side, const float *mj)
  * channels at their bound take W = 0 or 255, unless the bound lies more than EDGE_GAP above the
  * fitted c (over box's opaque gradient, whose mid-range R and B bounds met by chance near 0.5
  * where c was ~0, the un-blending lost 0.28 dB against the fill). */
-static void fit(const VniOverlayEst *e, const float *st, const float *sw, float *c, float *wcol)
+static void fit(const VniOverlayEst *e, const float *st, const float *sw, float *c, float *wcol,
+                float *edge)
 {
     const size_t n = (size_t)e->bw * e->bh;
     for (size_t i = 0; i < n; i++) {
@@ -580,6 +583,7 @@ static void fit(const VniOverlayEst *e, const float *st, const float *sw, float 
                  VNI_CLAMP((EDGE_GAP + EDGE_FADE - (cb - c[i])) / EDGE_FADE, 0.0f, 1.0f);
             c[i] += ag * (cb - c[i]);
         }
+        edge[i] = ag;
         a = 1.0f - c[i];
         for (int ch = 0; ch < 3; ch++) {
             float aw = sn > 1e-6f ? (sw[(S_I + ch) * n + i] - c[i] * sw[(S_J + ch) * n + i]) / sn +
@@ -629,7 +633,8 @@ static void shrink_diffs(size_t n, float *vx, float *vy, float tau)
  * W where it varies inside a part (a gradient): α·W per channel from the border samples' own fit
  * (raw sums, unpooled; c as fitted) and, along the overlay, the temporal median of its spatial
  * differences (the picture's come and go), by a guided smoothing; then W = α·W / α where the fit
- * reached (w: the border indicator).
+ * reached (w: the border indicator). 1 when fitted, 0 when the picture moves too little for it
+ * (vni_overlay_fit_still's case), or -ENOMEM.
  */
 static int fit_w_guided(VniOverlayEst *e, const float *raw, const float *c, const float *gx,
                         const float *gy, float *wcol, float *buf)
@@ -675,7 +680,7 @@ static int fit_w_guided(VniOverlayEst *e, const float *raw, const float *c, cons
             wcol[i * 3 + ch] = a > 0.02f ? VNI_CLAMP(v / a, 0.0f, 255.0f) : 0.0f;
         }
     }
-    return 0;
+    return 1;
 }
 
 /* The mean of |a − b| over the region. */
@@ -835,7 +840,7 @@ int vni_overlay_solve(VniOverlayEst *e, VnImage **alpha, VnImage **color)
 {
     const size_t n = (size_t)e->bw * e->bh;
     float *raw = NULL, *st = NULL, *sw = NULL, *gx = NULL, *gy = NULL, *w = NULL, *c = NULL;
-    float *wcol = NULL, *tmp = NULL, *gbuf = NULL;
+    float *wcol = NULL, *tmp = NULL, *gbuf = NULL, *edge = NULL;
     VniOverlayPool *pc = NULL, *pw = NULL;
     BorderPx *bp = NULL;
     size_t nb = 0;
@@ -852,9 +857,10 @@ int vni_overlay_solve(VniOverlayEst *e, VnImage **alpha, VnImage **color)
     gy = vni_malloc_array(n, sizeof(float));
     w = vni_malloc_array(n, sizeof(float));
     c = vni_calloc_array(n, sizeof(float));
+    edge = vni_calloc_array(n, sizeof(float));
     tmp = vni_malloc_array(VNI_MAX(n, (size_t)e->n_kept), sizeof(float));
     gbuf = vni_malloc_array(14 * n + (size_t)e->n_kept, sizeof(float));
-    if (!raw || !st || !sw || !wcol || !gx || !gy || !w || !c || !tmp || !gbuf)
+    if (!raw || !st || !sw || !wcol || !gx || !gy || !w || !c || !tmp || !gbuf || !edge)
         goto fail;
     edge_links(e, gx, 1, 0, tmp);
     edge_links(e, gy, 0, 1, tmp);
@@ -875,11 +881,14 @@ int vni_overlay_solve(VniOverlayEst *e, VnImage **alpha, VnImage **color)
         }
         pool(e, pc, raw, st, 0);
         memcpy(tmp, c, n * sizeof(float));
-        fit(e, st, sw, c, wcol);
+        fit(e, st, sw, c, wcol, edge);
         if (round > 1 && mean_change(e, tmp, c) < IRLS_SETTLED)
             break;
     }
     if ((ret = fit_w_guided(e, raw, c, gx, gy, wcol, gbuf)) < 0 ||
+        (!ret && (ret = counted(e, vni_overlay_fit_still(e->ctx, e->frames, e->n_kept, e->in,
+                                                          e->bw, e->bh, c, edge, gx, gy,
+                                                          wcol))) < 0) ||
         (ret = mark_unreached(e, w, gx, gy, c, wcol, st, st + n)) < 0)
         goto fail;
     if ((ret = vn_image_alloc(alpha, e->fw, e->fh, 1, VN_F32)) < 0 ||
@@ -907,5 +916,6 @@ fail:
     vni_free(c);
     vni_free(tmp);
     vni_free(gbuf);
+    vni_free(edge);
     return ret;
 }
