@@ -6,7 +6,9 @@
  * the group while the group gains parts; the round whose boundary contrasts best is kept. A
  * round whose additions all ran off the frame falls back to the object; it ends the growth when
  * the group so far is a whole (found whole, not trimmed at the frame's edge, and contrasting
- * nearly as well as the object) that the round's cut took in: a flag in its pill, then the
+ * nearly as well as the object or made of flat colours, as a logo's parts are: a round whose
+ * box took in the sky round a logo, leaving none in its surroundings, collapses to the
+ * clicked ring) that the round's cut took in: a flag in its pill, then the
  * plate round the pill that the frame's edge cuts. */
 #include "segment/session.h"
 
@@ -32,6 +34,11 @@
 /* A collapsed round ends the growth if its cut held this share of the whole so far. */
 #define GROUP_HELD 0.9
 
+/* A group is of flat parts (a logo's) when this share of its pixels are flat: their steps to
+ * the east and south are under GROUP_FLAT_STEP times the frame's mean step. */
+#define GROUP_FLAT 0.5
+#define GROUP_FLAT_STEP 0.25f
+
 /* Whether labels `lab` hold GROUP_HELD of labels `best`. */
 static int holds(const VnSegmenter *s, const uint8_t *lab, const uint8_t *best)
 {
@@ -42,6 +49,20 @@ static int holds(const VnSegmenter *s, const uint8_t *lab, const uint8_t *best)
         in += best[i] && lab[i];
     }
     return in >= GROUP_HELD * (double)all;
+}
+
+/* Whether the object pixels of labels `lab` are mostly flat colour (GROUP_FLAT). */
+static int flat_parts(const VnSegmenter *s, const uint8_t *lab)
+{
+    const VniSegFeatures *f = &s->f;
+    const float t = GROUP_FLAT_STEP * f->mean_diff;
+    int64_t flat = 0, all = 0;
+    for (int i = 0; i < f->w * f->h; i++)
+        if (lab[i]) {
+            all++;
+            flat += f->diff[VNI_DIR_E][i] < t && f->diff[VNI_DIR_S][i] < t;
+        }
+    return flat >= GROUP_FLAT * (double)all;
 }
 
 /* Relabel the 4-connected component of pixels labelled `from` that holds pixel i as `to`. */
@@ -124,7 +145,8 @@ int vni_seg_group(VnSegmenter *s, const VniSegPrompts *p, VniGmm *fg, VniGmm *bg
             *fg = gf;
             *bg = gb;
             memcpy(best, lab, n);
-            whole = area >= GROUP_WHOLE_CUT * (double)cut_area && sc >= GROUP_KEEP * obj_score;
+            whole = area >= GROUP_WHOLE_CUT * (double)cut_area &&
+                    (sc >= GROUP_KEEP * obj_score || flat_parts(s, lab));
         }
         /* a group that reached its box, or gained parts, may have more just beyond it */
         int grew = area > GROUP_GAIN * (double)prev;
