@@ -3,14 +3,18 @@
 
     nice -n 10 /usr/bin/python3 bench/remove_overlay_bench.py --vanish build-h47/tools/vanish/vanish \\
         [--before /tmp/wt/build/tools/vanish/vanish] [--frames 150] [--opacity 0.5] [--kind colour] [--rigid]
+        [--crf 20]
 
 The clip: the first --frames frames of opencv-doc's box.mp4 (640x480) with a static overlay burned
 in, I = a*W + (1 - a)*J (overlay_bench.py's logos; default the coloured OpenCV logo, 106 px wide,
-opacity 0.5, top-left corner at 300,200, where the box passes under it), as PNG frames. A user
+opacity 0.5, top-left corner at 300,200, where the box passes under it), as PNG frames (or, with
+--crf N, as H.264 4:2:0 at that CRF, as most videos a user has come; the PSNR is then also
+against the clean clip, so it counts the compression's loss too). A user
 clicks the logo once (the deepest pixel of its top ring) and runs
 
   remove      vanish remove CLIP/ --point 0:X,Y -o OUT/ --masks-out MASKS/   (segment, track, inpaint)
   perfect     vanish inpaint CLIP/ --masks TRUE.png -o OUT/   (the un-blend with the exact footprint)
+  perfect, fill   the same with --method fill
   input       the untouched input
 
 Reported: PSNR against the clean clip (all frames) inside the true footprint, and inside the part
@@ -64,6 +68,17 @@ def mask_stats(d, n, truth):
     return same, (maj & t).sum() / max((maj | t).sum(), 1), (maj & t).astype(np.uint8)
 
 
+def decoded(path, n):
+    """The first n frames of a video as RGB arrays."""
+    cap, out = cv2.VideoCapture(path), []
+    while len(out) < n:
+        ok, bgr = cap.read()
+        if not ok:
+            break
+        out.append(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
+    return out
+
+
 def psnrs(outs, frames, m, took):
     return ob.psnr_in(outs, frames, m), ob.psnr_in(outs, frames, took)
 
@@ -77,6 +92,7 @@ def main():
     ap.add_argument("--kind", default="colour", help="white, colour, text or gradient")
     ap.add_argument("--at", default="300,200", help="the overlay's top-left corner")
     ap.add_argument("--rigid", action="store_true", help="remove --rigid")
+    ap.add_argument("--crf", type=int, default=-1, help="give vanish the clip as H.264 (yuv420p) at this CRF")
     args = ap.parse_args()
     frames = ib.load_clip("box.mp4.gz", args.frames, None)
     n = len(frames)
@@ -85,15 +101,21 @@ def main():
     work = tempfile.mkdtemp(prefix="vanish-rmovl-")
     try:
         ib.write_pngs(work + "/in", ins)
+        clip = work + "/in"
+        if args.crf >= 0:
+            clip = work + "/in.mp4"
+            subprocess.run(["ffmpeg", "-v", "error", "-y", "-framerate", "30", "-i", work + "/in/%05d.png", "-c:v", "libx264",
+                            "-crf", str(args.crf), "-pix_fmt", "yuv420p", clip], check=True, capture_output=True)
         cv2.imwrite(work + "/true.png", m)
         x, y = click_point(m)
-        print("box.mp4 %d frames 640x480, %s logo at opacity %.2f, top-left %d,%d, %d px; click %d,%d%s"
-              % (n, args.kind, args.opacity, x0, y0, int((m > 0).sum()), x, y, " (--rigid)" if args.rigid else ""))
+        print("box.mp4 %d frames 640x480, %s logo at opacity %.2f, top-left %d,%d, %d px; click %d,%d%s%s"
+              % (n, args.kind, args.opacity, x0, y0, int((m > 0).sum()), x, y, " (--rigid)" if args.rigid else "",
+                 ", H.264 CRF %d" % args.crf if args.crf >= 0 else ", PNG frames"))
         rows, took = [], None
         bins = [("remove", args.vanish)] + ([("remove (before)", args.before)] if args.before else [])
         for name, exe in bins:
             out, md = work + "/" + name.replace(" ", "_") + "/", work + "/masks-" + name.replace(" ", "_")
-            cmd = [exe, "remove", work + "/in", "--point", "0:%d,%d" % (x, y), "-q", "-y", "-o", out,
+            cmd = [exe, "remove", clip, "--point", "0:%d,%d" % (x, y), "-q", "-y", "-o", out,
                    "--masks-out", md] + (["--rigid"] if args.rigid else [])
             cpu, wall = run(cmd)
             same, iou, part = mask_stats(md, n, m)
@@ -101,8 +123,13 @@ def main():
             rows.append((name, cpu, wall, psnrs(ib.read_pngs(out, n), frames, m, took),
                          "masks: %d/%d frames equal their majority, majority IoU %.3f" % (same, n, iou)))
         out = work + "/perfect/"
-        cpu, wall = run([args.vanish, "inpaint", work + "/in", "--masks", work + "/true.png", "-q", "-y", "-o", out])
+        cpu, wall = run([args.vanish, "inpaint", clip, "--masks", work + "/true.png", "-q", "-y", "-o", out])
         rows.append(("perfect mask", cpu, wall, psnrs(ib.read_pngs(out, n), frames, m, took), "inpaint --masks TRUE.png"))
+        out = work + "/perfect_fill/"
+        cpu, wall = run([args.vanish, "inpaint", clip, "--masks", work + "/true.png", "--method", "fill", "-q", "-y", "-o", out])
+        rows.append(("perfect, fill", cpu, wall, psnrs(ib.read_pngs(out, n), frames, m, took), "the same, --method fill"))
+        if args.crf >= 0:
+            ins = decoded(clip, n)
         rows.insert(0, ("input", None, None, psnrs(ins, frames, m, took), ""))
         print("PSNR (dB) in the true footprint (%d px) and in the part the click took (%d px)"
               % (int((m > 0).sum()), int(took.sum())))

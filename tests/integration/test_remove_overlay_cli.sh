@@ -55,7 +55,7 @@ same_as_fill still 145,115 "a still object over a still picture"
 # A corrupt mask among masks that stay put: one line naming it, no output left.
 mkdir "$T/bad"
 for f in "$T"/masks/*.png; do cp "$f" "$T/bad/"; done
-head -c 100 "$T/masks/00020.png" > "$T/bad/00020.png"
+echo "not a mask" > "$T/bad/00020.png"
 err=$("$VANISH" inpaint -q -y "$T/logo.mkv" --masks "$T/bad" -o "$T/bad.mkv" 2>&1 >/dev/null)
 rc=$?
 if [ "$rc" != 0 ] && [ ! -e "$T/bad.mkv" ] && [ "$(printf '%s\n' "$err" | wc -l)" = 1 ] && [[ "$err" == *00020.png* ]]; then
