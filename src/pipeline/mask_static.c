@@ -9,7 +9,6 @@
 
 #include <errno.h>
 #include <math.h>
-#include <stdlib.h>
 
 #include "core/maskops.h"
 #include "vanish/video.h"
@@ -237,7 +236,7 @@ int vni_masks_static(VnContext *ctx, const char *input, const char *path, int w,
     if (ret > 0)
         ret = picture_moves(ctx, input, held, n_frames);
     ctx->s.log_level = level;
-    if (put > 0)
+    if (put > 0 && ret >= 0)
         vni_log(ctx, VN_LOG_INFO, "%s: the masks stay put (%lld of %lld frames equal their majority)%s", path,
                 (long long)(n_frames - s.off), (long long)n_frames,
                 ret > 0 ? ": taken as one static mask" : ", but the picture round them never moves: filled frame by frame");
