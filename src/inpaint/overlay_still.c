@@ -51,6 +51,12 @@
 #define AFF_S 8.0f         /* residual (grey levels) at which a pixel counts half in a plane */
 #define SLOPE_LO 26.0f     /* rise of α·W over AFF_SCALE (grey levels) up to which a part is flat */
 #define SLOPE_HI 40.0f     /* ... and from which it is a gradient */
+#define FIT_LO 2.5f        /* median distance from a part's plane over its median texture up to
+                              which the plane is trusted ... */
+#define FIT_HI 3.5f        /* ... and from which not at all (a picture object under the part) */
+#define GRAIN_MIN 0.5f     /* least median texture (grey levels) that the distance is taken over */
+#define TEX_MIN 3.0f       /* median texture around the region (grey levels, 3 channels) under
+                              which it is noise rather than the picture's, and tells nothing */
 #define TEX_MIX 0.5f       /* share of the texture ratio in c where W varies */
 #define LAMBDA_GUIDE 100.0f /* averaging of the data's differences along the overlay */
 #define LAMBDA_STILL 100.0f /* smoothing of α·W */
@@ -224,61 +230,87 @@ static int find_parts(const Still *s, const float *gx, const float *gy, int *par
     return np;
 }
 
+/* The median over the pixels of part pt of the distance of d (3 packed fields) from the plane x
+ * over the channels. tmp: pt->np floats. */
+static float plane_residual(const Still *s, const Part *pt, const float *d, const double *x,
+                            float *tmp)
+{
+    for (int j = 0; j < pt->np; j++) {
+        float r2 = 0.0f;
+        for (int ch = 0; ch < 3; ch++) {
+            float e = d[ch * s->n + pt->px[j]] - plane_at(s, pt, x, pt->px[j], ch);
+            r2 += e * e;
+        }
+        tmp[j] = sqrtf(r2);
+    }
+    return vni_select_f32(tmp, pt->np, pt->np / 2);
+}
+
 /*
- * How surely W varies inside each part, 0..1, into gate (n): from the largest slope of the part's
- * plane through d (fit_plane) over the channels and directions, between SLOPE_LO and SLOPE_HI,
- * and from the part's mean α (c), between PART_ALPHA and twice that. Parts under PART_MIN pixels
- * take the mean of the others', by their sizes. Into ctex (n), for the parts that vary, the ratio
- * of the median fine texture (grain_at of the temporal median med) inside the part to that
- * outside the region; -1 elsewhere. 0 or -ENOMEM.
+ * How surely W varies inside part pt (number k of part), 0..1: the largest slope of its plane
+ * through d (fit_plane) over the channels and directions, between SLOPE_LO and SLOPE_HI; its
+ * mean α (c), between PART_ALPHA and twice that; and how well the plane fits: the median distance
+ * of d from it over the part's median fine texture (grain_at of the temporal median med), between
+ * FIT_LO and FIT_HI. A large object of the picture under the part (vtest's white van under the
+ * OpenCV logo's red ring at the top right corner: 3.8 to 5.2) tilts the plane as a gradient
+ * would, and fits it badly (gradient rings over grass, trees, Megamind's dark: 1.0 to 2.3). The median texture into *ei (-1 when too few pixels have
+ * one); tmp: pt->np floats.
+ */
+static float part_gate(const Still *s, Part *pt, int k, const float *d, const float *still,
+                       const float *c, const float *med, const int *part, float *tmp, float *ei)
+{
+    double x[N_AFF];
+    float m = 0.0f, a = 0.0f, res;
+    *ei = -1.0f;
+    for (int j = 0; j < pt->np; j++) {
+        pt->cx += (float)(pt->px[j] % s->w) / (float)pt->np;
+        pt->cy += (float)(pt->px[j] / s->w) / (float)pt->np;
+        a += (1.0f - c[pt->px[j]]) / (float)pt->np;
+    }
+    if (fit_plane(s, pt, d, still, x) < 0)
+        return 0.0f;
+    for (int q = 0; q < N_AFF; q++)
+        if (q % 3)
+            m = VNI_MAX(m, (float)fabs(x[q]));
+    res = plane_residual(s, pt, d, x, tmp);
+    if ((*ei = median_grain(s, med, part, pt->px, pt->np, k, tmp)) < 0.0f)
+        return 0.0f;
+    return VNI_CLAMP((m - SLOPE_LO) / (SLOPE_HI - SLOPE_LO), 0.0f, 1.0f) *
+           VNI_CLAMP((a - PART_ALPHA) / PART_ALPHA, 0.0f, 1.0f) *
+           VNI_CLAMP((FIT_HI - res / VNI_MAX(*ei, GRAIN_MIN)) / (FIT_HI - FIT_LO), 0.0f, 1.0f);
+}
+
+/*
+ * How surely W varies inside each part, 0..1, into gate (n) (part_gate); parts under PART_MIN
+ * pixels take the mean of the others', by their sizes. Into ctex (n), for the parts that vary, the
+ * ratio of the median fine texture inside the part to that outside the region, where the texture
+ * outside is the picture's (TEX_MIN) and not below the inside's; -1 elsewhere. 0 or -ENOMEM.
  */
 static int gradient_gate(const Still *s, const float *d, const float *still, const float *c,
                          const float *med, const float *gx, const float *gy, float *gate,
                          float *ctex)
 {
-    float *gt = vni_malloc_array(s->n, sizeof(float)), eo = -1.0f;
+    float *tmp = vni_malloc_array(s->n, sizeof(float)), eo;
     int *part = vni_malloc_array(s->n, sizeof(int)), *order = vni_malloc_array(s->n, sizeof(int));
-    int *start = vni_malloc_array(s->n + 1, sizeof(int)), np;
+    int *start = vni_malloc_array(s->n + 1, sizeof(int)), np, ret = -ENOMEM;
     double sum = 0.0, num = 0.0;
-    if (!part || !order || !start || !gt) {
-        vni_free(gt);
-        vni_free(part);
-        vni_free(order);
-        vni_free(start);
-        return -ENOMEM;
-    }
+    if (!part || !order || !start || !tmp)
+        goto fail;
     memset(gate, 0, s->n * sizeof(float));
+    for (size_t i = 0; i < s->n; i++)
+        ctex[i] = -1.0f;
     np = find_parts(s, gx, gy, part, order, start);
-    if (ctex) {
-        for (size_t i = 0; i < s->n; i++)
-            ctex[i] = -1.0f;
-        eo = median_grain(s, med, part, NULL, (int)s->n, -1, gt);
-    }
+    eo = median_grain(s, med, part, NULL, (int)s->n, -1, tmp);
     for (int k = 0; k < np; k++) {
         Part pt = {order + start[k], start[k + 1] - start[k], 0.0f, 0.0f};
-        double x[N_AFF];
-        float m = 0.0f, a = 0.0f, g;
+        float ei, g;
         if (pt.np < PART_MIN)
             continue;
+        g = part_gate(s, &pt, k, d, still, c, med, part, tmp, &ei);
         for (int j = 0; j < pt.np; j++) {
-            pt.cx += (float)(pt.px[j] % s->w) / (float)pt.np;
-            pt.cy += (float)(pt.px[j] / s->w) / (float)pt.np;
-        }
-        if (fit_plane(s, &pt, d, still, x) < 0)
-            continue;
-        for (int q = 0; q < N_AFF; q++)
-            if (q % 3)
-                m = VNI_MAX(m, (float)fabs(x[q]));
-        for (int j = 0; j < pt.np; j++)
-            a += (1.0f - c[pt.px[j]]) / (float)pt.np;
-        g = VNI_CLAMP((m - SLOPE_LO) / (SLOPE_HI - SLOPE_LO), 0.0f, 1.0f) *
-            VNI_CLAMP((a - PART_ALPHA) / PART_ALPHA, 0.0f, 1.0f);
-        for (int j = 0; j < pt.np; j++)
             gate[pt.px[j]] = g;
-        if (ctex && g > 0.0f && eo > 0.0f) {
-            float ei = median_grain(s, med, part, pt.px, pt.np, k, gt);
-            for (int j = 0; j < pt.np && ei >= 0.0f; j++)
-                ctex[pt.px[j]] = VNI_MIN(ei / eo, 1.0f);
+            if (g > 0.0f && eo >= TEX_MIN && ei >= 0.0f && ei <= eo)
+                ctex[pt.px[j]] = ei / eo;
         }
         sum += (double)pt.np * g;
         num += (double)pt.np;
@@ -286,11 +318,13 @@ static int gradient_gate(const Still *s, const float *d, const float *still, con
     for (int k = 0; k < np && num > 0.0; k++)
         for (int j = start[k]; j < start[k + 1] && start[k + 1] - start[k] < PART_MIN; j++)
             gate[order[j]] = (float)(sum / num);
+    ret = 0;
+fail:
     vni_free(part);
     vni_free(order);
     vni_free(start);
-    vni_free(gt);
-    return 0;
+    vni_free(tmp);
+    return ret;
 }
 
 /* The guidance for the smoothing of d: its differences to the right (vx) and down (vy) inside
