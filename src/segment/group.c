@@ -18,8 +18,10 @@
 /* Most rounds of growth. */
 #define GROUP_ROUNDS 5
 
-/* A later round is kept if its boundary contrast is at least this share of the best one's. */
-#define GROUP_KEEP 0.98f
+/* A later round is kept if its boundary contrast is at least this share of the best one's (at
+ * 0.98 a round that took in the footballer round a flag logo, 0.9425 against the pill's 0.961,
+ * was kept; at 0.99 an orange on seed 31 loses its larger answer). */
+#define GROUP_KEEP 0.985f
 
 /* A round that grew the group by this factor looks again just beyond its box. */
 #define GROUP_GAIN 1.2
