@@ -405,6 +405,11 @@ int vni_overlay_fit_still(const VnContext *ctx, const uint8_t *frames, int n_fra
     }
     if ((ret = gradient_gate(&s, d, still, c, med, gx, gy, gate, ctex)) < 0)
         goto fail;
+    ret = 0;
+    for (size_t i = 0; i < n && !ret; i++)
+        ret = in[i] && gate[i] * (1.0f - edge[i]) * still[i] > 0.0f;
+    if (!ret) /* no part varies: nothing to change */
+        goto fail;
     for (size_t i = 0; i < n; i++) {
         float k = gate[i] * (1.0f - edge[i]) * still[i], a0 = 1.0f - c[i];
         if (in[i] && ctex[i] >= 0.0f)
