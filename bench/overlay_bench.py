@@ -5,6 +5,7 @@
         [--cases box:text:0.7,vtest:colour]   (only these rows, no detection; clip:kind[:opacity])
     /usr/bin/python3 bench/overlay_bench.py --vanish ... --detect-only [--quick] [--jobs 2]
         [--detect-cases tree,box:text,vtest:native:white,demo]   (only these detection cases)
+        [--save-detect DIR]   (a PNG per detection case: middle frame | proposal over footprint)
 
 Cases are made from Debian opencv-doc's clips (ground truth = the clean clip) with a static overlay
 burned in, I = a*W + (1 - a)*J: a white logo, the coloured OpenCV logo, white text and a
@@ -187,14 +188,29 @@ def moving_spots(frames, kind):
     return spots
 
 
-def detect_run(args, work, frames):
+def detect_run(args, work, frames, name="", truth=None):
     d = tempfile.mkdtemp(dir=work)
     ib.write_pngs(d + "/in", frames)
     p = subprocess.run([args.vanish, "detect-overlay", d + "/in", "-o", d + "/m.png", "-q", "-y"],
                        capture_output=True, text=True)
     got = cv2.imread(d + "/m.png", 0) if p.returncode == 0 else None
+    if args.save_detect and name:
+        save_detect(args.save_detect + "/" + name, frames[len(frames) // 2], got, truth)
     shutil.rmtree(d)
     return got
+
+
+def save_detect(path, frame, got, truth):
+    """One PNG to look at: a middle input frame beside the proposal over the footprint (red: missed,
+    white: found, cyan: proposed outside it)."""
+    H, W = frame.shape[:2]
+    t = truth > 0 if truth is not None else np.zeros((H, W), bool)
+    g = got > 0 if got is not None else np.zeros((H, W), bool)
+    m = np.zeros((H, W, 3), np.uint8)
+    m[t] = (255, 0, 0)
+    m[t & g] = (255, 255, 255)
+    m[g & ~t] = (0, 255, 255)
+    cv2.imwrite(path + ".png", cv2.cvtColor(np.concatenate([frame, m], 1), cv2.COLOR_RGB2BGR))
 
 
 def iou(got, m):
@@ -207,10 +223,10 @@ def iou(got, m):
 STILL_SHARE = 0.25  # share of changed pixel-frames under a logo's box below which it is "barely changing"
 
 
-def detect_case(args, work, frames, kind, op, x0, y0):
+def detect_case(args, work, frames, kind, op, x0, y0, name=""):
     """(pixels proposed, IoU) of vanish detect-overlay on frames with the overlay burned in at (x0, y0)."""
     ins, m = burn_at(frames, kind, op, x0, y0)
-    return iou(detect_run(args, work, ins), m)
+    return iou(detect_run(args, work, ins, name, m), m)
 
 
 def detect_demo(args, work):
@@ -243,12 +259,13 @@ def detection(args, work):
             tags = (c, "%dx%d" % (W, H), str(W), "432" if size else "native")
             rows = []  # (case or None for the clean clip, future)
             if wanted(args, *tags, "none"):
-                rows.append((None, pool.submit(lambda f=frames: detect_run(args, work, f))))
+                rows.append((None, pool.submit(detect_run, args, work, frames, "%s-%d-none" % (c, W))))
             for kind, op in [("colour", 1.0), ("white", 0.5), ("text", 0.5)]:
                 for i, (chg, x0, y0) in enumerate(moving_spots(frames, kind)):
                     if wanted(args, *tags, kind, str(i)):
                         rows.append(((kind, op, chg, x0, y0),
-                                     pool.submit(detect_case, args, work, frames, kind, op, x0, y0)))
+                                     pool.submit(detect_case, args, work, frames, kind, op, x0, y0,
+                                                 "%s-%d-%s-%d" % (c, W, kind, i))))
             for case, fut in rows:
                 if case is None:
                     got = fut.result()
@@ -305,9 +322,15 @@ def main():
                          "all of an entry's tags (clip: vtest box cup Megamind tree demo; size: 432, native, "
                          "WxH or W; overlay: none colour white text; spot: 0 1 2), e.g. tree,box:text,demo")
     ap.add_argument("--jobs", type=int, default=1, help="detection cases run at once")
+    ap.add_argument("--save-detect", default="", metavar="DIR",
+                    help="write one PNG per detection case into DIR (CLIP-WIDTH-OVERLAY-SPOT.png): a middle "
+                         "input frame beside the proposal over the footprint (red: missed, white: found, "
+                         "cyan: proposed outside it)")
     ap.add_argument("--with-fill", action="store_true", help="run --method fill on semi-transparent cases too")
     args = ap.parse_args()
     args.vanish = os.path.abspath(args.vanish)
+    if args.save_detect:
+        os.makedirs(args.save_detect, exist_ok=True)
     args.cases = parse_cases(ap, args.cases)
     args.detect_cases = [e.split(":") for e in filter(None, args.detect_cases.split(","))]
     known = {"vtest", "box", "cup", "Megamind", "tree", "demo", "native", "none", "colour", "white", "text"}
