@@ -48,10 +48,13 @@ static void set_transforms(png_structp p, png_infop info, VniPng *out)
     out->channels = png_get_channels(p, info);
 }
 
-/* Read every row of an opened PNG into out->data. */
-static int read_rows(VnContext *ctx, const char *path, png_structp p, png_infop info, VniPng *out)
+/* Read every row of an opened PNG into out->data. The row pointers go into *rows_out before
+ * libpng reads (it may longjmp out of png_read_image on a truncated file): the caller frees them
+ * on either path. */
+static int read_rows(VnContext *ctx, const char *path, png_structp p, png_infop info, VniPng *out,
+                     png_bytep *volatile *rows_out)
 {
-    png_bytep *rows = NULL;
+    png_bytep *rows;
     int ret;
     out->width = (int)png_get_image_width(p, info);
     out->height = (int)png_get_image_height(p, info);
@@ -61,16 +64,13 @@ static int read_rows(VnContext *ctx, const char *path, png_structp p, png_infop 
     set_transforms(p, info, out);
     out->stride = png_get_rowbytes(p, info);
     out->data = vni_malloc_array(out->stride, (size_t)out->height);
-    rows = malloc(sizeof(*rows) * (size_t)out->height);
-    if (!out->data || !rows) {
-        free(rows);
+    *rows_out = rows = malloc(sizeof(*rows) * (size_t)out->height);
+    if (!out->data || !rows)
         return vni_error(ctx, -ENOMEM, "%s: out of memory", path);
-    }
     for (int y = 0; y < out->height; y++)
         rows[y] = out->data + (size_t)y * out->stride;
     png_read_image(p, rows);
     png_read_end(p, NULL);
-    free(rows);
     return 0;
 }
 
@@ -79,6 +79,7 @@ int vni_png_read(VnContext *ctx, const char *path, VniPng *out)
     PngErr err = {.msg = ""};
     png_structp p = NULL;
     png_infop info = NULL;
+    png_bytep *volatile rows = NULL;
     uint8_t sig[8];
     int ret;
     FILE *volatile f;
@@ -102,14 +103,16 @@ int vni_png_read(VnContext *ctx, const char *path, VniPng *out)
     png_init_io(p, f);
     png_set_sig_bytes(p, 8);
     png_read_info(p, info);
-    if ((ret = read_rows(ctx, path, p, info, out)) < 0)
+    if ((ret = read_rows(ctx, path, p, info, out, &rows)) < 0)
         goto fail;
     png_destroy_read_struct(&p, &info, NULL);
     fclose(f);
+    free(rows);
     return 0;
 fail:
     png_destroy_read_struct(&p, info ? &info : NULL, NULL);
     fclose(f);
+    free(rows);
     vni_png_free(out);
     return ret;
 }
