@@ -4,7 +4,9 @@
  * holes are filled; the overlay's estimated α tightens it afterwards. Each component is then
  * tested: plausible size, dense persistent edges, away from the frame border (a letterbox edge
  * persists too), and a picture around it that changes (an unchanging neighbourhood is a static
- * scene, which gives no evidence). Returning nothing is preferred to returning noise.
+ * scene, which gives no evidence). Returning nothing is preferred to returning noise. The
+ * components kept are opened: a thin structure of the scene that touches an overlay (a pole, a
+ * kerb's dashes) closes into a thin band joined to it, which no overlay's region is.
  */
 #include "inpaint/overlay_region.h"
 
@@ -16,6 +18,7 @@
 #include "core/select.h"
 
 #define CLOSE_R 7          /* radius of the closing disk */
+#define OPEN_R 2           /* radius of the opening disk that cuts thin bands off a region kept */
 #define MIN_EDGES 40       /* persistent edge pixels of a component */
 #define MIN_DENSITY 0.08f  /* persistent edge pixels per pixel of a component */
 #define RING_IN 2          /* the ring around a component: Chebyshev distance RING_IN.. */
@@ -275,15 +278,51 @@ static int64_t extend(const uint8_t *edges, const uint8_t *cst, uint8_t *out, in
     return grown;
 }
 
+/* The boxes of the components kept: opaque overlays (anchors) and the others (boxes). */
+typedef struct Found {
+    int boxes[MAX_KEPT][4], anchors[MAX_KEPT][4];
+    int n_boxes, n_anchors;
+} Found;
+
+/* Label the unvisited regions (1) of out 5 where they look like an overlay (their boxes into f),
+ * else 4. Returns the pixel count of those kept. */
+static int64_t classify(uint8_t *out, const uint8_t *edges, const float *changed,
+                        const uint8_t *cst, int w, int h, int32_t *stack, Found *f)
+{
+    int64_t kept = 0;
+    int box[4];
+    /* labels: 1 unvisited, 3 under test, 4 dropped, 5 kept */
+    for (size_t p = 0; p < (size_t)w * h; p++) {
+        int64_t area;
+        int opaque;
+        if (out[p] != 1)
+            continue;
+        area = vni_overlay_flood(out, w, h, p, 1, 3, 1, stack, box);
+        if (!plausible(out, edges, changed, w, h, 3, area, box)) {
+            vni_overlay_flood(out, w, h, p, 3, 4, 1, stack, box);
+            continue;
+        }
+        /* an opaque overlay is kept, but not extended over the edges near it (its parts on a
+         * static background are constant too, and join as such) */
+        opaque = opaque_share(out, cst, w, 3, box) >= OPAQUE_SHARE;
+        vni_overlay_flood(out, w, h, p, 3, 5, 1, stack, box);
+        kept += area;
+        if (opaque && f->n_anchors < MAX_KEPT)
+            memcpy(f->anchors[f->n_anchors++], box, sizeof(box));
+        else if (!opaque && f->n_boxes < MAX_KEPT)
+            memcpy(f->boxes[f->n_boxes++], box, sizeof(box));
+    }
+    return kept;
+}
+
 int64_t vni_overlay_region(const uint8_t *edges, const float *changed, const uint8_t *cst,
                            int n_frames, int w, int h, uint8_t *out)
 {
     const size_t n = (size_t)w * h;
     uint8_t *tmp = vni_malloc_array(n, 2);
     int32_t *stack = vni_malloc_array(n, sizeof(int32_t));
-    int boxes[MAX_KEPT][4], n_boxes = 0, anchors[MAX_KEPT][4], n_anchors = 0;
+    Found f = {.n_boxes = 0};
     int64_t kept = 0;
-    int box[4];
     if (!tmp || !stack) {
         kept = -ENOMEM;
         goto fail;
@@ -293,35 +332,23 @@ int64_t vni_overlay_region(const uint8_t *edges, const float *changed, const uin
     morph(tmp + n, tmp, w, h, CLOSE_R, 1);
     morph(tmp, out, w, h, CLOSE_R, 0);
     fill_holes(out, w, h, stack);
-    /* labels: 1 unvisited, 3 under test, 4 dropped, 5 kept */
-    for (size_t p = 0; p < n; p++) {
-        int64_t area;
-        if (out[p] != 1)
-            continue;
-        area = vni_overlay_flood(out, w, h, p, 1, 3, 1, stack, box);
-        if (plausible(out, edges, changed, w, h, 3, area, box) &&
-            opaque_share(out, cst, w, 3, box) >= OPAQUE_SHARE) {
-            /* an opaque overlay: kept, but not extended over the edges near it (its parts on
-             * a static background are constant too, and join as such) */
-            vni_overlay_flood(out, w, h, p, 3, 5, 1, stack, box);
-            kept += area;
-            if (n_anchors < MAX_KEPT)
-                memcpy(anchors[n_anchors++], box, sizeof(box));
-        } else if (plausible(out, edges, changed, w, h, 3, area, box)) {
-            vni_overlay_flood(out, w, h, p, 3, 5, 1, stack, box);
-            kept += area;
-            if (n_boxes < MAX_KEPT)
-                memcpy(boxes[n_boxes++], box, sizeof(box));
-        } else {
-            vni_overlay_flood(out, w, h, p, 3, 4, 1, stack, box);
-        }
-    }
+    kept = classify(out, edges, changed, cst, w, h, stack, &f);
+    /* the regions kept, opened: a thin structure of the scene whose edges persist too (a pole,
+     * a kerb) that touches an overlay closes into a thin band joined to it, which the opening
+     * cuts off */
     for (size_t p = 0; p < n; p++)
-        out[p] = out[p] == 5;
+        tmp[p] = out[p] == 5;
+    morph(tmp, tmp + n, w, h, OPEN_R, 0);
+    morph(tmp + n, tmp, w, h, OPEN_R, 1);
+    kept = 0;
+    for (size_t p = 0; p < n; p++) {
+        out[p] = tmp[p];
+        kept += out[p];
+    }
     kept += opaque_parts(cst, changed, 1.5f / (float)VNI_MAX(n_frames, 1), w, h, out, tmp, stack,
-                         anchors, n_anchors);
-    if (n_boxes > 0)
-        kept = extend(edges, cst, out, w, h, boxes, n_boxes, kept, tmp, tmp + n, stack);
+                         f.anchors, f.n_anchors);
+    if (f.n_boxes > 0)
+        kept = extend(edges, cst, out, w, h, f.boxes, f.n_boxes, kept, tmp, tmp + n, stack);
 fail:
     vni_free(tmp);
     vni_free(stack);

@@ -33,6 +33,8 @@ enum { VNI_OVL_NOISY = 0, VNI_OVL_QUIET = 1, VNI_OVL_CONSTANT = 2, VNI_OVL_STILL
  * VNI_OVL_CONSTANT) whose surroundings changed in two of the
  * n_frames frames at least, with the pieces of still pixels (VNI_OVL_STILL) near them; of a
  * closed region mostly constant (an opaque overlay) only the constant parts are kept.
+ * The components kept are opened by a disk of radius 2 (a thin band joined to one is the closed
+ * edges of a scene's pole or kerb that touches the overlay, no part of it).
  * A kept component (not an opaque one) is then extended over the strong, quiet (cst !=
  * VNI_OVL_NOISY) edges nearby that the picture never tested (VNI_OVL_UNTESTED: part of a logo
  * may sit on a static background). out (w x h) receives 1 on the footprint. Returns their pixel count, or -ENOMEM.
