@@ -4,7 +4,10 @@
  * of a few flat colours: at full resolution, the colours that hold a share of the mask are its
  * parts' colours; a solid piece of the mask (not the thin blends along its edges) whose colours
  * are none of them is background and leaves the mask. Masks that are not mostly flat colours
- * (natural objects) are left alone. */
+ * (natural objects) are left alone. The background seen between the parts may itself be flat
+ * and hold a share of the mask (a pale wall between the rings): for the answer to one click, a
+ * colour that the band round the mask holds a larger share of than the mask is the
+ * surroundings', not a part's. */
 #include "segment/session.h"
 
 #include <errno.h>
@@ -22,6 +25,8 @@
 /* Long side of a standard-definition frame: a larger one may be upscaled, its edges blurred over
  * about (long side / this) pixels. */
 #define PR_SD_SIDE 640.0
+/* Width, in pixels, of the band round the mask's box whose colours are the surroundings'. */
+#define PR_BAND 8
 /* Smallest piece removed, as a share of the mask. */
 #define PR_PIECE_SHARE 0.005
 
@@ -70,26 +75,52 @@ static int inner(const Prune *p, int x, int y)
            in_mask(p, x + e, y) && in_mask(p, x, y - e) && in_mask(p, x, y + e);
 }
 
-/* Mark the cells within one of a part's colour; returns the share of the mask's inner pixels
- * (the blends along its edges left out) they explain, or of all its pixels if it has none. */
-static double part_colours(Prune *p, int64_t area, int *hist)
+/* Mark in p->near the cells within one of a part's colour: a cell holding PR_PART_SHARE of the
+ * mask (hist), unless `around` (the histogram of the band round the mask, of `band` pixels)
+ * holds a larger share of it: the surroundings' colour seen between the parts. */
+static void mark_parts(Prune *p, int64_t area, const int *hist, const int *around, int64_t band)
 {
-    int64_t explained = 0, explained_in = 0, n_in = 0;
-    memset(hist, 0, sizeof(int) * PR_CELLS);
     memset(p->near, 0, PR_CELLS);
-    for (int y = 0; y < p->h; y++)
-        for (int x = 0; x < p->w; x++)
-            if (in_mask(p, x, y))
-                hist[cell(colour(p, x, y))]++;
     for (int c = 0; c < PR_CELLS; c++) {
         const int r = c / (PR_LEVELS * PR_LEVELS), g = c / PR_LEVELS % PR_LEVELS, b = c % PR_LEVELS;
-        if (hist[c] < PR_PART_SHARE * (double)area)
+        if (hist[c] < PR_PART_SHARE * (double)area ||
+            (around && band > 0 && (double)around[c] / (double)band >= (double)hist[c] / (double)area))
             continue;
         for (int i = VNI_MAX(r - 1, 0); i <= VNI_MIN(r + 1, PR_LEVELS - 1); i++)
             for (int j = VNI_MAX(g - 1, 0); j <= VNI_MIN(g + 1, PR_LEVELS - 1); j++)
                 for (int k = VNI_MAX(b - 1, 0); k <= VNI_MIN(b + 1, PR_LEVELS - 1); k++)
                     p->near[(i * PR_LEVELS + j) * PR_LEVELS + k] = 1;
     }
+}
+
+/* Histogram of the colour cells of the pixels outside the mask within PR_BAND pixels of its box;
+ * returns their count. */
+static int64_t band_colours(const Prune *p, int *around)
+{
+    const int x0 = VNI_MAX(p->x0 - PR_BAND, 0), x1 = VNI_MIN(p->x0 + p->w - 1 + PR_BAND, p->mask->width - 1);
+    const int y0 = VNI_MAX(p->y0 - PR_BAND, 0), y1 = VNI_MIN(p->y0 + p->h - 1 + PR_BAND, p->mask->height - 1);
+    int64_t band = 0;
+    memset(around, 0, sizeof(int) * PR_CELLS);
+    for (int y = y0; y <= y1; y++)
+        for (int x = x0; x <= x1; x++)
+            if (!vn_image_row(p->mask, y)[x]) {
+                around[cell(vn_image_row(p->im, y) + 3 * x)]++;
+                band++;
+            }
+    return band;
+}
+
+/* Mark the cells within one of a part's colour; returns the share of the mask's inner pixels
+ * (the blends along its edges left out) they explain, or of all its pixels if it has none. */
+static double part_colours(Prune *p, int64_t area, int *hist)
+{
+    int64_t explained = 0, explained_in = 0, n_in = 0;
+    memset(hist, 0, sizeof(int) * PR_CELLS);
+    for (int y = 0; y < p->h; y++)
+        for (int x = 0; x < p->w; x++)
+            if (in_mask(p, x, y))
+                hist[cell(colour(p, x, y))]++;
+    mark_parts(p, area, hist, NULL, 0);
     for (int c = 0; c < PR_CELLS; c++)
         explained += p->near[c] ? hist[c] : 0;
     for (int y = 0; y < p->h; y++)
@@ -185,6 +216,15 @@ int vni_seg_prune(VnSegmenter *s, VnImage *mask, int cut)
     ret = 1;
     if (!cut)
         goto fail;
+    if (cut == VNI_PRUNE_SURROUND) {
+        int *around = vni_malloc_array(PR_CELLS, sizeof(int));
+        if (!around) {
+            ret = vni_error(s->ctx, -ENOMEM, "segment: out of memory");
+            goto fail;
+        }
+        mark_parts(&p, area, hist, around, band_colours(&p, around));
+        vni_free(around);
+    }
     for (int y = 0; y < p.h; y++)
         for (int x = 0; x < p.w; x++)
             p.f[y * p.w + x] = in_mask(&p, x, y) && !p.near[cell(colour(&p, x, y))];

@@ -547,7 +547,7 @@ static int finish_mask(VnSegmenter *s, int kind, int single, VnImage *mask)
     int flat, ret = 0;
     if (kind == VN_SEGMENT_PART)
         return 0;
-    if ((flat = vni_seg_prune(s, mask, larger)) < 0)
+    if ((flat = vni_seg_prune(s, mask, !larger ? VNI_PRUNE_NONE : single ? VNI_PRUNE_SURROUND : VNI_PRUNE_CUT)) < 0)
         return flat;
     if (larger && single) {
         if ((ret = vni_seg_cut_straight(s, mask)) < 0)

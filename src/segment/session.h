@@ -118,8 +118,12 @@ int vni_seg_refine_band(VnSegmenter *s, const VniSegPrompts *p, const uint8_t *l
 int vni_seg_caption(VnSegmenter *s, VnImage *mask);
 
 /* Remove from the full-resolution mask of the larger candidate the solid pieces whose colours
- * none of its flat parts has (prune.c; only with `cut`). Returns 1 if the mask is mostly of
- * flat colours (a logo), 0 if not (it is then left alone), or an error. */
+ * none of its flat parts has (prune.c; only with `cut` VNI_PRUNE_CUT or VNI_PRUNE_SURROUND; with
+ * the latter, for the answer to one click, a colour that the band round the mask holds a larger
+ * share of than the mask is no part's: it is the surroundings seen between the parts). Returns 1
+ * if the mask is mostly of flat colours (a logo), 0 if not (it is then left alone), or an
+ * error. */
+enum { VNI_PRUNE_NONE = 0, VNI_PRUNE_CUT = 1, VNI_PRUNE_SURROUND = 2 };
 int vni_seg_prune(VnSegmenter *s, VnImage *mask, int cut);
 
 /* Remove from the full-resolution mask of the larger candidate its separate pieces that hold

@@ -757,6 +757,15 @@ static int count_set(const VnImage *mask, int (*in)(int x, int y), int *total)
     return n;
 }
 
+/* The mask holds none of region `none` and all of region `all`. */
+static void assert_none_all(const VnImage *mask, int (*none)(int x, int y), int (*all)(int x, int y))
+{
+    int total, n = count_set(mask, none, &total);
+    assert_int_equal(n, 0);
+    n = count_set(mask, all, &total);
+    assert_int_equal(n, total);
+}
+
 static int plate_part(int x, int y)
 {
     return in_rect(x, y, 40, 40, 89, 109) || in_disc(x, y, 150, 75, 25);
@@ -799,6 +808,38 @@ static void test_prune(void **state)
     assert_int_equal(n, 0);
     n = count_set(mask, plate_part, &total);
     assert_int_equal(n, 0);
+    vn_segmenter_close(&seg);
+    vn_image_free(&mask);
+    vn_image_free(&img);
+}
+
+/* The plate and the disc of paint_plate (no window) on a flat pale wall instead of wood. */
+static void paint_plate_on_wall(int x, int y, uint32_t *r, uint8_t *p)
+{
+    static const uint8_t red[3] = {220, 40, 40}, blue[3] = {40, 80, 220};
+    if (in_rect(x, y, 40, 40, 89, 109))
+        memcpy(p, red, 3);
+    else if (in_disc(x, y, 150, 75, 25))
+        memcpy(p, blue, 3);
+    else
+        for (int k = 0; k < 3; k++)
+            p[k] = (uint8_t)((k < 2 ? 232 : 200) + (int)(rng_next(r) % 7) - 3);
+}
+
+/* prune.c, one click's answer: the bridge between the parts is the flat wall round them, a
+ * tenth of the mask (a part's colour by its share alone: VNI_PRUNE_CUT keeps it); the band
+ * round the mask is mostly that colour, so it is no part's and the bridge leaves the mask. */
+static void test_prune_surround(void **state)
+{
+    VnImage *img = paint_frame(paint_plate_on_wall), *mask = NULL;
+    VnSegmenter *seg = open_on(img, &mask, plate_grouped);
+    int total, n;
+    (void)state;
+    assert_int_equal(vni_seg_prune(seg, mask, VNI_PRUNE_CUT), 1);
+    n = count_set(mask, plate_bridge, &total);
+    assert_int_equal(n, total);
+    assert_int_equal(vni_seg_prune(seg, mask, VNI_PRUNE_SURROUND), 1);
+    assert_none_all(mask, plate_bridge, plate_part);
     vn_segmenter_close(&seg);
     vn_image_free(&mask);
     vn_image_free(&img);
@@ -881,16 +922,12 @@ static void test_rim(void **state)
 {
     VnImage *img = paint_frame(paint_outlined), *mask = NULL;
     VnSegmenter *seg;
-    int total, n;
     (void)state;
     rim_joins(paint_outlined);
     /* the disc with its rim: the scene around gains nothing */
     seg = open_on(img, &mask, outlined_disc);
     assert_int_equal(vni_seg_rim(seg, mask), 0);
-    n = count_set(mask, beyond_rim, &total);
-    assert_int_equal(n, 0);
-    n = count_set(mask, rim_left, &total);
-    assert_int_equal(n, total);
+    assert_none_all(mask, beyond_rim, rim_left);
     vn_segmenter_close(&seg);
     vn_image_free(&mask);
     vn_image_free(&img);
@@ -1252,7 +1289,7 @@ int main(void)
         cmocka_unit_test(test_refine),         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_logo_parts),     cmocka_unit_test(test_logo_caption),
         cmocka_unit_test(test_first_sample),   cmocka_unit_test(test_group_in_sky),
-        cmocka_unit_test(test_prune),          cmocka_unit_test(test_rim),
+        cmocka_unit_test(test_prune),          cmocka_unit_test(test_prune_surround),          cmocka_unit_test(test_rim),
         cmocka_unit_test(test_rim_dark_scene),
         cmocka_unit_test(test_textured_pieces), cmocka_unit_test(test_localise),
         cmocka_unit_test(test_straight_sides), cmocka_unit_test(test_grow_plate),
