@@ -67,6 +67,13 @@ int vni_overlay_apply(const VnContext *ctx, VnImage *rgb, const VnImage *alpha,
 int64_t vni_overlay_unblend(const VnContext *ctx, VnImage *rgb, const VnImage *alpha,
                             const VnImage *color, const VniOverlayApplyParams *p, VnImage *hole);
 
+/* Whether the chroma of a frame's crop (RGB, VN_U8, rows stride bytes apart; its top-left pixel
+ * at x0, y0 in the frame) has half the resolution, as in a frame decoded from 4:2:0 video (most
+ * users' H.264): the chroma (R, B less the luma) hardly changes inside the 2x2 blocks at even
+ * coordinates while it changes across them. */
+int vni_overlay_half_chroma(const uint8_t *rgb, size_t stride, int x0, int y0, int width,
+                            int height);
+
 /* ---- detection ------------------------------------------------------------------------- */
 
 typedef struct VniOverlayDetect VniOverlayDetect;

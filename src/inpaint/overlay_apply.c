@@ -13,6 +13,9 @@
 
 #include "inpaint/spatial.h"
 
+#define HALF_CHROMA 0.05 /* chroma steps inside 2x2 blocks / across them, under which the
+                            frame's chroma is taken as of half resolution (4:2:0) */
+
 void vni_overlay_apply_default_params(VniOverlayApplyParams *p)
 {
     p->opaque_lo = 0.85f;
@@ -20,6 +23,44 @@ void vni_overlay_apply_default_params(VniOverlayApplyParams *p)
     p->noise = 1.0f;
     p->fill = NULL;
     p->fill_cookie = NULL;
+}
+
+/* Luma (BT.601) of r, g, b. */
+static float luma(float r, float g, float b)
+{
+    return 0.299f * r + 0.587f * g + 0.114f * b;
+}
+
+/* The squared change of chroma (R and B less the luma) from pixel p to pixel q. */
+static float chroma_step(const uint8_t *p, const uint8_t *q)
+{
+    float lp = luma(p[0], p[1], p[2]), lq = luma(q[0], q[1], q[2]), e = 0.0f;
+    for (int c = 0; c < 3; c += 2) {
+        float d = (q[c] - lq) - (p[c] - lp);
+        e += d * d;
+    }
+    return e;
+}
+
+int vni_overlay_half_chroma(const uint8_t *rgb, size_t stride, int x0, int y0, int width,
+                            int height)
+{
+    double inside = 0.0, across = 0.0; /* chroma steps inside and across the 2x2 blocks */
+    for (int y = 0; y + 1 < height; y++) {
+        const uint8_t *r = rgb + (size_t)y * stride, *r1 = r + stride;
+        for (int x = 0; x + 1 < width; x++) {
+            float h = chroma_step(r + x * 3, r + x * 3 + 3), v = chroma_step(r + x * 3, r1 + x * 3);
+            if ((x0 + x) & 1)
+                across += h;
+            else
+                inside += h;
+            if ((y0 + y) & 1)
+                across += v;
+            else
+                inside += v;
+        }
+    }
+    return across > 1000.0 && inside < HALF_CHROMA * across;
 }
 
 static float alpha_at(const VnImage *a, int x, int y)
@@ -40,15 +81,58 @@ static int alpha_box(const VnImage *a, int *x0, int *y0, int *x1, int *y1)
     return *x1 >= 0;
 }
 
-/* The inverted blend into j (box crop, 3 floats a pixel; the input where α == 0). */
+/* α (capped at a_max) and α·W at (x, y) into aw[0..3]. */
+static void alpha_w(const VnImage *alpha, const VnImage *color, int x, int y, float a_max,
+                    float *aw)
+{
+    const float *w = (const float *)vn_image_row(color, y) + (size_t)x * 3;
+    aw[0] = VNI_MIN(alpha_at(alpha, x, y), a_max);
+    for (int c = 0; c < 3; c++)
+        aw[1 + c] = aw[0] * w[c];
+}
+
+/* The inverted blend at (x, y) of a frame whose chroma has half the resolution (4:2:0: one
+ * chroma sample per aligned 2x2 block, the mean of the blend's there): the luma from α and α·W
+ * at the pixel, the chroma (each channel less the luma) from their means over the block. */
+static void unblend_half(const VnImage *rgb, const VnImage *alpha, const VnImage *color, int x,
+                         int y, float a_max, float *j)
+{
+    const uint8_t *s = vn_image_row(rgb, y) + (size_t)x * 3;
+    float aw[4], ab[4] = {0.0f, 0.0f, 0.0f, 0.0f}, k = 0.0f, iy, jy, by;
+    for (int by0 = y & ~1, yy = by0; yy < VNI_MIN(by0 + 2, rgb->height); yy++)
+        for (int bx0 = x & ~1, xx = bx0; xx < VNI_MIN(bx0 + 2, rgb->width); xx++) {
+            alpha_w(alpha, color, xx, yy, a_max, aw);
+            for (int c = 0; c < 4; c++)
+                ab[c] += aw[c];
+            k += 1.0f;
+        }
+    for (int c = 0; c < 4; c++)
+        ab[c] /= k;
+    alpha_w(alpha, color, x, y, a_max, aw);
+    iy = luma(s[0], s[1], s[2]);
+    jy = (iy - luma(aw[1], aw[2], aw[3])) / (1.0f - aw[0]);
+    by = luma(ab[1], ab[2], ab[3]);
+    for (int c = 0; c < 3; c++) {
+        float v = jy + ((s[c] - iy) - (ab[1 + c] - by)) / (1.0f - ab[0]);
+        j[c] = VNI_CLAMP(v, 0.0f, 255.0f);
+    }
+}
+
+/* The inverted blend into j (box crop, 3 floats a pixel; the input where α == 0), with the
+ * chroma of half resolution when half is set. */
 static void unblend(const VnImage *rgb, const VnImage *alpha, const VnImage *color, float *j,
-                    int x0, int y0, int bw, int bh, float a_max)
+                    int x0, int y0, int bw, int bh, float a_max, int half)
 {
     for (int y = 0; y < bh; y++) {
         const uint8_t *s = vn_image_row(rgb, y0 + y) + (size_t)x0 * 3;
         const float *w = (const float *)vn_image_row(color, y0 + y) + (size_t)x0 * 3;
         for (int x = 0; x < bw; x++) {
             float a = VNI_MIN(alpha_at(alpha, x0 + x, y0 + y), a_max);
+            if (half && a > 0.0f) {
+                unblend_half(rgb, alpha, color, x0 + x, y0 + y, a_max,
+                             j + ((size_t)y * bw + x) * 3);
+                continue;
+            }
             for (int c = 0; c < 3; c++) {
                 float v = (s[x * 3 + c] - a * w[x * 3 + c]) / (1.0f - a);
                 j[((size_t)y * bw + x) * 3 + c] = VNI_CLAMP(v, 0.0f, 255.0f);
@@ -157,7 +241,7 @@ int64_t vni_overlay_unblend(const VnContext *ctx, VnImage *rgb, const VnImage *a
                             const VnImage *color, const VniOverlayApplyParams *p, VnImage *hole)
 {
     float *j = NULL;
-    int x0, y0, x1, y1, bw, bh;
+    int x0, y0, x1, y1, bw, bh, half;
     int64_t ret;
     (void)ctx;
     if (!args_ok(rgb, alpha, color, p) || !hole || hole->type != VN_U8 || hole->channels != 1 ||
@@ -171,7 +255,9 @@ int64_t vni_overlay_unblend(const VnContext *ctx, VnImage *rgb, const VnImage *a
     bh = y1 - y0 + 1;
     if (!(j = vni_malloc_array((size_t)bw * bh, 3 * sizeof(float))))
         return -ENOMEM;
-    unblend(rgb, alpha, color, j, x0, y0, bw, bh, VNI_MIN(p->opaque_hi, 0.98f));
+    half = vni_overlay_half_chroma(vn_image_row(rgb, y0) + (size_t)x0 * 3, (size_t)rgb->stride,
+                                   x0, y0, bw, bh);
+    unblend(rgb, alpha, color, j, x0, y0, bw, bh, VNI_MIN(p->opaque_hi, 0.98f), half);
     ret = p->noise > 0.0f ? denoise(j, alpha, x0, y0, bw, bh, p->noise) : 0;
     if (ret >= 0)
         ret = store(rgb, alpha, j, hole, x0, y0, bw, bh, p->opaque_lo);
