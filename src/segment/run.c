@@ -213,6 +213,8 @@ static int remember(VnSegmenter *s, const VnPrompt *pr, int n, int whole)
     s->last = cp;
     s->n_last = n;
     s->lineage = whole;
+    /* the working labels stand for the answer until keep_answer samples its full-resolution
+     * mask (a run that fails before that keeps these) */
     if (whole)
         memcpy(s->keep, s->lab[VN_SEGMENT_LARGER], (size_t)s->f.w * s->f.h);
     return 0;
@@ -568,7 +570,6 @@ static int finish_mask(VnSegmenter *s, int kind, int single, VnImage *mask)
 int vn_segmenter_run(VnSegmenter *s, const VnPrompt *prompts, int n, const VnImage *refine,
                      VnSegmentResult *out)
 {
-    const int np = s ? s->f.w * s->f.h : 0;
     VniSegPrompts p = {0};
     Cand c[3];
     int ret, nc, whole, single, local;
@@ -621,7 +622,6 @@ int vn_segmenter_run(VnSegmenter *s, const VnPrompt *prompts, int n, const VnIma
         oc->kind = c[k].kind;
         out->n = k + 1;
     }
-    (void)np;
     ret = nc;
 fail:
     vni_free(p.pos);
