@@ -36,6 +36,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "core/linsolve.h"
 #include "core/select.h"
 
 #define STILL_MOVE 3.0f    /* median absolute deviation over time (grey levels) at which a pixel
@@ -91,30 +92,6 @@ static void temporal_median(const Still *s, float *med, float *still, float *tmp
     }
 }
 
-/* The determinant of the 3×3 matrix a (row-major). */
-static double det3(const double *a)
-{
-    return a[0] * (a[4] * a[8] - a[5] * a[7]) - a[1] * (a[3] * a[8] - a[5] * a[6]) +
-           a[2] * (a[3] * a[7] - a[4] * a[6]);
-}
-
-/* Solve the 3×3 system m·x = r (row-major) by Cramer's rule into x. 0, or -1 when m is
- * singular. */
-static int solve3(const double *m, const double *r, double *x)
-{
-    double det = det3(m);
-    if (fabs(det) < 1e-9)
-        return -1;
-    for (int k = 0; k < 3; k++) {
-        double a[9];
-        memcpy(a, m, sizeof(a));
-        for (int i = 0; i < 3; i++)
-            a[i * 3 + k] = r[i];
-        x[k] = det3(a) / det;
-    }
-    return 0;
-}
-
 /* A part of the region: its pixels (indices into the crop) and centre. */
 typedef struct Part {
     const int *px;
@@ -153,9 +130,13 @@ static int fit_plane(const Still *s, const Part *pt, const float *d, const float
                     m[a * 3 + b] += om * f[a] * f[b];
             }
         }
-        for (int ch = 0; ch < 3; ch++)
-            if (solve3(m, r[ch], x + 3 * ch) < 0)
+        for (int ch = 0; ch < 3; ch++) {
+            double a[9];
+            memcpy(a, m, sizeof(a));
+            memcpy(x + 3 * ch, r[ch], sizeof(r[ch]));
+            if (vni_solve_linear(a, x + 3 * ch, 3) < 0)
                 return -1;
+        }
     }
     return 0;
 }

@@ -9,6 +9,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "core/linsolve.h"
+
 void vni_ransac_default_params(VniRansacParams *p)
 {
     p->threshold = 2.0f;
@@ -85,38 +87,6 @@ static double needed_iters(int inliers, int n, double conf)
     return log(1.0 - conf) / log(1.0 - w4);
 }
 
-/* Solve the n x n system A x = b (A destroyed) by Gaussian elimination with partial pivoting.
- * 0, or -1 if singular. */
-static int solve_linear(double *A, double *b, int n)
-{
-    for (int c = 0; c < n; c++) {
-        int piv = c;
-        for (int r = c + 1; r < n; r++)
-            if (fabs(A[r * n + c]) > fabs(A[piv * n + c]))
-                piv = r;
-        if (!(fabs(A[piv * n + c]) > 1e-300))
-            return -1;
-        for (int k = 0; k < n; k++) {
-            double t = A[c * n + k];
-            A[c * n + k] = A[piv * n + k], A[piv * n + k] = t;
-        }
-        double t = b[c];
-        b[c] = b[piv], b[piv] = t;
-        for (int r = c + 1; r < n; r++) {
-            double f = A[r * n + c] / A[c * n + c];
-            for (int k = c; k < n; k++)
-                A[r * n + k] -= f * A[c * n + k];
-            b[r] -= f * b[c];
-        }
-    }
-    for (int c = n - 1; c >= 0; c--) {
-        for (int k = c + 1; k < n; k++)
-            b[c] -= A[c * n + k] * b[k];
-        b[c] /= A[c * n + c];
-    }
-    return 0;
-}
-
 /* Sum of squared reprojection errors of the matches under H (h8 = 1), with J^T J and J^T r
  * of the 8 free entries when jtj is not NULL. */
 static double reproj(const double *h, const VniPt *a, const VniPt *b, int n, double *jtj, double *jtr)
@@ -180,7 +150,7 @@ static void refine(VniPt *pa, VniPt *pb, int m, int iters, double H[9])
         reproj(h, pa, pb, m, jtj, jtr);
         for (int k = 0; k < 8; k++)
             jtj[k * 9] *= 1.0 + lambda, step[k] = -jtr[k];
-        if (solve_linear(jtj, step, 8) < 0)
+        if (vni_solve_linear(jtj, step, 8) < 0)
             break;
         for (int k = 0; k < 8; k++)
             trial[k] = h[k] + step[k];
