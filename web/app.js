@@ -91,8 +91,9 @@ async function openVideo(info) {
   const q = new URLSearchParams(location.search);
   q.set('video', info.id);
   history.replaceState(null, '', `?${q}`);
-  for (const id of ['play', 'frame-slider', 'add-object', 'track-button', 'remove-button'])
+  for (const id of ['play', 'frame-slider', 'add-object', 'track-button', 'remove-button', 'find-watermark'])
     $(id).disabled = false;
+  setWatermarkNote('', WATERMARK_HINT);
   state.objects = info.objects;
   if (!state.objects.length) await addObject();
   else state.active = state.objects[0].id;
@@ -258,10 +259,14 @@ function renderObjects() {
     const info = document.createElement('span');
     info.className = 'info';
     const keys = o.keyframes.length;
-    info.textContent = `Object ${o.id}` + (o.masked_frames ? ` · ${o.masked_frames} frames · ${keys} key` : '');
+    if (o.static) {
+      info.textContent = `Watermark ${o.id} · ` + (o.masked_frames ? 'every frame' : 'no mask');
+      info.title = 'One mask for every frame: a click on any frame edits it everywhere';
+    } else
+      info.textContent = `Object ${o.id}` + (o.masked_frames ? ` · ${o.masked_frames} frames · ${keys} key` : '');
     const del = document.createElement('button');
     del.className = 'del';
-    del.title = 'Delete this object';
+    del.title = o.static ? 'Delete this watermark' : 'Delete this object';
     del.textContent = '×';
     del.addEventListener('click', async (e) => {
       e.stopPropagation();
@@ -283,8 +288,11 @@ function renderObjects() {
     ul.append(li);
   }
   const has = currentPrompts().list.length > 0;
+  const active = state.objects.find((o) => o.id === state.active);
   $('undo').disabled = !has;
   $('clear').disabled = !state.masks.some((m) => m.object === state.active) && !has;
+  $('clear').title = active && active.static ? "Clear this watermark's mask (on every frame)"
+    : "Clear this object's mask on this frame";
 }
 
 // ---- clicks → masks --------------------------------------------------------------------------
@@ -411,30 +419,87 @@ $('clear').addEventListener('click', () => { clearError(); clearFrame(false); })
 
 // ---- jobs ------------------------------------------------------------------------------------
 
+// What the page calls the jobs and their stages.
+const JOB_NAMES = { track: 'track', remove: 'remove', overlay: 'find watermark' };
+const STAGE_NAMES = { detect: 'looking for edges that stay put', overlay: 'measuring its opacity' };
+const jobName = (job) => JOB_NAMES[job.kind] || job.kind;
+
 function showProgress(job) {
   $('progress-box').hidden = false;
   $('progress').value = job.progress;
   const frames = job.n_frames ? ` · frame ${job.frames_done} of ${job.n_frames}` : '';
-  $('progress-text').textContent = `${job.kind}: ${job.stage} ${Math.round(job.progress * 100)}%${frames}`;
+  const stage = job.kind === 'overlay' ? STAGE_NAMES[job.stage] || job.stage : job.stage;
+  $('progress-text').textContent = `${jobName(job)}: ${stage} ${Math.round(job.progress * 100)}%${frames}`;
 }
 
-// Follow a job until it ends; returns its last status.
+// Follow a job until it ends, with a Cancel button while it runs; returns its last status.
 async function follow(job, onTick) {
-  for (;;) {
-    showProgress(job);
-    if (onTick) await onTick(job);
-    if (job.state !== 'running') return job;
-    await sleep(300);
-    const j = await guard(() => api.get(`/api/jobs/${job.id}`));
-    if (!j) return { ...job, state: 'failed', error: 'lost the job' };
-    job = j;
+  state.jobs.current = job.id;
+  $('cancel-button').hidden = false;
+  try {
+    for (;;) {
+      showProgress(job);
+      if (onTick) await onTick(job);
+      if (job.state !== 'running') return job;
+      await sleep(300);
+      const j = await guard(() => api.get(`/api/jobs/${job.id}`));
+      if (!j) return { ...job, state: 'failed', error: 'lost the job' };
+      job = j;
+    }
+  } finally {
+    if (state.jobs.current === job.id) {
+      state.jobs.current = null;
+      $('cancel-button').hidden = true;
+    }
   }
 }
 
 function ended(job) {
-  if (job.state === 'failed') showError(`${job.kind} failed: ${job.error}`);
-  else if (job.state === 'cancelled') status(`${job.kind} cancelled`);
+  if (job.state === 'failed') showError(`${jobName(job)} failed: ${job.error}`);
+  else if (job.state === 'cancelled') status(`${jobName(job)} cancelled`);
 }
+
+// ---- finding a watermark ---------------------------------------------------------------------
+
+const WATERMARK_HINT = 'Finds a static logo or watermark by itself and adds it as an object with the same mask on every frame.';
+
+// The note under "Find watermark": kind '' (a hint), 'found', 'none' or 'cancelled'.
+function setWatermarkNote(kind, text) {
+  const note = $('watermark-note');
+  note.textContent = text;
+  note.className = kind === 'found' ? 'small note' : kind === 'none' ? 'small note none' : 'muted small';
+  note.dataset.state = kind;
+}
+
+$('find-watermark').addEventListener('click', async () => {
+  clearError();
+  stopPlay();
+  const vid = state.video.id;
+  $('find-watermark').disabled = true;
+  setWatermarkNote('', 'Looking for a watermark: it reads the whole video twice…');
+  const job = await guard(() => api.post(`/api/videos/${vid}/detect-overlay`));
+  if (!job) { $('find-watermark').disabled = false; setWatermarkNote('', WATERMARK_HINT); return; }
+  const done = await follow(job);
+  $('find-watermark').disabled = false;
+  window.vanishStats.watermark = { state: done.state, object: done.object || 0, pixels: done.overlay_pixels || 0 };
+  ended(done);
+  if (!state.video || state.video.id !== vid) return;
+  if (done.state === 'cancelled') setWatermarkNote('cancelled', 'Cancelled: nothing was added.');
+  else if (done.state !== 'done') setWatermarkNote('', WATERMARK_HINT);
+  else if (!done.object)
+    setWatermarkNote('none', 'No watermark found: nothing in this video stays put while the picture ' +
+      'under it moves. One over a picture that hardly changes cannot be told from the scene: click it instead.');
+  else {
+    state.active = done.object;
+    state.candidates = null;
+    setWatermarkNote('found', `Found a watermark of ${done.overlay_pixels} pixels: Watermark ${done.object}, ` +
+      'the same mask on every frame. Check it on a few frames; click a part it missed, shift-click a part ' +
+      'that is not the watermark (an edit holds on every frame), or delete it with ×. Then Remove.');
+  }
+  await refreshObjects();
+  await refreshMasks();
+  status('');
+});
 
 $('track-button').addEventListener('click', async () => {
   clearError();
@@ -546,17 +611,15 @@ $('remove-button').addEventListener('click', async () => {
   state.jobs.remove = job.id;
   state.liveShown = -1;
   $('live-box').hidden = true;
-  $('cancel-button').hidden = false;
   const done = await follow(job, showLiveFrame);
   $('remove-button').disabled = false;
-  $('cancel-button').hidden = true;
   ended(done);
   if (done.state === 'done') showResult(done, vid);
   else $('compare-box').hidden = !(state.result && state.result.video);
 });
 
 $('cancel-button').addEventListener('click', () => {
-  const id = state.jobs.remove;
+  const id = state.jobs.current;
   if (id) guard(() => api.post(`/api/jobs/${id}/cancel`));
 });
 

@@ -2,11 +2,16 @@
 // playwright-core: open a real clip, click the object, see its mask, track, remove, download and
 // check the file (frame count, audio); a bad upload shows an error; two pages on two videos at
 // once do not interfere; the time from a click to its mask on the page at 854x480 is printed.
+// "Find watermark" on the bundled sample (demo/sample.mp4): cancelled, then run; its proposal is
+// an object with one mask on every frame, close to the logo's footprint (demo/logo-mask.png),
+// edited by a click on one frame (the edit holds on every frame) and back by Undo; Remove takes
+// the logo off (PSNR in the logo's box against the clean clip, opencv-doc's box.mp4).
 //
 //   node gui.test.mjs path/to/vanish        (tests/e2e/run.sh does npm ci first)
+//   E2E_ONLY=watermark node gui.test.mjs ... runs one part (main, pages or watermark)
 // Screenshots go to tests/e2e/out/.
 
-import { spawn, execFileSync } from 'node:child_process';
+import { spawn, spawnSync, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,6 +22,9 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const out = path.join(here, 'out');
 const vanish = path.resolve(process.argv[2] || process.env.VANISH || '');
 const BOX = '/usr/share/doc/opencv-doc/opencv4/html/box.mp4.gz';
+const SAMPLE = path.resolve(here, '../../demo/sample.mp4');
+const LOGO_MASK = path.resolve(here, '../../demo/logo-mask.png');
+const LOGO_BOX = { x: 548, y: 20, w: 72, h: 95 }; // where demo/make_sample.sh burns the logo
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const BAR_MS = 300;
 
@@ -301,6 +309,124 @@ async function mainFlow(browser, url, clips, dir) {
   await ctx.close();
 }
 
+// A grey PNG as one byte per pixel (through ffmpeg).
+function greyPixels(file) {
+  return execFileSync('ffmpeg', ['-v', 'fatal', '-i', file, '-f', 'rawvideo', '-pix_fmt', 'gray', '-'],
+    { maxBuffer: 1 << 26 });
+}
+
+// IoU of run lengths (as the API gives them) with a grey image (non-zero = in).
+function iouRle(rle, grey) {
+  let pos = 0, both = 0, a = 0, b = 0;
+  for (const v of grey) b += v !== 0;
+  rle.split(',').map(Number).forEach((run, i) => {
+    if (i % 2) for (let p = pos; p < pos + run; p++) { a++; both += grey[p] !== 0; }
+    pos += run;
+  });
+  return both / (a + b - both);
+}
+
+// The mask pixel nearest to the centroid of run lengths over a frame of width w: {x, y}.
+function pixelNearCentroid(rle, w) {
+  const pix = [];
+  let pos = 0;
+  rle.split(',').map(Number).forEach((run, i) => {
+    if (i % 2) for (let p = pos; p < pos + run; p++) pix.push([p % w, Math.floor(p / w)]);
+    pos += run;
+  });
+  const cx = pix.reduce((s, p) => s + p[0], 0) / pix.length, cy = pix.reduce((s, p) => s + p[1], 0) / pix.length;
+  let best = pix[0];
+  for (const p of pix) if ((p[0] - cx) ** 2 + (p[1] - cy) ** 2 < (best[0] - cx) ** 2 + (best[1] - cy) ** 2) best = p;
+  return { x: best[0], y: best[1] };
+}
+
+// PSNR (dB) of a video against the clean clip inside the logo's box, over the first 150 frames.
+function logoPsnr(video, clean) {
+  const b = LOGO_BOX, crop = `crop=${b.w}:${b.h}:${b.x}:${b.y}`;
+  const r = spawnSync('ffmpeg', ['-v', 'info', '-nostdin', '-i', video, '-i', clean, '-lavfi',
+    `[0:v]trim=end_frame=150,${crop}[a];[1:v]trim=end_frame=150,${crop}[b];[a][b]psnr`, '-f', 'null', '-']);
+  const m = /average:([0-9.inf]+)/.exec(r.stderr.toString());
+  return m ? Number(m[1]) : NaN;
+}
+
+async function setFrame(page, n) {
+  await page.locator('[data-testid=frame-slider]').fill(String(n));
+  await page.waitForFunction((k) => document.querySelector('[data-testid=frame-number]').textContent.startsWith(`${k} /`), n);
+}
+
+// "Find watermark" on the bundled sample: cancel, find, check, edit and undo, remove.
+async function watermarkFlow(browser, url, dir) {
+  const ctx = await browser.newContext({ acceptDownloads: true, viewport: { width: 1300, height: 900 } });
+  const page = await ctx.newPage();
+  page.on('pageerror', (e) => check(false, `no script error on the page (${e.message})`));
+  await page.goto(url);
+  await openClip(page, SAMPLE, 150);
+  const info = { w: 640, h: 480 };
+  const note = page.locator('[data-testid=watermark-note]');
+  const t0 = Date.now();
+
+  // Cancel: the job stops and adds nothing.
+  await page.click('[data-testid=find-watermark]');
+  await page.waitForSelector('[data-testid=cancel-button]', { state: 'visible' });
+  await page.waitForFunction(() => /find watermark/.test(document.querySelector('[data-testid=progress-text]').textContent));
+  await shot(page, '07-finding.png');
+  await page.click('[data-testid=cancel-button]');
+  await page.waitForFunction(() => document.querySelector('[data-testid=watermark-note]').dataset.state === 'cancelled',
+    null, { timeout: 30000 });
+  const objects0 = await page.locator('[data-testid=object-list] li').count();
+  check(objects0 === 1 && (await masksOf(page, 0)).length === 0, 'a cancelled search adds no object');
+
+  // Find it: a new object whose mask is the same on every frame.
+  await page.click('[data-testid=find-watermark]');
+  await page.waitForFunction(() => ['found', 'none'].includes(document.querySelector('[data-testid=watermark-note]').dataset.state),
+    null, { timeout: 300000 });
+  const found = await page.evaluate(() => window.vanishStats.watermark);
+  console.log(`find watermark on demo/sample.mp4 (150 frames, 640x480): ${((Date.now() - t0) / 1000).toFixed(1)} s with the cancelled run`);
+  check(found.state === 'done' && found.object > 0, `the watermark is found (${found.pixels} pixels): "${await note.textContent()}"`);
+  await setFrame(page, 40);
+  await page.waitForTimeout(300);
+  await shot(page, '08-watermark.png');
+  const label = await page.locator(`[data-testid=object-list] li[data-object="${found.object}"]`).textContent();
+  check(/Watermark .* every frame/.test(label), `the object list names it a watermark on every frame ("${label.replace('×', '')}")`);
+  const on = async (n) => (await masksOf(page, n)).find((k) => k.object === found.object);
+  const [m0, m120] = [await on(0), await on(120)];
+  check(m0 && m120 && m0.rle === m120.rle && !m0.key, 'its mask is the same on frames 0 and 120');
+  const iou = m0 ? iouRle(m0.rle, greyPixels(LOGO_MASK)) : 0;
+  check(iou >= 0.7, `its mask matches the logo's footprint (IoU ${iou.toFixed(3)} with demo/logo-mask.png)`);
+
+  // Edit it with a click on frame 40: the edit holds on every frame; Undo puts the proposal back.
+  const p = pixelNearCentroid(m0.rle, info.w);
+  await clickFrame(page, p.x, p.y, info, { modifiers: ['Shift'] });
+  const e40 = await on(40), e120 = await masksUntil(page, 120, (m) => m.some((k) => k.object === found.object && k.rle !== m0.rle));
+  const e = e120.find((k) => k.object === found.object);
+  check(e40 && e && e40.rle !== m0.rle && e.rle === e40.rle,
+    `a shift-click on frame 40 edits the mask on every frame (${m0.area} → ${e40 ? e40.area : 0} pixels, frame 120: ${e ? e.area : 0})`);
+  await shot(page, '09-watermark-edited.png');
+  await page.click('#undo');
+  const back = (await masksUntil(page, 120, (m) => m.some((k) => k.object === found.object && k.rle === m0.rle)))
+    .find((k) => k.object === found.object);
+  check(back && back.rle === m0.rle, 'Undo puts the proposal back on every frame');
+
+  // Remove (the default method): the logo is gone.
+  const t1 = Date.now();
+  await page.click('[data-testid=remove-button]');
+  await waitJob(page);
+  const err = await page.locator('[data-testid=error]').isVisible();
+  check(!err, `no error after Remove${err ? ': ' + await page.locator('[data-testid=error]').textContent() : ''}`);
+  await page.waitForSelector('[data-testid=result-video]', { state: 'visible', timeout: 20000 });
+  await setFrame(page, 100);
+  await page.waitForTimeout(800);
+  await shot(page, '10-watermark-removed.png');
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=download-video]')]);
+  const video = path.join(dir, 'watermark-removed.mp4');
+  await dl.saveAs(video);
+  const clean = path.join(dir, 'box.mp4');
+  const before = logoPsnr(SAMPLE, clean), after = logoPsnr(video, clean);
+  check(after > before + 6, `Remove takes the logo off: PSNR in the logo's box ${before.toFixed(2)} → ${after.toFixed(2)} dB` +
+    ` against the clean clip (${((Date.now() - t1) / 1000).toFixed(1)} s)`);
+  await ctx.close();
+}
+
 // Two pages, two videos, clicks at the same time: each keeps its own masks.
 async function twoPages(browser, url, clips) {
   const c1 = await browser.newContext(), c2 = await browser.newContext();
@@ -328,8 +454,10 @@ async function main() {
   const { url, proc } = await startServer(tmp);
   const browser = await launch(dir);
   try {
-    await mainFlow(browser, url, clips, dir);
-    await twoPages(browser, url, clips);
+    const only = process.env.E2E_ONLY; // main, pages or watermark: one part alone
+    if (!only || only === 'main') await mainFlow(browser, url, clips, dir);
+    if (!only || only === 'pages') await twoPages(browser, url, clips);
+    if (!only || only === 'watermark') await watermarkFlow(browser, url, dir);
   } finally {
     await browser.close();
     const code = await stopServer(proc);

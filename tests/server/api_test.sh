@@ -153,6 +153,62 @@ check "range length" 10 "$(stat -c %s "$work/body")"
 check "unsatisfiable range" 416 "$(code -H 'Range: bytes=999999999-' "$base/api/jobs/$job/result")"
 check "masks zip" 200 "$(code "$base/api/videos/$vid/masks.zip")"
 check "cancel a finished job" 200 "$(code "${W[@]}" -X POST "$base/api/jobs/$job/cancel")"
+check "detect-overlay on a result" 400 "$(code "${W[@]}" -X POST "$base/api/videos/$(grep -o '"result_video":"[0-9a-f]*"' "$work/body" | cut -d'"' -f4)/detect-overlay")"
+
+# Watermark detection (POST /detect-overlay, a job of kind "overlay"): a proposal becomes a static
+# object, one mask on every frame; nothing found is a job that ends well with no object.
+wait_job() { # wait_job ID: poll until it is no longer running; its status in $work/body
+    for _ in $(seq 600); do code "$base/api/jobs/$1" >/dev/null; grep -q '"running"' "$work/body" || break; sleep 0.1; done
+}
+job_id() { grep -o '"id":"[0-9a-f]*"' "$work/body" | head -n 1 | cut -d'"' -f4; }
+det() { code "${W[@]}" -d "$2" "$base/api/videos/$1/detect-overlay"; }
+check "detect-overlay: unknown option" 400 "$(det "$vid" '{"options":{"nope":1}}')"
+grep -q "unknown option 'nope'" "$work/body"; check "detect-overlay: the error names the option" 0 $?
+check "detect-overlay: option out of range" 400 "$(det "$vid" '{"options":{"min-alpha":3}}')"
+check "detect-overlay: options not an object" 400 "$(det "$vid" '{"options":7}')"
+check "detect-overlay: body not a JSON object" 400 "$(det "$vid" '[1]')"
+check "detect-overlay: unknown video" 404 "$(det 0123456789abcdef '{}')"
+check "GET detect-overlay" 404 "$(code "$base/api/videos/$vid/detect-overlay")"
+check "detect-overlay on the test pattern" 202 "$(det "$vid" '{}')"
+wait_job "$(job_id)"
+check "nothing found: the job is done, no object" 1 "$(grep -c '"state":"done".*"object":0,"overlay_pixels":0' "$work/body")"
+# a semi-transparent logo over a panning picture (as tests/integration/test_overlay_cli.sh)
+pan="testsrc2=size=1280x960:rate=25,crop=320:240:x='mod(n*7,900)':y='mod(n*5,700)'"
+logo="drawbox=x=200:y=30:w=80:h=40:color=white@0.5:t=fill,drawbox=x=220:y=40:w=40:h=20:color=black@0.5:t=fill"
+ffmpeg -v error -f lavfi -i "$pan" -vf "$logo" -frames:v 100 -c:v libx264 -pix_fmt yuv420p "$work/allowed/logo.mp4" || exit 1
+check "open the logo clip" 201 "$(code "${W[@]}" -d "{\"path\":\"$work/allowed/logo.mp4\"}" "$base/api/videos/open")"
+lid=$(job_id)
+check "detect-overlay, cancelled at once" 202 "$(det "$lid" '{"options":{"max-frames":50}}')"
+cj=$(job_id)
+code "${W[@]}" -X POST "$base/api/jobs/$cj/cancel" >/dev/null
+wait_job "$cj"
+check "the cancelled detection ends cancelled" 1 "$(grep -c '"state":"cancelled"' "$work/body")"
+code "$base/api/videos/$lid" >/dev/null
+check "and adds no object" 1 "$(grep -c '"objects":\[\]' "$work/body")"
+check "detect-overlay" 202 "$(det "$lid" '{"options":{"max-frames":50}}')"
+dj=$(job_id)
+check "a second detection on the same video at once" 409 "$(det "$lid" '{}')"
+wait_job "$dj"
+check "the logo is found as object 1" 1 "$(grep -c '"state":"done".*"object":1,"overlay_pixels":[1-9]' "$work/body")"
+code "$base/api/videos/$lid" >/dev/null
+check "it is static, masked on all 100 frames" 1 "$(grep -c '"id":1,"keyframes":\[\],"masked_frames":100,"static":true' "$work/body")"
+rle_of() { code "$base/api/videos/$lid/masks/$1" >/dev/null; grep -o '"rle":\[[0-9,]*\]' "$work/body"; }
+r0=$(rle_of 0)
+check "frames 0 and 99 have the same mask" "$r0" "$(rle_of 99)"
+check "the proposal is not a keyframe" 1 "$(grep -c '"key":false' "$work/body")"
+setw() { code "${W[@]}" -d "$2" "$base/api/videos/$lid/objects/1/masks/$1"; }
+check "edit the watermark on frame 5" 200 "$(setw 5 '{"rle":[100,50,76650],"key":true}')"
+check "the edit holds on frame 80" '"rle":[100,50,76650]' "$(rle_of 80)"
+check "remove the watermark (one mask for every frame)" 202 "$(code "${W[@]}" -d '{"options":{"method":"spatial"}}' "$base/api/videos/$lid/remove")"
+rj=$(job_id)
+wait_job "$rj"
+grep -q '"done"' "$work/body"; check "watermark removal done" 0 $?
+check "its result" 200 "$(code "$base/api/jobs/$rj/result")"
+check "clear the watermark (every frame)" 200 "$(code "${W[@]}" -X DELETE "$base/api/videos/$lid/objects/1/masks?frame=3")"
+check "no mask left on frame 50" "" "$(rle_of 50)"
+for _ in $(seq 8); do code "${W[@]}" -X POST "$base/api/videos/$lid/objects" >/dev/null; done
+check "detect-overlay with no room for another object" 409 "$(det "$lid" '{}')"
+grep -q "at most 8 objects" "$work/body"; check "the error says why" 0 $?
 check "still alive after all that" 200 "$(code "$base/api/health")"
 
 # A frame cache of 0 MB keeps only the frames in use (the last 4 handed out): evicted frames are

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "vanish/inpaint.h"
+#include "vanish/overlay.h"
 #include "vanish/segment.h"
 
 #define MAX_PARTS 8
@@ -76,6 +77,7 @@ static enum MHD_Result get_options(struct MHD_Connection *c)
         cJSON_AddItemToObject(j, "inpaint", srv_options_json(vn_inpaint_options()));
         cJSON_AddItemToObject(j, "segment", srv_options_json(vn_segment_options()));
         cJSON_AddItemToObject(j, "track", srv_track_options_json());
+        cJSON_AddItemToObject(j, "overlay", srv_options_json(vn_overlay_options()));
     }
     return srv_send_json(c, 200, j);
 }
@@ -88,6 +90,7 @@ static enum MHD_Result get_health(SrvServer *s, struct MHD_Connection *c)
         cJSON_AddStringToObject(j, "version", vn_version());
         cJSON_AddBoolToObject(j, "segment", srv_segment_available());
         cJSON_AddBoolToObject(j, "track", srv_track_available());
+        cJSON_AddBoolToObject(j, "overlay", 1);
         cJSON_AddNumberToObject(j, "max_objects", SRV_MAX_OBJECTS);
     }
     return srv_send_json(c, 200, j);
@@ -463,7 +466,7 @@ static enum MHD_Result set_mask(struct MHD_Connection *c, SrvVideo *v, const cha
     return srv_send_json(c, 200, cJSON_CreateObject());
 }
 
-/* POST /segment, /select, /track, /remove. */
+/* POST /segment, /select, /track, /remove, /detect-overlay (a job of kind "overlay"). */
 static enum MHD_Result post_action(SrvServer *s, struct MHD_Connection *c, SrvVideo *v,
                                    const char *what, SrvRequest *r)
 {
@@ -480,7 +483,8 @@ static enum MHD_Result post_action(SrvServer *s, struct MHD_Connection *c, SrvVi
         ret = srv_segment_prepare(s, v, j, &out, &status, err, sizeof(err));
     else if (!strcmp(what, "select"))
         ret = srv_segment_select(v, j, &out, &status, err, sizeof(err));
-    else if ((ret = srv_job_start(s, v, what, j, &job, &status, err, sizeof(err))) >= 0) {
+    else if ((ret = srv_job_start(s, v, strcmp(what, "detect-overlay") ? what : "overlay", j, &job,
+                                  &status, err, sizeof(err))) >= 0) {
         out = srv_job_json(job);
         srv_job_unref(&job);
     }
@@ -520,7 +524,8 @@ static enum MHD_Result video_route(SrvServer *s, struct MHD_Connection *c, const
     if (rt->n == 7 && post && !strcmp(what, "objects") && !strcmp(rt->p[5], "masks"))
         return set_mask(c, v, rt->p[4], rt->p[6], r);
     if (rt->n == 4 && post && (!strcmp(what, "segment") || !strcmp(what, "select") || !strcmp(what, "prepare") ||
-                               !strcmp(what, "track") || !strcmp(what, "remove")))
+                               !strcmp(what, "track") || !strcmp(what, "remove") ||
+                               !strcmp(what, "detect-overlay")))
         return post_action(s, c, v, what, r);
     return srv_send_error(c, 404, "no such API route");
 }

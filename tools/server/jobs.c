@@ -1,5 +1,5 @@
 /*
- * Long jobs (tracking, removal): each runs on a thread of its own, reports progress through the
+ * Long jobs (tracking, removal, overlay detection): each runs on a thread of its own, reports progress through the
  * library's progress callback and stops when that callback asks to (cancel). Requests only read
  * a job's status, so they never wait for the work.
  */
@@ -11,6 +11,41 @@
 #include <string.h>
 
 static const char *const state_names[] = {"running", "done", "failed", "cancelled"};
+
+/* The kinds of job: the check of the request's parameters, the work, and whether the video
+ * must have an object with a mask first. */
+typedef struct JobKind {
+    const char *name;
+    int (*check)(const cJSON *params, char *err, size_t err_size);
+    int (*run)(SrvJob *j);
+    int needs_objects;
+} JobKind;
+
+static const JobKind job_kinds[] = {
+    {"track", srv_track_check, srv_track_run, 1},
+    {"remove", srv_remove_check, srv_remove_run, 1},
+    {"overlay", srv_overlay_check, srv_overlay_run, 0},
+};
+
+static const JobKind *find_kind(const char *name)
+{
+    for (size_t i = 0; i < sizeof(job_kinds) / sizeof(job_kinds[0]); i++)
+        if (!strcmp(job_kinds[i].name, name))
+            return &job_kinds[i];
+    return NULL;
+}
+
+/* Let go of the video's flag that a job of `kind` holds (one tracking and one detection at a
+ * time per video). */
+static void release(SrvVideo *v, const char *kind)
+{
+    pthread_mutex_lock(&v->lock);
+    if (!strcmp(kind, "track"))
+        v->busy = 0;
+    else if (!strcmp(kind, "overlay"))
+        v->detecting = 0;
+    pthread_mutex_unlock(&v->lock);
+}
 
 int srv_job_progress(void *cookie, const char *stage, double fraction)
 {
@@ -74,11 +109,7 @@ static void *job_main(void *arg)
         j->progress = 1;
     }
     pthread_mutex_unlock(&j->lock);
-    if (!strcmp(j->kind, "track")) {
-        pthread_mutex_lock(&j->video->lock);
-        j->video->busy = 0;
-        pthread_mutex_unlock(&j->video->lock);
-    }
+    release(j->video, j->kind);
     return NULL;
 }
 
@@ -119,21 +150,38 @@ static int add_job(SrvServer *s, SrvJob *j)
     return ret;
 }
 
-/* Claim the video for a job of `kind`: one tracking job at a time per video. */
-static int claim(SrvVideo *v, const char *kind, char *err, size_t err_size)
+/* Whether the video has room for one more object. Caller holds v->lock. */
+static int object_room(const SrvVideo *v)
 {
-    int ret = 0;
+    for (int i = 0; i < SRV_MAX_OBJECTS; i++)
+        if (!v->objects[i].id)
+            return 1;
+    return 0;
+}
+
+/* Claim the video for a job of kind k: one tracking job and one detection at a time per video;
+ * a detection needs room for the object it may add. */
+static int claim(SrvVideo *v, const JobKind *k, char *err, size_t err_size)
+{
+    int ret = 0, detect = !strcmp(k->name, "overlay");
     pthread_mutex_lock(&v->lock);
     if (v->is_result) {
         snprintf(err, err_size, "this video is a result; open the source to work on it");
         ret = -EINVAL;
-    } else if (v->busy) {
-        snprintf(err, err_size, "a tracking job is already running on this video");
+    } else if (detect ? v->detecting : v->busy) {
+        snprintf(err, err_size, "a %s job is already running on this video",
+                 detect ? "watermark detection" : "tracking");
         ret = -EBUSY;
-    } else if (!srv_objects_count(v)) {
+    } else if (detect && !object_room(v)) {
+        snprintf(err, err_size, "at most %d objects per video: delete one to make room for the "
+                 "watermark", SRV_MAX_OBJECTS);
+        ret = -EBUSY;
+    } else if (k->needs_objects && !srv_objects_count(v)) {
         snprintf(err, err_size, "no object has a mask yet: click the object first");
         ret = -EINVAL;
-    } else if (!strcmp(kind, "track"))
+    } else if (detect)
+        v->detecting = 1;
+    else if (!strcmp(k->name, "track"))
         v->busy = 1;
     pthread_mutex_unlock(&v->lock);
     return ret;
@@ -142,16 +190,17 @@ static int claim(SrvVideo *v, const char *kind, char *err, size_t err_size)
 int srv_job_start(SrvServer *s, SrvVideo *v, const char *kind, const cJSON *params,
                   SrvJob **out, int *status, char *err, size_t err_size)
 {
+    const JobKind *k = find_kind(kind);
     SrvJob *j = calloc(1, sizeof(*j));
-    int ret, is_track = !strcmp(kind, "track");
+    int ret;
     *out = NULL;
     *status = 500;
-    if (!j || !(j->params = params ? cJSON_Duplicate(params, 1) : cJSON_CreateObject())) {
+    if (!j || !k || !(j->params = params ? cJSON_Duplicate(params, 1) : cJSON_CreateObject())) {
         free(j);
-        snprintf(err, err_size, "out of memory");
-        return -ENOMEM;
+        snprintf(err, err_size, k ? "out of memory" : "no such job kind");
+        return k ? -ENOMEM : -EINVAL;
     }
-    if ((ret = is_track ? srv_track_check(params, err, err_size) : srv_remove_check(params, err, err_size)) < 0) {
+    if ((ret = k->check(params, err, err_size)) < 0) {
         *status = 400;
         cJSON_Delete(j->params);
         free(j);
@@ -159,8 +208,8 @@ int srv_job_start(SrvServer *s, SrvVideo *v, const char *kind, const cJSON *para
     }
     pthread_mutex_init(&j->lock, NULL);
     atomic_init(&j->refs, 2); /* the table's and the caller's */
-    j->kind = is_track ? "track" : "remove";
-    j->run = is_track ? srv_track_run : srv_remove_run;
+    j->kind = k->name;
+    j->run = k->run;
     j->srv = s;
     j->p_span = 1;
     j->live_latest = -1;
@@ -168,7 +217,7 @@ int srv_job_start(SrvServer *s, SrvVideo *v, const char *kind, const cJSON *para
         j->live[i].frame = -1;
     snprintf(j->stage, sizeof(j->stage), "starting");
     srv_random_hex(j->id, SRV_ID_HEX);
-    if ((ret = claim(v, kind, err, err_size)) < 0) {
+    if ((ret = claim(v, k, err, err_size)) < 0) {
         *status = ret == -EBUSY ? 409 : 400;
         cJSON_Delete(j->params);
         free(j);
@@ -195,11 +244,7 @@ fail_table:
             s->jobs[i] = NULL;
     pthread_mutex_unlock(&s->lock);
 fail:
-    if (is_track) {
-        pthread_mutex_lock(&v->lock);
-        v->busy = 0;
-        pthread_mutex_unlock(&v->lock);
-    }
+    release(v, k->name);
     atomic_store(&j->refs, 1);
     srv_job_unref(&j);
     return ret;
@@ -237,6 +282,10 @@ cJSON *srv_job_json(SrvJob *j)
     cJSON_AddNumberToObject(o, "n_frames", (double)j->n_frames);
     if (!strcmp(j->kind, "track"))
         cJSON_AddNumberToObject(o, "masks_written", (double)j->masks_written);
+    if (!strcmp(j->kind, "overlay") && j->state == SRV_JOB_DONE) {
+        cJSON_AddNumberToObject(o, "object", j->object);
+        cJSON_AddNumberToObject(o, "overlay_pixels", (double)j->overlay_pixels);
+    }
     if (j->state == SRV_JOB_FAILED)
         cJSON_AddStringToObject(o, "error", j->error);
     if (j->live_latest >= 0)

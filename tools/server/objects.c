@@ -49,6 +49,8 @@ static void forget_track(SrvObject *o)
 /* Drop every mask of an object. */
 static void free_masks(SrvObject *o)
 {
+    free(o->still);
+    o->still = NULL;
     for (int64_t i = 0; i < o->cap; i++)
         free(o->masks[i]);
     free(o->masks);
@@ -102,6 +104,27 @@ int srv_object_remove(SrvVideo *v, int id)
     return 0;
 }
 
+int srv_object_add_static(SrvVideo *v, SrvMask *m)
+{
+    int id = srv_object_add(v);
+    SrvObject *o = id > 0 ? srv_object_find(v, id) : NULL;
+    if (!o) {
+        free(m);
+        return id;
+    }
+    o->is_static = 1;
+    o->still = m;
+    m->key = 0; /* the page refines it with clicks, as a tracked mask */
+    return id;
+}
+
+const SrvMask *srv_object_mask(const SrvObject *o, int64_t n)
+{
+    if (o->is_static)
+        return n >= 0 ? o->still : NULL;
+    return n >= 0 && n < o->cap ? o->masks[n] : NULL;
+}
+
 /* Make room for frame n in the object's table. */
 static int grow(SrvObject *o, int64_t n)
 {
@@ -126,6 +149,14 @@ int srv_object_set(SrvVideo *v, SrvObject *o, int64_t n, SrvMask *m)
     int ret;
     if (n < 0)
         return -EINVAL;
+    if (o->is_static) {
+        if (m)
+            m->key = 0;
+        free(o->still);
+        o->still = m;
+        v->mask_version++;
+        return 0;
+    }
     if ((ret = grow(o, n)) < 0) {
         free(m);
         return ret;
@@ -143,7 +174,7 @@ int srv_object_clear(SrvVideo *v, int id, int64_t n)
     SrvObject *o = srv_object_find(v, id);
     if (!o)
         return -ENOENT;
-    if (n < 0)
+    if (n < 0 || o->is_static)
         free_masks(o);
     else if (n < o->cap) {
         if (o->masks[n] && o->masks[n]->key)
@@ -170,10 +201,20 @@ static cJSON *keyframes(const SrvObject *o)
     return a;
 }
 
-/* Number of frames with any mask for the object. */
-static int64_t masked_frames(const SrvObject *o)
+/* The video's frame count as far as it is known: decoded, or what the header says. */
+static int64_t video_frames(const SrvVideo *v)
+{
+    if (v->decode_state == 1 || v->info.n_frames_header < v->n_decoded)
+        return v->n_decoded;
+    return v->info.n_frames_header;
+}
+
+/* Number of frames with any mask for the object (a static one: every frame of the video). */
+static int64_t masked_frames(const SrvVideo *v, const SrvObject *o)
 {
     int64_t n = 0;
+    if (o->is_static)
+        return o->still ? video_frames(v) : 0;
     for (int64_t i = 0; i < o->cap; i++)
         n += o->masks[i] != NULL;
     return n;
@@ -191,7 +232,8 @@ cJSON *srv_objects_json(SrvVideo *v)
             break;
         cJSON_AddNumberToObject(j, "id", o->id);
         cJSON_AddItemToObject(j, "keyframes", keyframes(o));
-        cJSON_AddNumberToObject(j, "masked_frames", (double)masked_frames(o));
+        cJSON_AddNumberToObject(j, "masked_frames", (double)masked_frames(v, o));
+        cJSON_AddBoolToObject(j, "static", o->is_static);
         cJSON_AddItemToArray(a, j);
     }
     return a;
@@ -211,12 +253,13 @@ cJSON *srv_masks_json(SrvVideo *v, int64_t n)
     cJSON_AddNumberToObject(j, "version", (double)v->mask_version);
     for (int i = 0; i < SRV_MAX_OBJECTS; i++) {
         const SrvObject *o = &v->objects[i];
+        const SrvMask *k = o->id ? srv_object_mask(o, n) : NULL;
         cJSON *m;
-        if (!o->id || n >= o->cap || !o->masks[n] || !(m = cJSON_CreateObject()))
+        if (!k || !(m = cJSON_CreateObject()))
             continue;
         cJSON_AddNumberToObject(m, "object", o->id);
-        cJSON_AddBoolToObject(m, "key", o->masks[n]->key);
-        cJSON_AddItemToObject(m, "rle", srv_mask_json(o->masks[n]));
+        cJSON_AddBoolToObject(m, "key", k->key);
+        cJSON_AddItemToObject(m, "rle", srv_mask_json(k));
         cJSON_AddItemToArray(a, m);
     }
     cJSON_AddItemToObject(j, "masks", a);
@@ -228,9 +271,10 @@ int srv_masks_paint(SrvVideo *v, int64_t n, VnImage *img, int binary)
     int count = 0;
     for (int i = 0; i < SRV_MAX_OBJECTS; i++) {
         const SrvObject *o = &v->objects[i];
-        if (!o->id || n >= o->cap || !o->masks[n])
+        const SrvMask *k = o->id ? srv_object_mask(o, n) : NULL;
+        if (!k)
             continue;
-        srv_mask_paint(o->masks[n], img, binary ? 1 : (uint8_t)o->id);
+        srv_mask_paint(k, img, binary ? 1 : (uint8_t)o->id);
         count++;
     }
     return count;
@@ -240,7 +284,7 @@ int srv_objects_count(SrvVideo *v)
 {
     int count = 0;
     for (int i = 0; i < SRV_MAX_OBJECTS; i++)
-        count += v->objects[i].id && masked_frames(&v->objects[i]) > 0;
+        count += v->objects[i].id && masked_frames(v, &v->objects[i]) > 0;
     return count;
 }
 

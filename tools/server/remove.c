@@ -1,6 +1,7 @@
 /*
  * The removal job: the masks of every object on every frame are written as a directory of PNGs
- * (the union, one per frame), vn_inpaint_file_sink fills the video, handing each finished frame
+ * (the union, one per frame; one PNG for every frame when every object is static, a watermark
+ * found by detection, which the library then takes as an overlay), vn_inpaint_file_sink fills the video, handing each finished frame
  * to the job (the latest few are kept, small, for the page to show as they come), and the result
  * is opened as a video of its own so that the page can show and compare its frames.
  */
@@ -15,19 +16,43 @@
 
 #include "vanish/inpaint.h"
 
-/* Write the union of the objects' masks of every frame to dir/%05d.png. */
-static int write_masks(SrvJob *j, VnContext *ctx, const char *dir, int64_t n_frames)
+/* Whether every object that has a mask is static (and one has): the union is then the same on
+ * every frame. */
+static int all_static(SrvVideo *v)
+{
+    int n = 0, other = 0;
+    pthread_mutex_lock(&v->lock);
+    for (int i = 0; i < SRV_MAX_OBJECTS; i++) {
+        const SrvObject *o = &v->objects[i];
+        if (o->id && o->is_static)
+            n += o->still != NULL;
+        else if (o->id)
+            for (int64_t f = 0; f < o->cap && !other; f++)
+                other = o->masks[f] != NULL;
+    }
+    pthread_mutex_unlock(&v->lock);
+    return n > 0 && !other;
+}
+
+/* Write the union of the objects' masks of every frame to dir/%05d.png, or of frame 0 to `still`
+ * when it is not NULL (every object static). */
+static int write_masks(SrvJob *j, VnContext *ctx, const char *dir, const char *still,
+                       int64_t n_frames)
 {
     SrvVideo *v = j->video;
     VnImage *img = NULL;
     char path[PATH_MAX + 160];
     int ret = vn_image_alloc(&img, v->info.width, v->info.height, 1, VN_U8);
+    if (still)
+        n_frames = 1;
     for (int64_t n = 0; ret >= 0 && n < n_frames; n++) {
         memset(img->data, 0, (size_t)img->stride * (size_t)img->height);
         pthread_mutex_lock(&v->lock);
         srv_masks_paint(v, n, img, 1);
         pthread_mutex_unlock(&v->lock);
         snprintf(path, sizeof(path), "%s/%05lld.png", dir, (long long)n);
+        if (still)
+            snprintf(path, sizeof(path), "%s", still);
         if ((ret = vn_mask_save_png(ctx, path, img, 1)) < 0)
             snprintf(j->error, sizeof(j->error), "cannot write the masks: %s", vn_last_error(ctx));
         else if (srv_job_progress(j, "masks", (double)(n + 1) / (double)n_frames))
@@ -157,7 +182,7 @@ int srv_remove_run(SrvJob *j)
     LiveSink live = {j, NULL};
     VnInpaintSettings st;
     VnWriterSettings ws;
-    char dir[PATH_MAX + 64], masks[PATH_MAX + 128], out[PATH_MAX + 128];
+    char dir[PATH_MAX + 64], masks[PATH_MAX + 128], out[PATH_MAX + 128], still[PATH_MAX + 128];
     int64_t n_frames;
     int ret;
     if ((ret = settings(j, &st)) < 0)
@@ -172,6 +197,7 @@ int srv_remove_run(SrvJob *j)
     snprintf(dir, sizeof(dir), "%s/job-%s", v->dir, j->id);
     snprintf(masks, sizeof(masks), "%s/masks", dir);
     snprintf(out, sizeof(out), "%s/result.mp4", dir);
+    snprintf(still, sizeof(still), "%s/still.png", dir);
     if (mkdir(dir, 0700) || mkdir(masks, 0700)) {
         snprintf(j->error, sizeof(j->error), "cannot make the job's directory: %s", strerror(errno));
         return -errno;
@@ -180,11 +206,14 @@ int srv_remove_run(SrvJob *j)
         (ret = srv_open_context(j->srv, &live.ctx, 1, NULL, NULL)) < 0)
         goto done;
     j->p_span = 0.05;
-    if ((ret = write_masks(j, ctx, masks, n_frames)) < 0)
+    if (!all_static(v))
+        still[0] = '\0';
+    if ((ret = write_masks(j, ctx, masks, still[0] ? still : NULL, n_frames)) < 0)
         goto done;
     j->p_base = 0.05;
     j->p_span = 0.95;
-    if ((ret = vn_inpaint_file_sink(ctx, v->path, masks, out, &st, &ws, live_sink, &live)) < 0) {
+    if ((ret = vn_inpaint_file_sink(ctx, v->path, still[0] ? still : masks, out, &st, &ws,
+                                    live_sink, &live)) < 0) {
         snprintf(j->error, sizeof(j->error), "%s", *vn_last_error(ctx) ? vn_last_error(ctx) : vn_strerror(ret));
         goto done;
     }

@@ -124,12 +124,13 @@ static int ensure_session(SrvServer *s, SrvVideo *v, int64_t n, const VnSegmentS
 static VnImage *current_mask(SrvVideo *v, int object, int64_t n)
 {
     VnImage *img = NULL;
-    SrvObject *o;
+    const SrvObject *o;
+    const SrvMask *m;
     pthread_mutex_lock(&v->lock);
     o = srv_object_find(v, object);
-    if (o && n < o->cap && o->masks[n] &&
+    if (o && (m = srv_object_mask(o, n)) &&
         vn_image_alloc(&img, v->info.width, v->info.height, 1, VN_U8) >= 0)
-        srv_mask_paint(o->masks[n], img, 255);
+        srv_mask_paint(m, img, 255);
     pthread_mutex_unlock(&v->lock);
     return img;
 }

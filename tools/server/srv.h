@@ -60,6 +60,9 @@ SrvMask *srv_mask_dup(const SrvMask *m, int key);
 
 typedef struct SrvObject {
     int id;                  /* 1..SRV_MAX_OBJECTS; 0 = slot free */
+    int is_static;           /* 1: one mask for every frame (a watermark found by detection):
+                                `still` holds it, masks stays empty, tracking leaves it */
+    SrvMask *still;          /* the static object's mask (key 0), NULL = none */
     SrvMask **masks;         /* per frame, NULL = none */
     int64_t cap;
     /* what the last finished track started from, so that tracking again re-tracks only what
@@ -100,6 +103,7 @@ typedef struct SrvVideo {
     int decoder_started;
     SrvObject objects[SRV_MAX_OBJECTS];
     int busy;                      /* a tracking job is writing masks */
+    int detecting;                 /* an overlay detection job is running */
     uint64_t mask_version;         /* bumped on every mask change */
 
     /* the frame cache (cache.c), guarded by lock */
@@ -140,7 +144,7 @@ typedef struct SrvLiveFrame {
 
 struct SrvJob {
     char id[SRV_ID_HEX + 1];
-    const char *kind;              /* "track" or "remove" */
+    const char *kind;              /* "track", "remove" or "overlay" */
     SrvVideo *video;               /* a reference */
     SrvServer *srv;
     pthread_t thread;
@@ -153,6 +157,8 @@ struct SrvJob {
     double p_base, p_span;         /* library fractions map to p_base + p_span * fraction */
     int64_t frames_done, n_frames;
     int64_t masks_written;         /* track: masks the tracker gave (fewer when re-tracking) */
+    int object;                    /* overlay: the object made of the proposal (0: none) */
+    int64_t overlay_pixels;        /* overlay: pixels of the proposal (0: nothing found) */
     char error[512];
     char result[PATH_MAX + 128];   /* remove: the output video */
     char result_video[SRV_ID_HEX + 1]; /* remove: the output opened as a video */
@@ -278,14 +284,23 @@ int srv_object_add(SrvVideo *v);
 int srv_object_remove(SrvVideo *v, int id);
 SrvObject *srv_object_find(SrvVideo *v, int id);
 
-/* Store mask m (taken over, NULL clears) for object id at frame n. Caller holds v->lock. */
+/* Add an object whose one mask m (taken over) holds on every frame: its id or -ENOSPC (m then
+ * freed). Caller holds v->lock. */
+int srv_object_add_static(SrvVideo *v, SrvMask *m);
+
+/* The object's mask on frame n (its one mask when static), NULL if none. Caller holds v->lock. */
+const SrvMask *srv_object_mask(const SrvObject *o, int64_t n);
+
+/* Store mask m (taken over, NULL clears) for object id at frame n; for a static object, m
+ * becomes its mask on every frame. Caller holds v->lock. */
 int srv_object_set(SrvVideo *v, SrvObject *o, int64_t n, SrvMask *m);
 
 /* Record that the object was tracked from `keys` (n) with options `opts` (JSON text): the
  * edits since are forgotten. Caller holds v->lock. */
 int srv_object_tracked(SrvObject *o, const int64_t *keys, int n, const char *opts);
 
-/* Clear masks of object id: frame n, or every frame when n < 0; keys_only leaves tracked masks. */
+/* Clear masks of object id: frame n, or every frame when n < 0 (a static object's one mask
+ * either way). */
 int srv_object_clear(SrvVideo *v, int id, int64_t n);
 
 /* The objects list as JSON (ids, colours, keyframes). Caller holds v->lock. */
@@ -346,6 +361,11 @@ int srv_track_run(SrvJob *j);
 int srv_track_check(const cJSON *params, char *err, size_t err_size);
 int srv_remove_check(const cJSON *params, char *err, size_t err_size);
 int srv_remove_run(SrvJob *j);
+
+/* The overlay detection job (overlay.c): vn_overlay_detect_file on the video; a proposal becomes
+ * a static object. Options: the overlay option table. */
+int srv_overlay_check(const cJSON *params, char *err, size_t err_size);
+int srv_overlay_run(SrvJob *j);
 
 /* Free a removal job's kept frames. */
 void srv_remove_free(SrvJob *j);

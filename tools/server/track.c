@@ -53,11 +53,12 @@ static int sink(void *cookie, int64_t frame, const VnImage *mask)
     Sink *k = cookie;
     SrvVideo *v = k->job->video;
     SrvObject *o;
+    const SrvMask *old;
     SrvMask *m;
     int ret = 0;
     pthread_mutex_lock(&v->lock);
     o = srv_object_find(v, k->id);
-    if (o && !(frame < o->cap && o->masks[frame] && o->masks[frame]->key))
+    if (o && !o->is_static && !((old = srv_object_mask(o, frame)) && old->key))
         ret = (m = srv_mask_from_image(mask, 0)) ? srv_object_set(v, o, frame, m) : -ENOMEM;
     pthread_mutex_unlock(&v->lock);
     srv_job_status(k->job, NULL, -1, frame + 1);
@@ -123,7 +124,7 @@ static int collect_keys(SrvVideo *v, int id, VnTrackKey **keys)
     *keys = NULL;
     pthread_mutex_lock(&v->lock);
     o = srv_object_find(v, id);
-    for (int64_t f = 0; o && f < o->cap && ret >= 0; f++) {
+    for (int64_t f = 0; o && !o->is_static && f < o->cap && ret >= 0; f++) {
         VnImage *img = NULL;
         VnTrackKey *k;
         if (!o->masks[f] || !o->masks[f]->key)
