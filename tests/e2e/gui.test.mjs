@@ -427,7 +427,8 @@ async function watermarkFlow(browser, url, dir) {
   await ctx.close();
 }
 
-// Two pages, two videos, clicks at the same time: each keeps its own masks.
+// Two pages, two videos, clicks at the same time: each keeps its own masks. On the second (no
+// watermark in it), Find watermark says that nothing was found.
 async function twoPages(browser, url, clips) {
   const c1 = await browser.newContext(), c2 = await browser.newContext();
   const p1 = await c1.newPage(), p2 = await c2.newPage();
@@ -439,6 +440,13 @@ async function twoPages(browser, url, clips) {
   const v2 = await p2.evaluate(() => new URLSearchParams(location.search).get('video'));
   check(v1 !== v2 && m1.length === 1 && m2.length === 1 && m1[0].area !== m2[0].area,
     'two pages on two videos at once keep their own masks');
+  // Find watermark on a clip without one: the page says so, and adds no object.
+  await p2.click('[data-testid=find-watermark]');
+  await p2.waitForFunction(() => ['found', 'none'].includes(document.querySelector('[data-testid=watermark-note]').dataset.state),
+    null, { timeout: 60000 });
+  const none = await p2.locator('[data-testid=watermark-note]').textContent();
+  check(/^No watermark found/.test(none) && await p2.locator('[data-testid=object-list] li').count() === 1,
+    `Find watermark on a clip without one says so: "${none}"`);
   await shot(p2, '06-second-page.png');
   await c1.close();
   await c2.close();
