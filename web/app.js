@@ -429,7 +429,8 @@ function showProgress(job) {
   $('progress').value = job.progress;
   const frames = job.n_frames ? ` · frame ${job.frames_done} of ${job.n_frames}` : '';
   const stage = job.kind === 'overlay' ? STAGE_NAMES[job.stage] || job.stage : job.stage;
-  $('progress-text').textContent = `${jobName(job)}: ${stage} ${Math.round(job.progress * 100)}%${frames}`;
+  const pct = job.state === 'running' && job.progress >= 1 ? 'finishing' : `${Math.round(job.progress * 100)}%`;
+  $('progress-text').textContent = `${jobName(job)}: ${stage} ${pct}${frames}`;
 }
 
 // Follow a job until it ends, with a Cancel button while it runs; returns its last status.
@@ -454,6 +455,12 @@ async function follow(job, onTick) {
   }
 }
 
+// The buttons that start jobs: one job at a time from the page, so that the progress bar and
+// its Cancel button are that job's.
+function jobButtons(disabled) {
+  for (const id of ['find-watermark', 'track-button', 'remove-button']) $(id).disabled = disabled;
+}
+
 function ended(job) {
   if (job.state === 'failed') showError(`${jobName(job)} failed: ${job.error}`);
   else if (job.state === 'cancelled') status(`${jobName(job)} cancelled`);
@@ -475,12 +482,12 @@ $('find-watermark').addEventListener('click', async () => {
   clearError();
   stopPlay();
   const vid = state.video.id;
-  $('find-watermark').disabled = true;
+  jobButtons(true);
   setWatermarkNote('', 'Looking for a watermark: it reads the whole video twice…');
   const job = await guard(() => api.post(`/api/videos/${vid}/detect-overlay`));
-  if (!job) { $('find-watermark').disabled = false; setWatermarkNote('', WATERMARK_HINT); return; }
+  if (!job) { jobButtons(false); setWatermarkNote('', WATERMARK_HINT); return; }
   const done = await follow(job);
-  $('find-watermark').disabled = false;
+  jobButtons(false);
   window.vanishStats.watermark = { state: done.state, object: done.object || 0, pixels: done.overlay_pixels || 0 };
   ended(done);
   if (!state.video || state.video.id !== vid) return;
@@ -506,11 +513,11 @@ $('track-button').addEventListener('click', async () => {
   stopPlay();
   // Disabled from the click on, so that nothing (a second click, a test waiting for the job)
   // takes the last job's finished state for this one's while the request is on its way.
-  $('track-button').disabled = true;
+  jobButtons(true);
   const job = await guard(() => api.post(`/api/videos/${state.video.id}/track`));
-  if (!job) { $('track-button').disabled = false; return; }
+  if (!job) { jobButtons(false); return; }
   const done = await follow(job);
-  $('track-button').disabled = false;
+  jobButtons(false);
   ended(done);
   if (done.state === 'done') {
     const n = done.masks_written, all = done.n_frames * state.objects.filter((o) => o.keyframes.length).length;
@@ -605,14 +612,14 @@ $('remove-button').addEventListener('click', async () => {
   clearError();
   stopPlay();
   const vid = state.video.id;
-  $('remove-button').disabled = true; /* from the click on, as for Track */
+  jobButtons(true); /* from the click on, as for Track */
   const job = await guard(() => api.post(`/api/videos/${vid}/remove`, { options: optionValues() }));
-  if (!job) { $('remove-button').disabled = false; return; }
+  if (!job) { jobButtons(false); return; }
   state.jobs.remove = job.id;
   state.liveShown = -1;
   $('live-box').hidden = true;
   const done = await follow(job, showLiveFrame);
-  $('remove-button').disabled = false;
+  jobButtons(false);
   ended(done);
   if (done.state === 'done') showResult(done, vid);
   else $('compare-box').hidden = !(state.result && state.result.video);
