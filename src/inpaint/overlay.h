@@ -38,6 +38,12 @@ int vni_overlay_solve(VniOverlayEst *e, VnImage **alpha, VnImage **color);
 
 void vni_overlay_est_free(VniOverlayEst **e);
 
+/* The opacity that vni_overlay_solve gives the ring of pixels round the region (its
+ * 8-neighbours) when the frames' chroma is of half resolution (4:2:0): so small that their luma
+ * is kept, it has them un-blended too, whose chroma the overlay's 2x2 blocks carry, and marks
+ * them for the smoothing of the region's edge (vni_overlay_unblend). */
+#define VNI_OVERLAY_RING 1e-4f
+
 /* ---- un-blending ----------------------------------------------------------------------- */
 
 /* A fill for the opaque part: fill rgb (VN_U8, 3 channels) where hole != 0, in place. */

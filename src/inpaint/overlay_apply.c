@@ -15,6 +15,7 @@
 
 #define HALF_CHROMA 0.05 /* chroma steps inside 2x2 blocks / across them, under which the
                             frame's chroma is taken as of half resolution (4:2:0) */
+#define EDGE_SWEEPS 16   /* Gauss-Seidel sweeps of the smoothing of a 4:2:0 overlay's edge */
 
 void vni_overlay_apply_default_params(VniOverlayApplyParams *p)
 {
@@ -174,6 +175,56 @@ static int denoise(float *j, const VnImage *alpha, int x0, int y0, int bw, int b
     return 0;
 }
 
+/* Whether α at (x, y) marks the ring round a 4:2:0 overlay or no overlay (VNI_OVERLAY_RING). */
+static int ring_or_out(const VnImage *alpha, int x, int y)
+{
+    return alpha_at(alpha, x, y) < 2.0f * VNI_OVERLAY_RING;
+}
+
+/*
+ * The edge of an overlay on a frame from 4:2:0 video (the ring round the region and the region's
+ * own pixels next to it) made harmonic from the un-blended inside and the picture outside, in j,
+ * by Gauss-Seidel sweeps. There the encoder's rounding of the overlay's sharp edge (ringing that
+ * stays with the static edge from frame to frame, a few grey levels, doubled by the un-blending)
+ * and the chroma spread over the 2x2 blocks and the conversion's filter leave a thin dotted
+ * outline of the logo (box.mp4, 50% OpenCV logo, H.264 CRF 20: the error of the un-blended edge
+ * pixels has a persistent part of ~14 grey levels, the inside's ~3); a band 2 pixels wide loses
+ * little of the picture. band: bw*bh scratch.
+ */
+static void smooth_edge(float *j, const VnImage *alpha, uint8_t *band, int x0, int y0, int bw,
+                        int bh)
+{
+    static const int dx[4] = {1, -1, 0, 0}, dy[4] = {0, 0, 1, -1};
+    for (int y = 0; y < bh; y++)
+        for (int x = 0; x < bw; x++) {
+            int on = alpha_at(alpha, x0 + x, y0 + y) > 0.0f && ring_or_out(alpha, x0 + x, y0 + y);
+            for (int d = 0; d < 4 && !on && alpha_at(alpha, x0 + x, y0 + y) > 0.0f; d++) {
+                int x1 = x0 + x + dx[d], y1 = y0 + y + dy[d];
+                on = x1 >= 0 && y1 >= 0 && x1 < alpha->width && y1 < alpha->height &&
+                     ring_or_out(alpha, x1, y1);
+            }
+            band[(size_t)y * bw + x] = (uint8_t)on;
+        }
+    for (int s = 0; s < EDGE_SWEEPS; s++)
+        for (int y = 0; y < bh; y++)
+            for (int x = 0; x < bw; x++) {
+                float sum[3] = {0.0f, 0.0f, 0.0f};
+                int k = 0;
+                if (!band[(size_t)y * bw + x])
+                    continue;
+                for (int d = 0; d < 4; d++) {
+                    int x1 = x + dx[d], y1 = y + dy[d];
+                    if (x1 < 0 || y1 < 0 || x1 >= bw || y1 >= bh)
+                        continue;
+                    for (int c = 0; c < 3; c++)
+                        sum[c] += j[((size_t)y1 * bw + x1) * 3 + c];
+                    k++;
+                }
+                for (int c = 0; c < 3 && k; c++)
+                    j[((size_t)y * bw + x) * 3 + c] = sum[c] / (float)k;
+            }
+}
+
 /* Write j where α > 0; mark the (nearly) opaque pixels in hole. Returns their count. */
 static int64_t store(VnImage *rgb, const VnImage *alpha, const float *j, VnImage *hole, int x0,
                      int y0, int bw, int bh, float a_lo)
@@ -241,6 +292,7 @@ int64_t vni_overlay_unblend(const VnContext *ctx, VnImage *rgb, const VnImage *a
                             const VnImage *color, const VniOverlayApplyParams *p, VnImage *hole)
 {
     float *j = NULL;
+    uint8_t *band = NULL;
     int x0, y0, x1, y1, bw, bh, half;
     int64_t ret;
     (void)ctx;
@@ -251,17 +303,28 @@ int64_t vni_overlay_unblend(const VnContext *ctx, VnImage *rgb, const VnImage *a
         memset(vn_image_row(hole, y), 0, (size_t)hole->width);
     if (!alpha_box(alpha, &x0, &y0, &x1, &y1))
         return 0;
+    half = vni_overlay_half_chroma(vn_image_row(rgb, y0) + (size_t)x0 * 3, (size_t)rgb->stride,
+                                   x0, y0, x1 - x0 + 1, y1 - y0 + 1);
+    if (half) { /* the edge's smoothing reads a pixel of picture past the ring */
+        x0 = VNI_MAX(x0 - 1, 0), y0 = VNI_MAX(y0 - 1, 0);
+        x1 = VNI_MIN(x1 + 1, rgb->width - 1), y1 = VNI_MIN(y1 + 1, rgb->height - 1);
+    }
     bw = x1 - x0 + 1;
     bh = y1 - y0 + 1;
-    if (!(j = vni_malloc_array((size_t)bw * bh, 3 * sizeof(float))))
+    j = vni_malloc_array((size_t)bw * bh, 3 * sizeof(float));
+    band = half ? vni_malloc_array((size_t)bw * bh, 1) : NULL;
+    if (!j || (half && !band)) {
+        vni_free(j);
         return -ENOMEM;
-    half = vni_overlay_half_chroma(vn_image_row(rgb, y0) + (size_t)x0 * 3, (size_t)rgb->stride,
-                                   x0, y0, bw, bh);
+    }
     unblend(rgb, alpha, color, j, x0, y0, bw, bh, VNI_MIN(p->opaque_hi, 0.98f), half);
     ret = p->noise > 0.0f ? denoise(j, alpha, x0, y0, bw, bh, p->noise) : 0;
+    if (ret >= 0 && half)
+        smooth_edge(j, alpha, band, x0, y0, bw, bh);
     if (ret >= 0)
         ret = store(rgb, alpha, j, hole, x0, y0, bw, bh, p->opaque_lo);
     vni_free(j);
+    vni_free(band);
     return ret;
 }
 

@@ -32,6 +32,16 @@
  *    exceeds the largest value for which W can be a colour (feasible_c), which keeps noise
  *    added after the blend from passing for the picture; where two channels' bounds agree, W is
  *    at the edge of its range there (white, black, pure colours) and c is the bound (at_edge).
+ *  - on frames from 4:2:0 video (most users' H.264) the samples nearest the region's edge do
+ *    not follow the blend: the encoder's chroma, filtered and taken once per 2x2 block, spreads
+ *    the overlay's colour over ±2 pixels of its edge, and its rounding of the sharp static edge
+ *    rings over ±1 pixel. There the regression takes I and Ĵ one pixel away from the edge on
+ *    each side (HALF_GAP) and the means that fit W two pixels away (HALF_WGAP). Before (the
+ *    region grown by a pixel instead), box.mp4 with the 50% OpenCV logo at CRF 20 came out with
+ *    α 0.25 on the green ring, 0.42 on the red one, and W pulled toward the picture's colour by
+ *    up to 20 grey levels: a faint coloured ghost of the rings over the still table; now
+ *    α 0.48-0.51 and W within ~5 levels. The ring of pixels round the region gets the opacity
+ *    VNI_OVERLAY_RING, for the un-blending of its chroma and the smoothing of the edge.
  * Only a box around the region is kept, for at most max_frames evenly spaced frames.
  */
 #include "inpaint/overlay.h"
@@ -77,9 +87,13 @@
 #define EDGE_FADE 0.1f      /* ... this): two bounds can agree by chance over an opaque gradient */
 #define IRLS_ROUNDS 5       /* fits at most, the first unweighted ... */
 #define IRLS_SETTLED 5e-4f  /* ... until α changes by less than this over the region, on average */
+#define HALF_GAP 1          /* 4:2:0: pixels between the region's edge and the regression's I and Ĵ */
+#define HALF_WGAP 2         /* ... and those whose means fit W */
 
-/* the regression's sums; those from S_N on are all that the fit of W needs */
-enum { S_JJ, S_IJ, S_DD, S_IW, S_JW, S_N, S_J, S_I = S_J + 3, N_STATS = S_I + 3 };
+/* the regression's sums; those from S_N on are all that the fit of W needs; S_JM and S_IM
+ * (the means of samples further from the region's edge, see VniOverlayEst.wgap) only on 4:2:0 */
+enum { S_JJ, S_IJ, S_DD, S_IW, S_JW, S_N, S_J, S_I = S_J + 3, S_JM = S_I + 3, S_IM = S_JM + 3,
+       N_STATS = S_IM + 3 };
 
 struct VniOverlayEst {
     const VnContext *ctx;
@@ -91,31 +105,12 @@ struct VniOverlayEst {
     int64_t n_offered;
     int short_of;           /* smoothing solves of this estimate that stopped short of their tolerance */
     float shift[3];         /* subtracted from the samples before their sums (see regress_sums) */
+    int half;               /* the frames' chroma is of half resolution (4:2:0) */
+    int gap, wgap;          /* pixels between the region's edge and the border samples' I and Ĵ:
+                               those of the regression, and those whose means fit W */
+    int n_stats;            /* the sums kept: N_STATS with wgap, else S_JM */
+    int sj, si;             /* the sums of Ĵ and I that fit W: S_JM, S_IM with wgap, else S_J, S_I */
 };
-
-/*
- * Grow the region by one pixel (4-neighbours), for frames whose chroma has half the resolution
- * (4:2:0): there a coloured overlay's chroma is spread over the 2x2 blocks that its edge cuts,
- * one pixel past the footprint, and the picture just outside (Ĵ, the border samples) carries
- * the overlay's colour. Fitted from one pixel further out, and un-blended over that pixel too,
- * the estimate no longer takes a desaturated W of higher α (box.mp4, 50% OpenCV logo, H.264
- * CRF 20, exact mask: mean α 0.70 -> 0.40, blue ring 0.95 -> ~0.5). Growing by 2 pixels was
- * worse (27.33 -> 26.58 dB); where the chroma is of full resolution the region is kept.
- */
-static void grow(VniOverlayEst *e)
-{
-    const size_t n = (size_t)e->bw * e->bh;
-    for (size_t i = 0; i < n; i++) {
-        int x = (int)(i % e->bw), y = (int)(i / e->bw);
-        if (e->in[i])
-            continue;
-        if ((x > 0 && e->in[i - 1] == 1) || (x + 1 < e->bw && e->in[i + 1] == 1) ||
-            (y > 0 && e->in[i - e->bw] == 1) || (y + 1 < e->bh && e->in[i + e->bw] == 1))
-            e->in[i] = 2;
-    }
-    for (size_t i = 0; i < n; i++)
-        e->in[i] = e->in[i] != 0;
-}
 
 int vni_overlay_est_open(const VnContext *ctx, VniOverlayEst **pe, const VnImage *region,
                          int max_frames)
@@ -263,12 +258,30 @@ static void median_diffs(const VniOverlayEst *e, float *v, float *conf, int dx, 
         }
 }
 
-/* A pixel of the region's border: its 4-neighbours q outside the region (k of them) and the
- * pixels q2 one step further out (q itself where q2 is not outside). */
+/* A pixel of the region's border: its 4-neighbours outside the region (k of them); for each,
+ * the pixel v whose value is I (the border pixel, or with a gap the pixel that far inside), q
+ * whose value is Ĵ (the outside neighbour, or the pixel that far further out), q2 one step past
+ * q, and vm, qm those of v and q for the means that fit W (each falls back to the pixel before
+ * it where it is not on its side of the border). */
 typedef struct BorderPx {
-    size_t i, q[4], q2[4];
+    size_t i, v[4], q[4], q2[4], vm[4], qm[4];
     int k;
 } BorderPx;
+
+/* Pixel i stepped n times by (dx, dy) while it stays inside the crop and on the side `inside`
+ * of the region (1: in it, 0: out of it); i itself when the first step fails. */
+static size_t step_on(const VniOverlayEst *e, size_t i, int dx, int dy, int n, int inside)
+{
+    int x = (int)(i % e->bw), y = (int)(i / e->bw);
+    for (int s = 0; s < n; s++) {
+        int x1 = x + dx, y1 = y + dy;
+        if (x1 < 0 || y1 < 0 || x1 >= e->bw || y1 >= e->bh ||
+            (e->in[(size_t)y1 * e->bw + x1] != 0) != inside)
+            break;
+        x = x1, y = y1;
+    }
+    return (size_t)y * e->bw + x;
+}
 
 /* The region's border pixels as it is now, in raster order, into *bp (a new array of *nb; NULL
  * when there are none) and w: 1 at them, 0 elsewhere. 0 or -ENOMEM. */
@@ -287,14 +300,16 @@ static int border_pixels(const VniOverlayEst *e, BorderPx **bp, size_t *nb, floa
             if (!e->in[i])
                 continue;
             for (int d = 0; d < 4; d++) {
-                int x1 = x + dx[d], y1 = y + dy[d], x2 = x1 + dx[d], y2 = y1 + dy[d];
-                size_t q = (size_t)y1 * e->bw + x1, q2 = (size_t)y2 * e->bw + x2;
+                int x1 = x + dx[d], y1 = y + dy[d];
+                size_t q = (size_t)y1 * e->bw + x1;
                 if (x1 < 0 || y1 < 0 || x1 >= e->bw || y1 >= e->bh || e->in[q])
                     continue;
-                if (x2 < 0 || y2 < 0 || x2 >= e->bw || y2 >= e->bh || e->in[q2])
-                    q2 = q;
-                b.q[k] = q;
-                b.q2[k++] = q2;
+                b.v[k] = step_on(e, i, -dx[d], -dy[d], e->gap, 1);
+                b.q[k] = step_on(e, q, dx[d], dy[d], e->gap, 0);
+                b.q2[k] = step_on(e, b.q[k], dx[d], dy[d], 1, 0);
+                b.vm[k] = step_on(e, i, -dx[d], -dy[d], e->wgap, 1);
+                b.qm[k] = step_on(e, q, dx[d], dy[d], e->wgap, 0);
+                k++;
             }
             if (!k)
                 continue;
@@ -315,33 +330,46 @@ static int border_pixels(const VniOverlayEst *e, BorderPx **bp, size_t *nb, floa
     return 0;
 }
 
-/* Ĵ at border pixel b in frame fr: the mean of its outside 4-neighbours, and in j2 the mean of
- * the pixels one step further out, whose difference from Ĵ measures how much the picture changes
- * over one pixel. */
-static void border_value(const BorderPx *b, const uint8_t *fr, float j[3], float j2[3])
+/* Add the mean of frame fr's colours at the pixels px[0..k) to x[0..3). */
+static void add_mean(float *x, const uint8_t *fr, const size_t *px, int k)
+{
+    float sum[3] = {0.0f, 0.0f, 0.0f};
+    for (int d = 0; d < k; d++)
+        for (int ch = 0; ch < 3; ch++)
+            sum[ch] += fr[px[d] * 3 + ch];
+    for (int ch = 0; ch < 3; ch++)
+        x[ch] += sum[ch] / (float)k;
+}
+
+/* The sample of border pixel b in frame fr: in v, I (the mean of its pixels v); in j, Ĵ (the mean
+ * of its outside pixels q); in j2, the mean of the pixels q2 one step further out, whose
+ * difference from Ĵ measures how much the picture changes over one pixel; in vm and jm (unless
+ * NULL), the means over its pixels vm and qm. */
+static void border_value(const BorderPx *b, const uint8_t *fr, float *v, float *j, float *j2,
+                         float *vm, float *jm)
 {
     for (int ch = 0; ch < 3; ch++)
-        j[ch] = j2[ch] = 0.0f;
-    for (int d = 0; d < b->k; d++)
-        for (int ch = 0; ch < 3; ch++) {
-            j[ch] += fr[b->q[d] * 3 + ch];
-            j2[ch] += fr[b->q2[d] * 3 + ch];
-        }
-    for (int ch = 0; ch < 3; ch++) {
-        j[ch] /= (float)b->k;
-        j2[ch] /= (float)b->k;
-    }
+        v[ch] = j[ch] = j2[ch] = 0.0f;
+    add_mean(v, fr, b->v, b->k);
+    add_mean(j, fr, b->q, b->k);
+    add_mean(j2, fr, b->q2, b->k);
+    if (!vm)
+        return;
+    for (int ch = 0; ch < 3; ch++)
+        vm[ch] = jm[ch] = 0.0f;
+    add_mean(vm, fr, b->vm, b->k);
+    add_mean(jm, fr, b->qm, b->k);
 }
 
 /* The weight of one sample given the current fit (c, wcol; NULL for the first round): small
  * where I is far from the blend of Ĵ, i.e. where Ĵ is not the picture under the overlay. */
-static float sample_weight(const uint8_t *v, const float *j, float c, const float *wcol)
+static float sample_weight(const float *v, const float *j, float c, const float *wcol)
 {
     float r2 = 0.0f;
     if (!wcol)
         return 1.0f;
     for (int ch = 0; ch < 3; ch++) {
-        float r = (float)v[ch] - c * j[ch] - (1.0f - c) * wcol[ch];
+        float r = v[ch] - c * j[ch] - (1.0f - c) * wcol[ch];
         r2 += r * r;
     }
     return 1.0f / (1.0f + r2 / (3.0f * ROBUST_S * ROBUST_S));
@@ -354,8 +382,8 @@ static void sample_shift(VniOverlayEst *e, const BorderPx *bp, size_t nb)
     double sum[3] = {0.0, 0.0, 0.0}, k = 0.0;
     for (int t = 0; t < e->n_kept; t++)
         for (size_t b = 0; b < nb; b++) {
-            float j[3], j2[3];
-            border_value(bp + b, e->frames + t * n * 3, j, j2);
+            float v[3], j[3], j2[3];
+            border_value(bp + b, e->frames + t * n * 3, v, j, j2, NULL, NULL);
             for (int ch = 0; ch < 3; ch++)
                 sum[ch] += j[ch];
             k += 1.0;
@@ -387,35 +415,39 @@ static void within(const VniOverlayEst *e, const BorderPx *bp, size_t nb, float 
 /* Weighted sums of the samples at each border pixel over the kept frames and the 3 channels,
  * divided by the frame count: st[S_N] = Σ ω, st[S_JJ] = Σ ω·Ĵ², st[S_IJ] = Σ ω·I·Ĵ,
  * st[S_J + c] = Σ ω·Ĵ_c, st[S_I + c] = Σ ω·I_c, st[S_IW] and st[S_JW] as by within() (bp: the
- * border pixels). I and Ĵ are taken less e->shift: the fit takes differences of these sums
+ * border pixels); with e->wgap, st[S_JM + c] and st[S_IM + c] the same as S_J, S_I for the
+ * samples further from the edge. I and Ĵ are taken less e->shift: the fit takes differences of these sums
  * (var = E[Ĵ²] − E[Ĵ]²), and of raw grey levels (E[Ĵ²] ~ 85000 for a picture of grey 170) the
  * pooling's float rounding (~1e-4 of it) left α on thin letters off by up to 0.2. */
 static void regress_sums(const VniOverlayEst *e, const BorderPx *bp, size_t nb, const float *c,
                          const float *wcol, float *st)
 {
     const size_t n = (size_t)e->bw * e->bh, n3 = n * 3;
-    memset(st, 0, N_STATS * n * sizeof(float));
+    memset(st, 0, (size_t)e->n_stats * n * sizeof(float));
     for (int t = 0; t < e->n_kept; t++) {
         const uint8_t *fr = e->frames + t * n3;
         for (size_t b = 0; b < nb; b++) {
             size_t i = bp[b].i;
-            const uint8_t *v = fr + i * 3;
-            float j[3], j2[3], om;
-            border_value(bp + b, fr, j, j2);
+            float v[3], j[3], j2[3], vm[3], jm[3], om;
+            border_value(bp + b, fr, v, j, j2, e->wgap ? vm : NULL, jm);
             om = sample_weight(v, j, c[i], wcol ? wcol + i * 3 : NULL);
             st[S_N * n + i] += om;
             for (int ch = 0; ch < 3; ch++) {
-                float jc = j[ch] - e->shift[ch], vc = (float)v[ch] - e->shift[ch];
+                float jc = j[ch] - e->shift[ch], vc = v[ch] - e->shift[ch];
                 st[S_JJ * n + i] += om * jc * jc;
                 st[S_DD * n + i] += om * (j[ch] - j2[ch]) * (j[ch] - j2[ch]);
                 st[S_IJ * n + i] += om * jc * vc;
                 st[S_IW * n + i] += om * vc * vc;
                 st[(S_J + ch) * n + i] += om * jc;
                 st[(S_I + ch) * n + i] += om * vc;
+                if (!e->wgap)
+                    continue;
+                st[(S_JM + ch) * n + i] += om * (jm[ch] - e->shift[ch]);
+                st[(S_IM + ch) * n + i] += om * (vm[ch] - e->shift[ch]);
             }
         }
     }
-    for (size_t i = 0; i < N_STATS * n; i++)
+    for (size_t i = 0; i < (size_t)e->n_stats * n; i++)
         st[i] /= (float)e->n_kept;
     within(e, bp, nb, st);
 }
@@ -436,8 +468,8 @@ static int counted(VniOverlayEst *e, int r)
 static void pool(VniOverlayEst *e, VniOverlayPool *p, const float *raw, float *out, int first)
 {
     const size_t n = (size_t)e->bw * e->bh;
-    memcpy(out + first * n, raw + first * n, (N_STATS - first) * n * sizeof(float));
-    counted(e, vni_overlay_pool_solve(p, out + first * n, raw + first * n, N_STATS - first, NULL,
+    memcpy(out + first * n, raw + first * n, (e->n_stats - first) * n * sizeof(float));
+    counted(e, vni_overlay_pool_solve(p, out + first * n, raw + first * n, e->n_stats - first, NULL,
                                       NULL));
 }
 
@@ -516,8 +548,8 @@ static void channel_bounds(const VniOverlayEst *e, const float *s, size_t n, siz
 {
     float sn = s[S_N * n + i];
     for (int ch = 0; ch < 3; ch++) {
-        float mi = sn > 1e-6f ? s[(S_I + ch) * n + i] / sn + e->shift[ch] : 0.0f;
-        mj[ch] = sn > 1e-6f ? s[(S_J + ch) * n + i] / sn + e->shift[ch] : 0.0f;
+        float mi = sn > 1e-6f ? s[(e->si + ch) * n + i] / sn + e->shift[ch] : 0.0f;
+        mj[ch] = sn > 1e-6f ? s[(e->sj + ch) * n + i] / sn + e->shift[ch] : 0.0f;
         b[ch] = 2.0f;
         side[ch] = -1;
         if (sn <= 1e-6f)
@@ -610,7 +642,7 @@ static void fit(const VniOverlayEst *e, const float *st, const float *sw, float 
         edge[i] = ag;
         a = 1.0f - c[i];
         for (int ch = 0; ch < 3; ch++) {
-            float aw = sn > 1e-6f ? (sw[(S_I + ch) * n + i] - c[i] * sw[(S_J + ch) * n + i]) / sn +
+            float aw = sn > 1e-6f ? (sw[(e->si + ch) * n + i] - c[i] * sw[(e->sj + ch) * n + i]) / sn +
                                         a * e->shift[ch]
                                   : 0.0f;
             wcol[i * 3 + ch] = a > 0.02f ? VNI_CLAMP(aw / a, 0.0f, 255.0f) : 0.0f;
@@ -684,7 +716,7 @@ static int fit_w_guided(VniOverlayEst *e, const float *raw, const float *c, cons
         float sn = raw[S_N * n + i], a = 1.0f - c[i];
         dw[i] = e->in[i] ? sn : 0.0f;
         for (int ch = 0; ch < 3; ch++) {
-            float mi = raw[(S_I + ch) * n + i], mj = raw[(S_J + ch) * n + i];
+            float mi = raw[(e->si + ch) * n + i], mj = raw[(e->sj + ch) * n + i];
             d[ch * n + i] = sn > 1e-6f ? (mi - c[i] * mj) / sn + a * e->shift[ch] : 0.0f;
             aw[ch * n + i] = a * wcol[i * 3 + ch];
         }
@@ -721,6 +753,16 @@ static float mean_change(const VniOverlayEst *e, const float *a, const float *b)
     return k ? (float)(sum / (double)k) : 0.0f;
 }
 
+/* Whether crop pixel x, y, outside the region, has a pixel of the region among its 8-neighbours. */
+static int next_to(const VniOverlayEst *e, int x, int y)
+{
+    for (int yy = VNI_MAX(y - 1, 0); yy <= VNI_MIN(y + 1, e->bh - 1); yy++)
+        for (int xx = VNI_MAX(x - 1, 0); xx <= VNI_MIN(x + 1, e->bw - 1); xx++)
+            if (e->in[(size_t)yy * e->bw + xx])
+                return 1;
+    return 0;
+}
+
 /* Paste the crop's α and W into frame-size images. */
 static void paste(const VniOverlayEst *e, const float *c, const float *wcol, VnImage *alpha,
                   VnImage *color)
@@ -730,10 +772,11 @@ static void paste(const VniOverlayEst *e, const float *c, const float *wcol, VnI
         float *w = (float *)vn_image_row(color, e->y0 + y) + (size_t)e->x0 * 3;
         for (int x = 0; x < e->bw; x++) {
             size_t p = (size_t)y * e->bw + x;
-            float av = e->in[p] ? VNI_CLAMP(1.0f - c[p], 0.0f, 1.0f) : 0.0f;
+            float av = e->in[p] ? VNI_CLAMP(1.0f - c[p], 0.0f, 1.0f)
+                                : e->half && next_to(e, x, y) ? VNI_OVERLAY_RING : 0.0f;
             a[x] = av;
             for (int ch = 0; ch < 3; ch++)
-                w[x * 3 + ch] = av > 0.0f ? wcol[p * 3 + ch] : 0.0f;
+                w[x * 3 + ch] = av > 0.0f && e->in[p] ? wcol[p * 3 + ch] : 0.0f;
         }
     }
 }
@@ -888,9 +931,15 @@ int vni_overlay_solve(VniOverlayEst *e, VnImage **alpha, VnImage **color)
         goto fail;
     if (vni_overlay_half_chroma(e->frames + (size_t)(e->n_kept / 2) * n * 3, (size_t)e->bw * 3,
                                 e->x0, e->y0, e->bw, e->bh)) {
-        vni_log(e->ctx, VN_LOG_DEBUG, "overlay: chroma of half resolution, region grown by 1 px");
-        grow(e);
+        vni_log(e->ctx, VN_LOG_DEBUG, "overlay: chroma of half resolution: samples %d and %d "
+                "pixels from the region's edge", HALF_GAP, HALF_WGAP);
+        e->half = 1;
+        e->gap = HALF_GAP;
+        e->wgap = HALF_WGAP;
     }
+    e->n_stats = e->wgap ? N_STATS : S_JM;
+    e->sj = e->wgap ? S_JM : S_J;
+    e->si = e->wgap ? S_IM : S_I;
     edge_links(e, gx, 1, 0, tmp);
     edge_links(e, gy, 0, 1, tmp);
     if ((ret = border_pixels(e, &bp, &nb, w)) < 0)
