@@ -3,7 +3,7 @@
 
     nice -n 10 /usr/bin/python3 bench/remove_overlay_bench.py --vanish build-h47/tools/vanish/vanish \\
         [--before /tmp/wt/build/tools/vanish/vanish] [--frames 150] [--opacity 0.5] [--kind colour] [--rigid]
-        [--crf 20]
+        [--crf 20] [--cases colour:0.5,white:0.5,colour:0.3] [--keep DIR]
 
 The clip: the first --frames frames of opencv-doc's box.mp4 (640x480) with a static overlay burned
 in, I = a*W + (1 - a)*J (overlay_bench.py's logos; default the coloured OpenCV logo, 106 px wide,
@@ -21,7 +21,9 @@ Reported: PSNR against the clean clip (all frames) inside the true footprint, an
 of it that the click took (the tracked masks' per-pixel majority, of the first `remove` run); for
 `remove` the tracked masks: frames equal to their majority, and the majority's IoU with the truth.
 --before runs `remove` with a second binary too (e.g. one built from an earlier commit), in the
-same run, so the two are compared side by side.
+same run, so the two are compared side by side. --cases KIND:OPACITY,... runs several overlays one
+after the other (the click cases counted: colour:0.5,white:0.5,colour:0.3); --keep DIR keeps each
+case's work folder (input, masks, outputs) under DIR to look at.
 """
 import argparse
 import os
@@ -59,13 +61,18 @@ def run(cmd):
     return cpu, time.time() - t
 
 
+def iou(a, b):
+    return (a & b).sum() / max((a | b).sum(), 1)
+
+
 def mask_stats(d, n, truth):
-    """Frames equal to the masks' majority, its IoU with the truth, and the truth inside it."""
+    """Frames equal to the masks' majority, its IoU with the truth, the truth inside it, and the
+    first frame's (the click's) IoU with the truth."""
     ms = [cv2.imread("%s/%05d.png" % (d, i), cv2.IMREAD_GRAYSCALE) > 0 for i in range(n)]
     maj = np.sum(ms, 0) * 2 > n
     same = sum(int(np.array_equal(m, maj)) for m in ms)
     t = truth > 0
-    return same, (maj & t).sum() / max((maj | t).sum(), 1), (maj & t).astype(np.uint8)
+    return same, iou(maj, t), (maj & t).astype(np.uint8), iou(ms[0], t)
 
 
 def decoded(path, n):
@@ -93,11 +100,21 @@ def main():
     ap.add_argument("--at", default="300,200", help="the overlay's top-left corner")
     ap.add_argument("--rigid", action="store_true", help="remove --rigid")
     ap.add_argument("--crf", type=int, default=-1, help="give vanish the clip as H.264 (yuv420p) at this CRF")
+    ap.add_argument("--cases", default="", help="KIND:OPACITY,... run one after the other (overrides --kind, --opacity)")
+    ap.add_argument("--keep", default="", help="keep each case's work folder under this folder")
     args = ap.parse_args()
     frames = ib.load_clip("box.mp4.gz", args.frames, None)
+    cases = [(c.split(":")[0], float(c.split(":")[1])) for c in args.cases.split(",")] if args.cases else \
+        [(args.kind, args.opacity)]
+    for kind, opacity in cases:
+        one_case(args, frames, kind, opacity)
+
+
+def one_case(args, frames, kind, opacity):
+    """Burn the overlay in, click it, and print the rows of one case."""
     n = len(frames)
     x0, y0 = (int(v) for v in args.at.split(","))
-    ins, m = ob.burn_at(frames, args.kind, args.opacity, x0, y0)
+    ins, m = ob.burn_at(frames, kind, opacity, x0, y0)
     work = tempfile.mkdtemp(prefix="vanish-rmovl-")
     try:
         ib.write_pngs(work + "/in", ins)
@@ -109,7 +126,7 @@ def main():
         cv2.imwrite(work + "/true.png", m)
         x, y = click_point(m)
         print("box.mp4 %d frames 640x480, %s logo at opacity %.2f, top-left %d,%d, %d px; click %d,%d%s%s"
-              % (n, args.kind, args.opacity, x0, y0, int((m > 0).sum()), x, y, " (--rigid)" if args.rigid else "",
+              % (n, kind, opacity, x0, y0, int((m > 0).sum()), x, y, " (--rigid)" if args.rigid else "",
                  ", H.264 CRF %d" % args.crf if args.crf >= 0 else ", PNG frames"))
         rows, took = [], None
         bins = [("remove", args.vanish)] + ([("remove (before)", args.before)] if args.before else [])
@@ -118,10 +135,11 @@ def main():
             cmd = [exe, "remove", clip, "--point", "0:%d,%d" % (x, y), "-q", "-y", "-o", out,
                    "--masks-out", md] + (["--rigid"] if args.rigid else [])
             cpu, wall = run(cmd)
-            same, iou, part = mask_stats(md, n, m)
+            same, miou, part, ciou = mask_stats(md, n, m)
             took = part if took is None else took
             rows.append((name, cpu, wall, psnrs(ib.read_pngs(out, n), frames, m, took),
-                         "masks: %d/%d frames equal their majority, majority IoU %.3f" % (same, n, iou)))
+                         "masks: %d/%d frames equal their majority, majority IoU %.3f, frame 0 IoU %.3f"
+                         % (same, n, miou, ciou)))
         out = work + "/perfect/"
         cpu, wall = run([args.vanish, "inpaint", clip, "--masks", work + "/true.png", "-q", "-y", "-o", out])
         rows.append(("perfect mask", cpu, wall, psnrs(ib.read_pngs(out, n), frames, m, took), "inpaint --masks TRUE.png"))
@@ -138,7 +156,13 @@ def main():
             print("%-16s %9.2f %9.2f %8s %8s  %s" % (name, fp, clicked,
                                                      "%.1f" % cpu if cpu else "-", "%.1f" % wall if wall else "-", note))
     finally:
-        shutil.rmtree(work)
+        if args.keep:
+            dest = os.path.join(args.keep, "%s-%.2f%s" % (kind, opacity, "-crf%d" % args.crf if args.crf >= 0 else ""))
+            os.makedirs(args.keep, exist_ok=True)
+            shutil.rmtree(dest, ignore_errors=True)
+            shutil.move(work, dest)
+        else:
+            shutil.rmtree(work)
 
 
 if __name__ == "__main__":

@@ -21,6 +21,12 @@
 #define NCC_HOLD 0.6f    /* least NCC with the keyframe for auto mode to hold a pose unregistered */
 #define NCC_REG 0.9f     /* least NCC for auto mode to take a registration that the motion did not predict */
 #define AGREE_EPS 0.01f  /* a new pose must beat the keyframe's or the last one by this much */
+#define MAX_EDGE_PTS 4000
+#define STILL_TAKE 0.6f  /* share of its keyframe edges in place for an object to be held still; */
+#define STILL_ALL 0.5f   /* ... and of all its keyframe edges (a still background's edges may match
+                            a moving object's persistently, where both have one periodic texture) */
+#define STILL_KEEP 0.2f  /* once held, it stays while at least this share is (twice chance), and
+                            more than at the motion tracked meanwhile */
 
 typedef struct Obj {
     int id;
@@ -32,7 +38,10 @@ typedef struct Obj {
     int nk;
     VniRigid rig;
     VniTemplate tpl;           /* the keyframe inside the mask, to check poses */
+    VniEdgeSet edges;          /* the keyframe's edges of the object, to tell it still */
     int rigid_on, rigid_last, lost, since_refresh;
+    int still;                 /* held at the keyframe's mask in this frame */
+    float key_cx, key_cy;      /* the keyframe mask's centroid */
     int vx, vy;                /* last frame's translation, the prediction of the next */
 } Obj;
 
@@ -119,12 +128,29 @@ static void obj_free(Obj *o)
     vn_image_free(&o->prev);
     vni_free(o->kpts);
     vni_template_free(&o->tpl);
+    vni_edges_free(&o->edges);
 }
 
 static void memset_mask(VnImage *m)
 {
     for (int y = 0; y < m->height; y++)
         memset(vn_image_row(m, y), 0, (size_t)m->width);
+}
+
+/* The centroid of the set pixels of m into (cx, cy); 0 when none is set. */
+static int centroid(const VnImage *m, float *cx, float *cy)
+{
+    double sx = 0, sy = 0;
+    int64_t n = 0;
+    for (int y = 0; y < m->height; y++) {
+        const uint8_t *r = vn_image_row(m, y);
+        for (int x = 0; x < m->width; x++)
+            if (r[x])
+                sx += x, sy += y, n++;
+    }
+    if (n)
+        *cx = (float)(sx / (double)n), *cy = (float)(sy / (double)n);
+    return n > 0;
 }
 
 /* Half-width of the cut's band for an object of this area. */
@@ -199,6 +225,9 @@ static int obj_init(VnTracker *t, Obj *o, int id)
         o->kpts[i].x += (float)b.x0, o->kpts[i].y += (float)b.y0;
     vni_homography_identity(o->rig.H);
     o->rigid_on = t->s.mode != VN_TRACK_DEFORM;
+    if ((ret = vni_edges_init(&o->edges, t->grey, o->key, MAX_EDGE_PTS)) < 0)
+        return ret;
+    centroid(o->key, &o->key_cx, &o->key_cy);
     return o->rigid_on ? vni_template_init(&o->tpl, t->grey, o->key, MAX_TEMPLATE_PTS) : 0;
 }
 
@@ -368,8 +397,8 @@ static int flow_carry(VnTracker *t, Obj *o, int R)
     return ret;
 }
 
-/* Track one object into the current frame; its mask is left in o->prev. */
-static int obj_step(VnTracker *t, Obj *o)
+/* Track one object into the current frame by its motion; its mask is left in o->prev. */
+static int track_step(VnTracker *t, Obj *o)
 {
     double Hpc[9];
     int ret, R = band_for(t, VNI_MAX(o->area, 16));
@@ -422,14 +451,47 @@ static int obj_step(VnTracker *t, Obj *o)
     return 0;
 }
 
-/* t->ids = the objects' masks, lower ids first where they overlap. */
+/* The share of all the object's keyframe edges in place at the motion tracked (the tracked
+ * mask's centroid's shift from the keyframe's), or at none. */
+static float held_all(const VnTracker *t, const Obj *o, int tracked)
+{
+    float cx, cy;
+    if (!tracked)
+        return vni_edges_held(&o->edges, t->grey, 0, 0, 1);
+    if (!centroid(o->prev, &cx, &cy))
+        return 0.0f;
+    return vni_edges_held(&o->edges, t->grey, (int)lrintf(cx - o->key_cx), (int)lrintf(cy - o->key_cy), 1);
+}
+
+/*
+ * One object into the current frame: tracked by its motion, and held still at its keyframe mask
+ * while its keyframe edges that persisted are in place (STILL_TAKE of them and STILL_ALL of all;
+ * once held, STILL_KEEP of them) and not fewer of all its keyframe edges are in place there than at the motion
+ * tracked (the persistent ones were chosen at no motion: they would favour it). A static overlay, whose tracked
+ * mask the picture moving under it pulls along, stays put; an object that moves is followed, and
+ * so is one that leaves a still background whose edges happen to match some of its own.
+ */
+static int obj_step(VnTracker *t, Obj *o)
+{
+    float still = vni_edges_still(&o->edges, t->grey);
+    int ret = track_step(t, o);
+    if (ret < 0)
+        return ret;
+    float zero = held_all(t, o, 0);
+    o->still = (o->still ? still >= STILL_KEEP : still >= STILL_TAKE && zero >= STILL_ALL) && zero >= held_all(t, o, 1);
+    if (o->still)
+        o->rigid_last = o->rigid_on;
+    return 0;
+}
+
+/* t->ids = the objects' masks (held still: the keyframe's), lower ids first where they overlap. */
 static void compose_ids(VnTracker *t)
 {
     for (int y = 0; y < t->h; y++)
         memset(vn_image_row(t->ids, y), 0, (size_t)t->w);
     for (int k = t->n_obj - 1; k >= 0; k--)
         for (int y = 0; y < t->h; y++) {
-            const uint8_t *s = vn_image_row(t->obj[k].prev, y);
+            const uint8_t *s = vn_image_row(t->obj[k].still ? t->obj[k].key : t->obj[k].prev, y);
             uint8_t *d = vn_image_row(t->ids, y);
             for (int x = 0; x < t->w; x++)
                 if (s[x])

@@ -135,4 +135,33 @@ float vni_template_ncc(const VniTemplate *tp, const VnImage *cur, const double H
 
 void vni_template_free(VniTemplate *tp);
 
+/* ---- still.c ---- */
+
+/* An object's own edges on its keyframe, where its grey gradient is strong in its mask within 2
+ * px of its outline, and how often each was in place in the frames tested so far. */
+typedef struct VniEdgeSet {
+    int n;               /* 0: too few to tell anything */
+    VniPt *p, *g;        /* positions; the keyframe's Sobel gradient there */
+    int32_t *count;      /* frames in which each was in place */
+    int32_t frames;      /* frames tested */
+} VniEdgeSet;
+
+/* Sample the edges of grey (VN_F32) along the outline of mask (non-zero), at most max_pts of
+ * them on a regular grid. 0 or -ENOMEM. */
+int vni_edges_init(VniEdgeSet *e, const VnImage *grey, const VnImage *mask, int max_pts);
+
+/* Of the edges that persisted so far (in place in half the frames tested at least; all before the
+ * first), the share (0..1) that the frame grey (VN_F32, the keyframe's size) holds at the same
+ * pixels moved by (dx, dy), with the same orientation and at least half the size; -1 when too few
+ * persisted (under 30% of them or 24: the object moved away) or they lie along one direction
+ * (those along its motion stay in place while an object moves straight). At (0, 0) near 1 for an
+ * object that has not moved, whatever the picture under it does where it is semi-transparent.
+ * With `all`, the share of all the edges (-1 when there are none), to compare two motions. */
+float vni_edges_held(const VniEdgeSet *e, const VnImage *grey, int dx, int dy, int all);
+
+/* vni_edges_held of the persistent edges at (0, 0), then the frame is counted as tested. */
+float vni_edges_still(VniEdgeSet *e, const VnImage *grey);
+
+void vni_edges_free(VniEdgeSet *e);
+
 #endif
