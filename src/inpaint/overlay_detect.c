@@ -21,6 +21,11 @@
  * A scene object in front of a moving picture (a sign people walk behind) keeps its edges too, but
  * it hides the picture: a part of the footprint that is neither constant (opaque) nor varies in
  * time a good share of what the picture around it does is dropped at the end.
+ * The overlay is added after the camera, I = αW + (1 − α)J: a change of the picture inside it is
+ * 1 − α of the same change just outside. Per strong edge, the share of the frames that moved one
+ * side in which the other moved the same way by a fraction of it is the consistency of α there;
+ * a region whose edges are consistent is taken where the picture round it changes too little
+ * for the ring test (overlay_region.c).
  */
 #include "inpaint/overlay.h"
 #include "inpaint/overlay_region.h"
@@ -46,6 +51,9 @@
 #define WEAK_MAG 0.35f     /* it counts where it joins an edge (hysteresis) */
 #define CONSIST 0.7f       /* a consistent edge: the median gradient at least this share of the
                               mean size of the frames' own (Dekel et al.'s statistic) */
+#define SIDE 2.0f          /* pixels from an edge to its sides for the consistency of α */
+#define RATIO_LO 0.1f      /* the change inside an overlay, as a share of the change outside */
+#define RATIO_HI 0.9f
 #define BORDER 4           /* pixels at the frame border that give no evidence */
 #define CONST_K 0.4f       /* an exactly constant pixel: spread at most this share of the noise
                               floor ... */
@@ -268,6 +276,46 @@ static uint8_t persistent(const VniOverlayDetect *d, size_t p, const uint8_t *t)
 }
 
 /*
+ * How consistently the picture's change across the edge at p (interior pixel) is a
+ * semi-transparent overlay's: inside an overlay I = αW + (1 − α)J, so a change of the picture
+ * there is (1 − α) of the same change just outside. The sides are the pixels SIDE away along the
+ * median's gradient, the quieter one (smaller mean absolute deviation from the median) taken as
+ * inside; of the frames in which the other side moved more than CHANGE, the share in which the
+ * quieter side moved the same way by RATIO_LO..RATIO_HI of it. A scene's edge that something
+ * passes over changes both sides alike or one alone. 0 where the median edge is weaker than
+ * STRENGTH or fewer than N_MIN frames moved. m: the median; off: the frames' offsets.
+ */
+static float alpha_consistency(const VniOverlayDetect *d, const float *m, const float *off,
+                               size_t p)
+{
+    const size_t n = (size_t)d->w * d->h, w = (size_t)d->w;
+    float gx = (m[p - w + 1] + 2 * m[p + 1] + m[p + w + 1]) - (m[p - w - 1] + 2 * m[p - 1] + m[p + w - 1]);
+    float gy = (m[p + w - 1] + 2 * m[p + w] + m[p + w + 1]) - (m[p - w - 1] + 2 * m[p - w] + m[p - w + 1]);
+    float mag = sqrtf(gx * gx + gy * gy), sa = 0.0f, sb = 0.0f;
+    ptrdiff_t da, qa, qb;
+    int active = 0, held = 0;
+    if (mag < STRENGTH)
+        return 0.0f;
+    da = (ptrdiff_t)lrintf(SIDE * gy / mag) * (ptrdiff_t)w + (ptrdiff_t)lrintf(SIDE * gx / mag);
+    for (int k = 0; k < d->n_kept; k++) {
+        const float *g = d->frames + k * n;
+        sa += fabsf(g[p + da] - off[k] - m[p + da]);
+        sb += fabsf(g[p - da] - off[k] - m[p - da]);
+    }
+    qa = sa < sb ? da : -da; /* the quieter side */
+    qb = -qa;
+    for (int k = 0; k < d->n_kept; k++) {
+        const float *g = d->frames + k * n;
+        float lo = g[p + qb] - off[k] - m[p + qb], q = g[p + qa] - off[k] - m[p + qa];
+        if (fabsf(lo) <= CHANGE)
+            continue;
+        active++;
+        held += q * lo > RATIO_LO * lo * lo && q * lo < RATIO_HI * lo * lo;
+    }
+    return active >= N_MIN ? (float)held / (float)active : 0.0f;
+}
+
+/*
  * Exactly constant pixels into cst (VNI_OVL_CONSTANT, VNI_OVL_STILL within half the threshold):
  * their mean absolute deviation from the temporal median,
  * with no exposure correction (an opaque overlay does not follow the exposure), is at most
@@ -393,11 +441,12 @@ static void join_weak(uint8_t *e, int w, int h, int32_t *stack)
 /* The footprint (out, 0/1) from the edge map e (classes): region, tightening, pass-through.
  * region: w*h scratch; m: the median, changed, spread (w*h each). Returns its pixel count. */
 static int64_t footprint(const VniOverlayDetect *d, const uint8_t *e, const float *m,
-                         const uint8_t *cst, uint8_t *out, uint8_t *region)
+                         const uint8_t *cst, int semi, uint8_t *out, uint8_t *region)
 {
     const int w = d->w, h = d->h;
     const size_t n = (size_t)w * h;
-    int64_t kept = vni_overlay_region(e, m + n, cst, d->n_kept, w, h, out);
+    int64_t kept = vni_overlay_region(e, m + n, semi ? m + 4 * n : NULL, cst, d->n_kept, w, h,
+                                      out);
     if (kept <= 0)
         return kept;
     memcpy(region, out, n);
@@ -424,7 +473,7 @@ static int64_t complete(const VniOverlayDetect *d, uint8_t *e, const float *m, c
     int box[4];
     recode(e, n, VNI_OVL_CONSISTENT, VNI_OVL_WEAK);
     join_weak(e, w, h, stack);
-    if ((kept = footprint(d, e, m, cst, b, a)) < 0)
+    if ((kept = footprint(d, e, m, cst, 0, b, a)) < 0)
         return kept;
     if (kept > 0) {
         /* labels in b: 1 new, 3 under test, 4 meets out, 5 does not */
@@ -477,8 +526,10 @@ int64_t vni_overlay_detect_propose(VniOverlayDetect *d, VnImage *mask)
     constant(d, m, changed, m + 2 * n, m + 3 * n, cst);
     memset(e, 0, n);
     for (int y = BORDER; y < h - BORDER; y++)
-        for (int x = BORDER; x < w - BORDER; x++)
+        for (int x = BORDER; x < w - BORDER; x++) {
             e[(size_t)y * w + x] = persistent(d, (size_t)y * w + x, t);
+            m[4 * n + (size_t)y * w + x] = alpha_consistency(d, m, off, (size_t)y * w + x);
+        }
     /* with the weak edges joined; if that finds nothing (they joined a logo to the scene's
      * edges round it), with the edges alone; then completed with the consistent edges (the
      * per-frame tests are over, their first plane is free) */
@@ -486,9 +537,9 @@ int64_t vni_overlay_detect_propose(VniOverlayDetect *d, VnImage *mask)
     recode(e, n, VNI_OVL_CONSISTENT, VNI_OVL_NONE);
     memcpy(e + 4 * n, e, n);
     join_weak(e, w, h, (int32_t *)(void *)(m + 3 * n));
-    if ((kept = footprint(d, e, m, cst, e + n, e + 3 * n)) == 0) {
+    if ((kept = footprint(d, e, m, cst, 1, e + n, e + 3 * n)) == 0) {
         recode(e + 4 * n, n, VNI_OVL_WEAK, VNI_OVL_NONE);
-        kept = footprint(d, e + 4 * n, m, cst, e + n, e + 3 * n);
+        kept = footprint(d, e + 4 * n, m, cst, 1, e + n, e + 3 * n);
     }
     if (kept <= 0 || (kept = complete(d, t, m, cst, e + n, e + 3 * n, e + 4 * n,
                                       (int32_t *)(void *)(m + 3 * n))) <= 0)

@@ -4,7 +4,10 @@
  * holes are filled; the overlay's estimated α tightens it afterwards. Each component is then
  * tested: plausible size, dense persistent edges, away from the frame border (a letterbox edge
  * persists too), and a picture around it that changes (an unchanging neighbourhood is a static
- * scene, which gives no evidence). Returning nothing is preferred to returning noise. The
+ * scene, which gives no evidence), or else edges across which the picture changes as through a
+ * semi-transparent overlay (its change inside is 1 − α of the change outside). Returning nothing
+ * is preferred to returning noise. A region dropped is split by an opening and its pieces tested
+ * in turn: the closing joins a logo's edges to a scene's edges beside it (a kerb). The
  * components kept are opened: a thin structure of the scene that touches an overlay (a pole, a
  * kerb's dashes) closes into a thin band joined to it, which no overlay's region is.
  */
@@ -19,12 +22,15 @@
 
 #define CLOSE_R 7          /* radius of the closing disk */
 #define OPEN_R 2           /* radius of the opening disk that cuts thin bands off a region kept */
+#define SPLIT_R 4          /* radius of the opening that splits a region dropped into pieces */
 #define MIN_EDGES 40       /* persistent edge pixels of a component */
 #define MIN_DENSITY 0.08f  /* persistent edge pixels per pixel of a component */
 #define RING_IN 2          /* the ring around a component: Chebyshev distance RING_IN.. */
 #define RING_OUT 5         /* ..RING_OUT */
 #define RING_CHANGE VNI_OVL_MOVING /* share of frames in which a ring pixel must change ... */
 #define RING_SHARE 0.4f    /* ... on this share of the ring */
+#define SEMI_RING 0.15f    /* share of the ring that must change for the semi-transparency test */
+#define CONS_MIN 0.5f      /* median consistency of a semi-transparent overlay's edges */
 #define MAX_KEPT 16        /* components that may be extended */
 #define GROW_R 1           /* thickening of the edges an extension takes */
 #define GROW_MAX 8         /* an extension may make a footprint at most this many times larger */
@@ -133,12 +139,32 @@ static int clear_box(const int box[4], int w, int h, int min_side)
            box[1] >= EDGE_GAP && box[2] < w - EDGE_GAP && box[3] < h - EDGE_GAP;
 }
 
-/* Whether the component labelled lab (area, box) looks like an overlay. */
-static int plausible(const uint8_t *m, const uint8_t *edges, const float *changed, int w, int h,
-                     uint8_t lab, int64_t area, const int box[4])
+/* Whether the component labelled lab (inside box) holds MIN_EDGES pixels at least whose edge is
+ * a semi-transparent overlay's by the picture's change across it (cons > 0) and the median of
+ * whose cons is at least CONS_MIN. vals: w*h floats. */
+static int alpha_edges(const uint8_t *m, const float *cons, int w, uint8_t lab, const int box[4],
+                       float *vals)
+{
+    int64_t k = 0;
+    for (int y = box[1]; y <= box[3]; y++)
+        for (int x = box[0]; x <= box[2]; x++)
+            if (m[(size_t)y * w + x] == lab && cons[(size_t)y * w + x] > 0.0f)
+                vals[k++] = cons[(size_t)y * w + x];
+    return k >= MIN_EDGES && vni_select_f32(vals, (int)k, (int)k / 2) >= CONS_MIN;
+}
+
+/* Whether the component labelled lab (area, box) looks like an overlay. Where the picture round
+ * it changes less (in SEMI_RING of the ring at least), a component whose edges are a
+ * semi-transparent overlay's by the change across them (alpha_edges) is taken too; a piece of a
+ * split (piece set) only so (a scene's region that a split cuts up has pieces of every shape).
+ * vals: w*h floats. */
+static int plausible(const uint8_t *m, const uint8_t *edges, const float *changed,
+                     const float *cons, int w, int h, uint8_t lab, int piece, int64_t area,
+                     const int box[4], float *vals)
 {
     const int64_t frame = (int64_t)w * h;
     int64_t ne = 0;
+    float ring;
     if (area < frame / 400 || area > frame / 5 || !clear_box(box, w, h, 6))
         return 0;
     for (int y = box[1]; y <= box[3]; y++)
@@ -146,7 +172,10 @@ static int plausible(const uint8_t *m, const uint8_t *edges, const float *change
             ne += m[(size_t)y * w + x] == lab && edges[(size_t)y * w + x] == VNI_OVL_EDGE;
     if (ne < MIN_EDGES || (float)ne < MIN_DENSITY * (float)area)
         return 0;
-    return ring_change(m, changed, w, h, lab, box, RING_CHANGE, NULL, NULL) >= RING_SHARE;
+    ring = ring_change(m, changed, w, h, lab, box, RING_CHANGE, NULL, NULL);
+    if (ring >= RING_SHARE && !piece)
+        return 1;
+    return cons && ring >= SEMI_RING && alpha_edges(m, cons, w, lab, box, vals);
 }
 
 /* Whether a pixel of class c is evidence of an opaque overlay: exactly constant or still.
@@ -246,10 +275,12 @@ static int64_t opaque_parts(const uint8_t *cst, const float *changed, float twic
 /* Extend the footprint out over the untested strong edges near its components (inside each
  * component's box grown by half its larger side) that are not noisy (clipped ones too: they
  * join an overlay found from other evidence): thicken them, keep what connects to the
- * footprint. Unchanged if that would grow it more than GROW_MAX times. */
-static int64_t extend(const uint8_t *edges, const uint8_t *cst, uint8_t *out, int w, int h,
-                      int (*boxes)[4],
-                      int n_boxes, int64_t kept, uint8_t *a, uint8_t *b, int32_t *stack)
+ * footprint. Not over the edges of what a split cut off a region (cut set: a scene's edges that
+ * the closing had joined to the overlay). Unchanged if that would grow it more than GROW_MAX
+ * times. */
+static int64_t extend(const uint8_t *edges, const uint8_t *cst, const uint8_t *cut, uint8_t *out,
+                      int w, int h, int (*boxes)[4], int n_boxes, int64_t kept, uint8_t *a,
+                      uint8_t *b, int32_t *stack)
 {
     const size_t n = (size_t)w * h;
     int64_t grown = 0;
@@ -259,9 +290,10 @@ static int64_t extend(const uint8_t *edges, const uint8_t *cst, uint8_t *out, in
         int g = VNI_MAX(boxes[i][2] - boxes[i][0], boxes[i][3] - boxes[i][1]) / 2;
         for (int y = VNI_MAX(0, boxes[i][1] - g); y <= VNI_MIN(h - 1, boxes[i][3] + g); y++)
             for (int x = VNI_MAX(0, boxes[i][0] - g); x <= VNI_MIN(w - 1, boxes[i][2] + g); x++)
-                a[(size_t)y * w + x] |= edges[(size_t)y * w + x] == VNI_OVL_EDGE ||
-                                        (edges[(size_t)y * w + x] == VNI_OVL_UNTESTED &&
-                                         cst[(size_t)y * w + x] != VNI_OVL_NOISY);
+                a[(size_t)y * w + x] |= !cut[(size_t)y * w + x] &&
+                                        (edges[(size_t)y * w + x] == VNI_OVL_EDGE ||
+                                         (edges[(size_t)y * w + x] == VNI_OVL_UNTESTED &&
+                                          cst[(size_t)y * w + x] != VNI_OVL_NOISY));
     }
     /* edges only, thickened: filling their outline would take in the static background
      * between the strokes, which no α estimate can tell from an opaque overlay */
@@ -284,29 +316,88 @@ typedef struct Found {
     int n_boxes, n_anchors;
 } Found;
 
-/* Label the unvisited regions (1) of out 5 where they look like an overlay (their boxes into f),
- * else 4. Returns the pixel count of those kept. */
-static int64_t classify(uint8_t *out, const uint8_t *edges, const float *changed,
-                        const uint8_t *cst, int w, int h, int32_t *stack, Found *f)
+/* Dilation (grow = 1) or erosion (grow = 0; outside the frame counts as unset) of the 0/1 map
+ * src by a disk of radius r into dst, on the pixels of box b only. */
+static void morph_box(const uint8_t *src, uint8_t *dst, int w, int h, const int b[4], int r,
+                      int grow)
 {
+    for (int y = b[1]; y <= b[3]; y++)
+        for (int x = b[0]; x <= b[2]; x++) {
+            int v = !grow;
+            for (int dy = -r; dy <= r && v == !grow; dy++)
+                for (int dx = -r; dx <= r && v == !grow; dx++)
+                    if (dx * dx + dy * dy <= r * r + r &&
+                        (x + dx >= 0 && y + dy >= 0 && x + dx < w && y + dy < h &&
+                         src[(size_t)(y + dy) * w + x + dx]) == grow)
+                        v = grow;
+            dst[(size_t)y * w + x] = (uint8_t)v;
+        }
+}
+
+/* The pixels of the component labelled lab in m (inside box) that the closing (grow = 1) or
+ * opening (grow = 0) by a disk of radius r of the 0/1 map a (set inside box, clear in the 2r
+ * pixels round it: pick) keeps become `keep`, the others `drop`. b: w*h scratch. */
+static void reshape(uint8_t *m, int w, int h, const int box[4], uint8_t lab, int r, int grow,
+                    uint8_t *a, uint8_t *b, uint8_t keep, uint8_t drop)
+{
+    const int out[4] = {VNI_MAX(box[0] - r, 0), VNI_MAX(box[1] - r, 0), VNI_MIN(box[2] + r, w - 1),
+                        VNI_MIN(box[3] + r, h - 1)};
+    morph_box(a, b, w, h, out, r, grow);
+    morph_box(b, a, w, h, box, r, !grow);
+    for (int y = box[1]; y <= box[3]; y++)
+        for (int x = box[0]; x <= box[2]; x++)
+            if (m[(size_t)y * w + x] == lab)
+                m[(size_t)y * w + x] = a[(size_t)y * w + x] ? keep : drop;
+}
+
+/* Set a (w*h) to 1 on the pixels labelled lab in m (inside box), 0 elsewhere within 2r pixels
+ * of box (what reshape reads). */
+static void pick(const uint8_t *m, int w, int h, const int box[4], uint8_t lab, int r, uint8_t *a)
+{
+    for (int y = VNI_MAX(box[1] - 2 * r, 0); y <= VNI_MIN(box[3] + 2 * r, h - 1); y++)
+        for (int x = VNI_MAX(box[0] - 2 * r, 0); x <= VNI_MIN(box[2] + 2 * r, w - 1); x++)
+            a[(size_t)y * w + x] = m[(size_t)y * w + x] == lab;
+}
+
+/* Label the unvisited regions (1) of out 5 where they look like an overlay (their boxes into f),
+ * else 4. A region dropped is split by an opening (SPLIT_R) and its pieces tested in turn: the
+ * closing joins a logo's edges to a scene's edges near it (a kerb, a textured picture), and the
+ * region they make together looks like no overlay. er: w*h scratch. Returns the pixel count of
+ * those kept. */
+static int64_t classify(uint8_t *out, const uint8_t *edges, const float *changed,
+                        const float *cons, const uint8_t *cst, int w, int h, int32_t *stack,
+                        Found *f, uint8_t *er, uint8_t *er2, float *vals)
+{
+    const int64_t frame = (int64_t)w * h;
     int64_t kept = 0;
     int box[4];
-    /* labels: 1 unvisited, 3 under test, 4 dropped, 5 kept */
-    for (size_t p = 0; p < (size_t)w * h; p++) {
+    /* labels: 1 unvisited, 3 under test, 4 dropped, 5 kept, 6 a piece unvisited, 7 a piece
+     * under test, 8 cut off a region by its split */
+    for (size_t p = 0; p < (size_t)frame; p++) {
         int64_t area;
-        int opaque;
-        if (out[p] != 1)
+        int opaque, piece = out[p] == 6;
+        if (out[p] != 1 && !piece)
             continue;
-        area = vni_overlay_flood(out, w, h, p, 1, 3, 1, stack, box);
-        if (!plausible(out, edges, changed, w, h, 3, area, box)) {
-            vni_overlay_flood(out, w, h, p, 3, 4, 1, stack, box);
+        area = vni_overlay_flood(out, w, h, p, out[p], piece ? 7 : 3, 1, stack, box);
+        if (!plausible(out, edges, changed, cons, w, h, piece ? 7 : 3, piece, area, box, vals)) {
+            if (!piece && cons && area >= frame / 400) {
+                pick(out, w, h, box, 3, SPLIT_R, er);
+                reshape(out, w, h, box, 3, SPLIT_R, 0, er, er2, 6, 8);
+                p--; /* its pieces from here on */
+            } else {
+                vni_overlay_flood(out, w, h, p, piece ? 7 : 3, 4, 1, stack, box);
+            }
             continue;
         }
         /* an opaque overlay is kept, but not extended over the edges near it (its parts on a
          * static background are constant too, and join as such) */
-        opaque = opaque_share(out, cst, w, 3, box) >= OPAQUE_SHARE;
-        vni_overlay_flood(out, w, h, p, 3, 5, 1, stack, box);
-        kept += area;
+        opaque = opaque_share(out, cst, w, piece ? 7 : 3, box) >= OPAQUE_SHARE;
+        for (int y = box[1]; y <= box[3]; y++)
+            for (int x = box[0]; x <= box[2]; x++)
+                if (out[(size_t)y * w + x] == (piece ? 7 : 3)) {
+                    out[(size_t)y * w + x] = 5;
+                    kept++;
+                }
         if (opaque && f->n_anchors < MAX_KEPT)
             memcpy(f->anchors[f->n_anchors++], box, sizeof(box));
         else if (!opaque && f->n_boxes < MAX_KEPT)
@@ -315,15 +406,16 @@ static int64_t classify(uint8_t *out, const uint8_t *edges, const float *changed
     return kept;
 }
 
-int64_t vni_overlay_region(const uint8_t *edges, const float *changed, const uint8_t *cst,
-                           int n_frames, int w, int h, uint8_t *out)
+int64_t vni_overlay_region(const uint8_t *edges, const float *changed, const float *cons,
+                           const uint8_t *cst, int n_frames, int w, int h, uint8_t *out)
 {
     const size_t n = (size_t)w * h;
-    uint8_t *tmp = vni_malloc_array(n, 2);
+    uint8_t *tmp = vni_malloc_array(n, 3), *cut;
     int32_t *stack = vni_malloc_array(n, sizeof(int32_t));
+    float *vals = vni_malloc_array(n, sizeof(float));
     Found f = {.n_boxes = 0};
     int64_t kept = 0;
-    if (!tmp || !stack) {
+    if (!tmp || !stack || !vals) {
         kept = -ENOMEM;
         goto fail;
     }
@@ -332,7 +424,10 @@ int64_t vni_overlay_region(const uint8_t *edges, const float *changed, const uin
     morph(tmp + n, tmp, w, h, CLOSE_R, 1);
     morph(tmp, out, w, h, CLOSE_R, 0);
     fill_holes(out, w, h, stack);
-    kept = classify(out, edges, changed, cst, w, h, stack, &f);
+    kept = classify(out, edges, changed, cons, cst, w, h, stack, &f, tmp, tmp + n, vals);
+    cut = tmp + 2 * n;
+    for (size_t p = 0; p < n; p++)
+        cut[p] = out[p] == 8;
     /* the regions kept, opened: a thin structure of the scene whose edges persist too (a pole,
      * a kerb) that touches an overlay closes into a thin band joined to it, which the opening
      * cuts off */
@@ -348,10 +443,11 @@ int64_t vni_overlay_region(const uint8_t *edges, const float *changed, const uin
     kept += opaque_parts(cst, changed, 1.5f / (float)VNI_MAX(n_frames, 1), w, h, out, tmp, stack,
                          f.anchors, f.n_anchors);
     if (f.n_boxes > 0)
-        kept = extend(edges, cst, out, w, h, f.boxes, f.n_boxes, kept, tmp, tmp + n, stack);
+        kept = extend(edges, cst, cut, out, w, h, f.boxes, f.n_boxes, kept, tmp, tmp + n, stack);
 fail:
     vni_free(tmp);
     vni_free(stack);
+    vni_free(vals);
     return kept;
 }
 

@@ -33,14 +33,19 @@ enum { VNI_OVL_NOISY = 0, VNI_OVL_QUIET = 1, VNI_OVL_CONSTANT = 2, VNI_OVL_STILL
  * VNI_OVL_CONSTANT) whose surroundings changed in two of the
  * n_frames frames at least, with the pieces of still pixels (VNI_OVL_STILL) near them; of a
  * closed region mostly constant (an opaque overlay) only the constant parts are kept.
+ * Where the picture round a component changes less, it is taken all the same when the picture's
+ * change across its edges is a semi-transparent overlay's (cons, per pixel: the consistency of
+ * 1 − α across a strong edge, 0 where unknown; NULL: no such test). A component dropped is then
+ * split by an opening (radius 4) and its pieces tested in turn (a logo's edges closed together
+ * with a kerb's); what the split cuts off is never extended over.
  * The components kept are opened by a disk of radius 2 (a thin band joined to one is the closed
  * edges of a scene's pole or kerb that touches the overlay, no part of it).
  * A kept component (not an opaque one) is then extended over the strong, quiet (cst !=
  * VNI_OVL_NOISY) edges nearby that the picture never tested (VNI_OVL_UNTESTED: part of a logo
  * may sit on a static background). out (w x h) receives 1 on the footprint. Returns their pixel count, or -ENOMEM.
  */
-int64_t vni_overlay_region(const uint8_t *edges, const float *changed, const uint8_t *cst,
-                           int n_frames, int w, int h, uint8_t *out);
+int64_t vni_overlay_region(const uint8_t *edges, const float *changed, const float *cons,
+                           const uint8_t *cst, int n_frames, int w, int h, uint8_t *out);
 
 /*
  * Tighten a footprint (out, 0/1, w x h) to what stands out of the picture behind it: the temporal
