@@ -11,6 +11,8 @@
 #include <math.h>
 
 #include "core/maskops.h"
+#include "pipeline/mask_complete.h"
+#include "vanish/overlay.h"
 #include "vanish/video.h"
 
 #define MIN_FRAMES 10     /* fewer frames tell too little about the overlay to un-blend it */
@@ -213,12 +215,31 @@ done:
     return ret;
 }
 
+/* The picture test and, once it passes, held completed with the parts of the overlay that the
+ * overlay detector finds round it (the pixels added into *added): 1, 0 or a negative error. */
+static int overlay_test(VnContext *ctx, const char *input, VnImage *held, int64_t n_frames, int64_t *added)
+{
+    VnOverlaySettings os;
+    VnImage *found = NULL;
+    int64_t n;
+    int ret = picture_moves(ctx, input, held, n_frames);
+    if (ret <= 0)
+        return ret;
+    vn_overlay_default_settings(&os);
+    if ((n = vn_overlay_detect_file(ctx, input, &os, &found)) > 0 && (n = vni_mask_complete(ctx, held, found)) < 0)
+        vni_error(ctx, (int)n, "%s: %s", input, vn_strerror((int)n));
+    vn_image_free(&found);
+    *added = VNI_MAX(n, 0);
+    return n < 0 ? (int)n : 1;
+}
+
 int vni_masks_static(VnContext *ctx, const char *input, const char *path, int w, int h, int64_t n_frames,
                      VnImage *held)
 {
     Scan s = {ctx, path, n_frames, n_frames - (int64_t)ceil(HELD_SHARE * (double)n_frames), 0, w, h,
               NULL, NULL, NULL};
     int level = ctx->s.log_level, ret, put = 0;
+    int64_t added = 0;
     if (n_frames < MIN_FRAMES)
         return 0;
     if ((ret = vn_image_alloc(&s.cur, w, h, 1, VN_U8)) < 0 || (ret = vn_image_alloc(&s.prev, w, h, 1, VN_U8)) < 0 ||
@@ -234,12 +255,15 @@ int vni_masks_static(VnContext *ctx, const char *input, const char *path, int w,
     if (ret > 0)
         ret = put = compare_pass(&s, held);
     if (ret > 0)
-        ret = picture_moves(ctx, input, held, n_frames);
+        ret = overlay_test(ctx, input, held, n_frames, &added);
     ctx->s.log_level = level;
     if (put > 0 && ret >= 0)
         vni_log(ctx, VN_LOG_INFO, "%s: the masks stay put (%lld of %lld frames equal their majority)%s", path,
                 (long long)(n_frames - s.off), (long long)n_frames,
                 ret > 0 ? ": taken as one static mask" : ", but the picture round them never moves: filled frame by frame");
+    if (ret > 0 && added > 0)
+        vni_log(ctx, VN_LOG_INFO, "%s: the static mask completed with %lld pixels of the overlay found round it",
+                path, (long long)added);
 fail:
     ctx->s.log_level = level;
     vni_free(s.count);

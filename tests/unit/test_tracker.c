@@ -270,6 +270,47 @@ static int rings_at(int x, int y)
     return y >= 134 && y < 146 && x >= 130 && x < 190 && (x - 130) % 8 < 2;
 }
 
+/* A static white watermark of rings at half opacity over a textured background moved by a
+ * homography (the picture shows through it), tracked with the default and deformable modes: held
+ * still at its keyframe mask (still.c) on every frame, where the carried mask would follow the
+ * picture under it. */
+static void semi_logo(void **state)
+{
+    (void)state;
+    for (int mode = VN_TRACK_AUTO; mode <= VN_TRACK_DEFORM; mode++) {
+        Clip c;
+        VnTrackSettings s;
+        vn_track_default_settings(&s);
+        s.mode = mode;
+        clip_open(&c, 320, 240);
+        for (int t = 0; t < 20; t++) {
+            double H[9];
+            plane_h(t, H);
+            for (int y = 0; y < 240; y++) {
+                uint8_t *p = vn_image_row(c.rgb, y), *m = vn_image_row(c.gt, y);
+                for (int x = 0; x < 320; x++) {
+                    VniPt q = {(float)x, (float)y};
+                    vni_homography_apply(H, &q, &q, 1);
+                    texel(p + 3 * x, q.x, q.y, BG, 90, 1);
+                    m[x] = rings_at(x, y) ? 1 : 0;
+                    for (int k = 0; m[x] && k < 3; k++)
+                        p[3 * x + k] = (uint8_t)((p[3 * x + k] + 255 + 1) / 2);
+                }
+            }
+            if (t == 0) {
+                assert_int_equal(vn_tracker_open(ctx, &c.t, c.rgb, c.gt, &s), 0);
+                continue;
+            }
+            assert_int_equal(vn_tracker_step(c.t, c.rgb, c.out), 0);
+            if (getenv("TRACK_DEBUG"))
+                printf("  semi mode %d t %d IoU %.4f\n", mode, t, iou(c.out, c.gt, 1));
+            for (int y = 0; y < c.gt->height; y++)
+                assert_memory_equal(vn_image_row(c.out, y), vn_image_row(c.gt, y), (size_t)c.gt->width);
+        }
+        clip_close(&c);
+    }
+}
+
 /* A flat opaque logo of thin rings and letters over a zooming, panning textured background,
  * with noise, its keyframe mask 2 px wider than the logo: the mask must stay put exactly, forced
  * rigid or chosen. */
@@ -438,7 +479,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(deformable), cmocka_unit_test(rigid_logo), cmocka_unit_test(static_logo),
         cmocka_unit_test(static_rings),
-        cmocka_unit_test(exit_and_return), cmocka_unit_test(two_objects), cmocka_unit_test(handover),
+        cmocka_unit_test(semi_logo), cmocka_unit_test(exit_and_return), cmocka_unit_test(two_objects),
+        cmocka_unit_test(handover),
         cmocka_unit_test(bad_arguments),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
