@@ -753,6 +753,16 @@ static float mean_change(const VniOverlayEst *e, const float *a, const float *b)
     return k ? (float)(sum / (double)k) : 0.0f;
 }
 
+/* The samples' gaps from the region's edge (see VniOverlayEst) and the sums they need. */
+static void set_gaps(VniOverlayEst *e, int gap, int wgap)
+{
+    e->gap = gap;
+    e->wgap = wgap;
+    e->n_stats = wgap ? N_STATS : S_JM;
+    e->sj = wgap ? S_JM : S_J;
+    e->si = wgap ? S_IM : S_I;
+}
+
 /* Whether crop pixel x, y, outside the region, has a pixel of the region among its 8-neighbours. */
 static int next_to(const VniOverlayEst *e, int x, int y)
 {
@@ -929,27 +939,27 @@ int vni_overlay_solve(VniOverlayEst *e, VnImage **alpha, VnImage **color)
     gbuf = vni_malloc_array(14 * n + (size_t)e->n_kept, sizeof(float));
     if (!raw || !st || !sw || !wcol || !gx || !gy || !w || !c || !tmp || !gbuf || !edge)
         goto fail;
-    if (vni_overlay_half_chroma(e->frames + (size_t)(e->n_kept / 2) * n * 3, (size_t)e->bw * 3,
-                                e->x0, e->y0, e->bw, e->bh)) {
-        vni_log(e->ctx, VN_LOG_DEBUG, "overlay: chroma of half resolution: samples %d and %d "
-                "pixels from the region's edge", HALF_GAP, HALF_WGAP);
-        e->half = 1;
-        e->gap = HALF_GAP;
-        e->wgap = HALF_WGAP;
-    }
-    e->n_stats = e->wgap ? N_STATS : S_JM;
-    e->sj = e->wgap ? S_JM : S_J;
-    e->si = e->wgap ? S_IM : S_I;
+    e->half = vni_overlay_half_chroma(e->frames + (size_t)(e->n_kept / 2) * n * 3,
+                                      (size_t)e->bw * 3, e->x0, e->y0, e->bw, e->bh);
+    set_gaps(e, 0, 0);
     edge_links(e, gx, 1, 0, tmp);
     edge_links(e, gy, 0, 1, tmp);
     if ((ret = border_pixels(e, &bp, &nb, w)) < 0)
         goto fail;
     sample_shift(e, bp, nb);
-    if ((ret = peel(e, &bp, &nb, raw, sw, w, gx, gy, c, &pw)) < 0 ||
-        (ret = pool_open(e, &pc, w, gx, gy, LAMBDA_C)) < 0)
+    if ((ret = peel(e, &bp, &nb, raw, sw, w, gx, gy, c, &pw)) < 0)
+        goto fail;
+    if (e->half) { /* peeled with the samples at the edge, which there are of the picture */
+        vni_log(e->ctx, VN_LOG_DEBUG, "overlay: chroma of half resolution: samples %d and %d "
+                "pixels from the region's edge", HALF_GAP, HALF_WGAP);
+        set_gaps(e, HALF_GAP, HALF_WGAP);
+        if ((ret = border_pixels(e, &bp, &nb, w)) < 0)
+            goto fail;
+    }
+    if ((ret = pool_open(e, &pc, w, gx, gy, LAMBDA_C)) < 0)
         goto fail;
     /* the first round's unweighted sums and their W pooling are peel's last when it kept them */
-    pooled_w = pw != NULL;
+    pooled_w = pw != NULL && !e->half;
     if (!pw && (ret = pool_open(e, &pw, w, gx, gy, LAMBDA_W)) < 0)
         goto fail;
     for (int round = 0; round < IRLS_ROUNDS; round++) {
