@@ -40,7 +40,7 @@
  *    region grown by a pixel instead), box.mp4 with the 50% OpenCV logo at CRF 20 came out with
  *    α 0.25 on the green ring, 0.42 on the red one, and W pulled toward the picture's colour by
  *    up to 20 grey levels: a faint coloured ghost of the rings over the still table; now
- *    α 0.48-0.51 and W within ~5 levels. The ring of pixels round the region gets the opacity
+ *    α 0.48-0.53 and W within ~5 levels. The ring of pixels round the region gets the opacity
  *    VNI_OVERLAY_RING, for the un-blending of its chroma and the smoothing of the edge.
  * Only a box around the region is kept, for at most max_frames evenly spaced frames.
  */
