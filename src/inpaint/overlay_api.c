@@ -87,6 +87,11 @@ int vn_overlay_estimator_add(VnOverlayEstimator *e, const VnImage *rgb)
     return 0;
 }
 
+void vni_overlay_estimator_presence(VnOverlayEstimator *e)
+{
+    vni_overlay_est_presence(e->est);
+}
+
 int vn_overlay_estimator_solve(VnOverlayEstimator *e, VnImage **alpha, VnImage **color)
 {
     int ret;

@@ -106,6 +106,8 @@ struct VniOverlayEst {
     int short_of;           /* smoothing solves of this estimate that stopped short of their tolerance */
     float shift[3];         /* subtracted from the samples before their sums (see regress_sums) */
     int half;               /* the frames' chroma is of half resolution (4:2:0) */
+    int presence;           /* fit for the detector's test of where there is an overlay: the
+                               samples at the region's edge even on 4:2:0 */
     int gap, wgap;          /* pixels between the region's edge and the border samples' I and Ĵ:
                                those of the regression, and those whose means fit W */
     int n_stats;            /* the sums kept: N_STATS with wgap, else S_JM */
@@ -161,6 +163,11 @@ void vni_overlay_est_free(VniOverlayEst **pe)
 int vni_overlay_est_frames(const VniOverlayEst *e)
 {
     return e->n_kept;
+}
+
+void vni_overlay_est_presence(VniOverlayEst *e)
+{
+    e->presence = 1;
 }
 
 /* Keep every other frame and take every other offered frame from now on. */
@@ -939,7 +946,7 @@ int vni_overlay_solve(VniOverlayEst *e, VnImage **alpha, VnImage **color)
     gbuf = vni_malloc_array(14 * n + (size_t)e->n_kept, sizeof(float));
     if (!raw || !st || !sw || !wcol || !gx || !gy || !w || !c || !tmp || !gbuf || !edge)
         goto fail;
-    e->half = vni_overlay_half_chroma(e->frames + (size_t)(e->n_kept / 2) * n * 3,
+    e->half = !e->presence && vni_overlay_half_chroma(e->frames + (size_t)(e->n_kept / 2) * n * 3,
                                       (size_t)e->bw * 3, e->x0, e->y0, e->bw, e->bh);
     set_gaps(e, 0, 0);
     edge_links(e, gx, 1, 0, tmp);

@@ -13,6 +13,7 @@
 #include "core/internal.h"
 #include "core/maskops.h"
 #include "core/select.h"
+#include "inpaint/overlay.h"
 #include "inpaint/overlay_region.h"
 
 #define EDGE_FRAMES 31  /* frames whose crops give the temporal median for the edge refinement */
@@ -116,6 +117,7 @@ static int pass2(VnContext *ctx, const char *input, const VnImage *region, const
         return vni_error(ctx, -ENOMEM, "%s: %s", input, vn_strerror(-ENOMEM));
     if ((ret = vn_overlay_estimator_open(ctx, &p->e, region, s)) < 0)
         return ret;
+    vni_overlay_estimator_presence(p->e); /* α only says where the overlay is */
     if ((ret = stream_frames(ctx, input, pass2_add, p, "overlay", NULL)) >= 0)
         ret = vn_overlay_estimator_solve(p->e, alpha, color);
     vn_overlay_estimator_free(&p->e);
