@@ -34,13 +34,14 @@ bench-deps:
 	  $(APT) update -q && $(APT) install -y -q $$missing; \
 	fi
 
-$(BUILD)/build.ninja:
+# order-only on deps: under make -j the set-up must wait for meson to be installed
+$(BUILD)/build.ninja: | deps
 	meson setup $(BUILD)
 
 build: deps $(BUILD)/build.ninja
 	ninja -C $(BUILD)
 
-$(ASAN)/build.ninja:
+$(ASAN)/build.ninja: | deps
 	meson setup $(ASAN) -Dbuildtype=debugoptimized -Db_sanitize=address,undefined -Db_lundef=false
 
 check: build $(ASAN)/build.ninja
