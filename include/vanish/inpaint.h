@@ -78,6 +78,32 @@ VN_API int vn_inpaint_file_sink(VnContext *ctx, const char *input, const char *m
                                 const char *output, const VnInpaintSettings *s,
                                 const VnWriterSettings *ws, VnFrameSinkFn sink, void *cookie);
 
+/* What vn_inpaint_file_sources removes: objects given frame by frame, a static overlay (a logo,
+ * a watermark), or both in one run (a watermark and a passer-by). */
+typedef struct VnInpaintSources {
+    const char *masks;   /* the objects to fill: any vn_mask_open source (NULL: none). With an
+                            overlay they are filled as they are, never taken as an overlay */
+    const char *overlay; /* the footprint of a static overlay: one mask image for every frame,
+                            of the video's size or shape (scaled, with a warning); NULL: none */
+    int detect_overlay;  /* non-zero: the overlay's footprint is found by vn_overlay_detect_file
+                            (an error if it finds none); overlay must then be NULL */
+} VnInpaintSources;
+
+/*
+ * vn_inpaint_file_sink with the objects and the overlay given apart. With methods auto and
+ * unblend the overlay's opacity and colour are estimated under its footprint (from the frames
+ * where no mask touches it, when there are enough of them) and the picture is un-blended where
+ * the overlay lets it through; the masks, and the overlay's opaque part, are filled; where a
+ * mask covers part of the overlay on a frame, those pixels are filled on that frame. With
+ * methods fill and spatial the footprint is filled as one more mask. Only masks: exactly
+ * vn_inpaint_file_sink (masks that stay put are taken as an overlay). At least one of masks,
+ * overlay, detect_overlay is needed (-EINVAL). Ownership, errors and `sink` as
+ * vn_inpaint_file_sink; `src` is read during the call only.
+ */
+VN_API int vn_inpaint_file_sources(VnContext *ctx, const char *input, const VnInpaintSources *src,
+                                   const char *output, const VnInpaintSettings *s,
+                                   const VnWriterSettings *ws, VnFrameSinkFn sink, void *cookie);
+
 #ifdef __cplusplus
 }
 #endif

@@ -18,9 +18,12 @@ typedef struct Job {
     VnVideoReader *in;
     VnMaskReader *masks;
     VnVideoWriter *out;
-    VnImage *mask, *dilated;
+    VnImage *mask, *dilated; /* the hole of the frame at hand, and as the fill dilated it */
+    VnImage *moving;         /* with an overlay given apart: the objects' mask read per frame */
+    VnImage *footprint;      /* ... and with methods fill and spatial, the overlay's footprint */
     VniWindow *window;
     VniOverlayJob *overlay; /* methods auto/unblend on a static mask */
+    VnInpaintSettings spatial; /* the settings with method spatial, for the per-frame fill */
     int64_t n_frames, n_written;
     VnFrameSinkFn sink;     /* optional: each finished frame */
     void *sink_cookie;
@@ -35,6 +38,8 @@ static void job_close(Job *j)
     vn_video_close(&j->in);
     vn_image_free(&j->mask);
     vn_image_free(&j->dilated);
+    vn_image_free(&j->moving);
+    vn_image_free(&j->footprint);
 }
 
 /*
@@ -91,34 +96,54 @@ static void release(void *opaque, void *user)
     vn_frame_free(&f);
 }
 
-/* One frame: the temporal engine takes it into its window; the spatial fill does it now. */
-static int process(Job *j, VnFrame *f, const VnInpaintSettings *s)
+/* This frame's hole into j->mask: the overlay's opaque part (the frame un-blended round it) or
+ * footprint, with the objects' mask of the frame when they are given apart. */
+static int64_t compose(Job *j, VnFrame *f)
 {
-    int64_t ret;
-    if (j->overlay && j->window && (ret = vni_overlay_job_unblend(j->overlay, vn_frame_rgb(f), j->mask)) < 0) {
+    int64_t ret = 0;
+    if (j->overlay && (j->window || j->moving))
+        ret = vni_overlay_job_unblend(j->overlay, vn_frame_rgb(f), j->mask);
+    else if (j->footprint)
+        ret = vn_image_copy(j->mask, j->footprint);
+    if (ret < 0 || !j->moving)
+        return ret;
+    for (int y = 0; y < j->mask->height; y++) {
+        uint8_t *d = vn_image_row(j->mask, y);
+        const uint8_t *m = vn_image_row(j->moving, y);
+        for (int x = 0; x < j->mask->width; x++)
+            d[x] = d[x] || m[x] ? 255 : 0;
+    }
+    return ret;
+}
+
+/* One frame: the temporal engine takes it into its window; the spatial fill does it now. */
+static int process(Job *j, VnFrame *f)
+{
+    int64_t ret = compose(j, f);
+    if (ret < 0) {
         vn_frame_free(&f);
         return (int)ret;
     }
     if (j->window)
         return vni_window_push(j->window, vn_frame_rgb(f), f, j->mask);
-    if (j->overlay)
+    if (j->overlay && !j->moving)
         ret = vni_overlay_job_remove(j->overlay, vn_frame_rgb(f));
     else
-        ret = vn_inpaint_image(j->ctx, vn_frame_rgb(f), j->mask, s, j->dilated);
+        ret = vn_inpaint_image(j->ctx, vn_frame_rgb(f), j->mask, &j->spatial, j->dilated);
     if (ret >= 0)
-        ret = emit(j, f, j->overlay ? NULL : j->dilated);
+        ret = emit(j, f, j->overlay && !j->moving ? NULL : j->dilated);
     vn_frame_free(&f);
     return (int)ret;
 }
 
 /* Read, fill and write every frame. */
-static int run_frames(Job *j, const char *masks, const VnInpaintSettings *s)
+static int run_frames(Job *j, const char *masks)
 {
     VnFrame *f = NULL;
     int64_t i = 0;
     int ret;
     while ((ret = vn_video_read(j->in, &f)) > 0) {
-        ret = j->masks ? vn_mask_read(j->masks, j->mask) : 1;
+        ret = j->masks ? vn_mask_read(j->masks, j->moving ? j->moving : j->mask) : 1;
         if (ret == 0)
             ret = vni_error(j->ctx, VN_ERR_MISMATCH, "%s: masks end at %lld but the video goes on",
                             masks, (long long)i);
@@ -126,7 +151,7 @@ static int run_frames(Job *j, const char *masks, const VnInpaintSettings *s)
             vn_frame_free(&f);
             return ret;
         }
-        if ((ret = process(j, f, s)) < 0)
+        if ((ret = process(j, f)) < 0)
             return ret;
         i++;
     }
@@ -151,39 +176,65 @@ static int hold_static(Job *j, const char *input, const char *masks)
 }
 
 /*
- * The static mask: with no mask source, the footprint the overlay detector finds (an error if it
- * finds none) becomes the mask of every frame. Methods auto and unblend on a static mask (this,
- * one mask for every frame, or per-frame masks that stay put) estimate the overlay under it;
- * other per-frame masks keep the fill.
+ * The static mask from the masks alone: methods auto and unblend on one mask for every frame,
+ * or on per-frame masks that stay put, estimate the overlay under it; other per-frame masks keep
+ * the fill.
  */
-static int open_overlay(Job *j, const char *input, const char *masks, const VnInpaintSettings *s)
+static int open_static(Job *j, const char *input, const char *masks, const VnInpaintSettings *s)
 {
+    int ret;
+    if (vn_mask_count(j->masks) < 0)
+        ret = vn_mask_read(j->masks, j->mask);
+    else if ((ret = hold_static(j, input, masks)) == 0)
+        return 0; /* masks that move: the fill */
+    if (ret < 0)
+        return ret;
+    return vni_overlay_job_open(j->ctx, &j->overlay, input, j->mask, s, NULL);
+}
+
+/* The overlay's footprint into *fp: the overlay mask given, or what the overlay detector finds
+ * (an error if it finds none). */
+static int64_t footprint(Job *j, const char *input, const VnInpaintSources *src, VnImage **fp)
+{
+    const VnVideoInfo *info = vn_video_info(j->in);
     VnOverlaySettings os;
-    VnImage *found = NULL;
     int64_t n;
-    int ret, overlay = s->method == VN_INPAINT_AUTO || s->method == VN_INPAINT_UNBLEND;
-    if (masks) {
-        if (!overlay)
-            return 0;
-        if (vn_mask_count(j->masks) < 0)
-            ret = vn_mask_read(j->masks, j->mask);
-        else if ((ret = hold_static(j, input, masks)) == 0)
-            return 0; /* masks that move: the fill */
-        if (ret < 0)
-            return ret;
-        return vni_overlay_job_open(j->ctx, &j->overlay, input, j->mask, s);
-    }
+    if (src->overlay)
+        return vni_mask_footprint_load(j->ctx, src->overlay, info->width, info->height, fp);
     vn_overlay_default_settings(&os);
-    if ((n = vn_overlay_detect_file(j->ctx, input, &os, &found)) == 0)
+    if ((n = vn_overlay_detect_file(j->ctx, input, &os, fp)) == 0)
         n = vni_error(j->ctx, VN_ERR_INVALIDDATA, "%s: no static overlay found", input);
     if (n < 0)
-        ret = (int)n;
+        vn_image_free(fp);
+    return n;
+}
+
+/*
+ * The overlay. Methods auto and unblend estimate it under its footprint (the overlay given or
+ * found, or the masks when they are static); methods fill and spatial fill the footprint as a
+ * mask. The objects' masks given beside an overlay are read per frame into j->moving.
+ */
+static int open_overlay(Job *j, const char *input, const VnInpaintSources *src,
+                        const VnInpaintSettings *s)
+{
+    VnImage *fp = NULL;
+    int64_t ret;
+    int overlay = s->method == VN_INPAINT_AUTO || s->method == VN_INPAINT_UNBLEND;
+    if (!src->overlay && !src->detect_overlay)
+        return overlay ? open_static(j, input, src->masks, s) : 0;
+    if ((ret = footprint(j, input, src, &fp)) < 0)
+        return (int)ret;
+    if (src->masks && (ret = vn_image_alloc(&j->moving, fp->width, fp->height, 1, VN_U8)) < 0)
+        ret = vni_error(j->ctx, (int)ret, "%s: %s", input, vn_strerror((int)ret));
     else if (overlay)
-        ret = vni_overlay_job_open(j->ctx, &j->overlay, input, found, s);
-    else
-        ret = vn_image_copy(j->mask, found);
-    vn_image_free(&found);
-    return ret;
+        ret = vni_overlay_job_open(j->ctx, &j->overlay, input, fp, s, src->masks);
+    else if (src->masks) {
+        j->footprint = fp;
+        fp = NULL;
+    } else
+        ret = vn_image_copy(j->mask, fp);
+    vn_image_free(&fp);
+    return (int)VNI_MIN(ret, 0);
 }
 
 int vn_inpaint_file(VnContext *ctx, const char *input, const char *masks, const char *output,
@@ -196,25 +247,43 @@ int vn_inpaint_file_sink(VnContext *ctx, const char *input, const char *masks, c
                          const VnInpaintSettings *s, const VnWriterSettings *ws, VnFrameSinkFn sink,
                          void *cookie)
 {
-    Job j = {ctx, NULL, NULL, NULL, NULL, NULL, NULL, NULL, -1, 0, sink, cookie};
+    VnInpaintSources src = {masks, NULL, masks == NULL};
+    return vn_inpaint_file_sources(ctx, input, &src, output, s, ws, sink, cookie);
+}
+
+/* Open the input, the masks and the overlay. */
+static int open_job(Job *j, const char *input, const VnInpaintSources *src,
+                    const VnInpaintSettings *s)
+{
     const VnVideoInfo *info;
     int ret;
-    if (!ctx || !input || !output || !s || !ws)
+    if ((ret = vn_video_open(j->ctx, &j->in, input)) < 0)
+        return ret;
+    info = vn_video_info(j->in);
+    j->n_frames = info->n_frames_header;
+    if ((ret = vn_image_alloc(&j->mask, info->width, info->height, 1, VN_U8)) < 0 ||
+        (ret = vn_image_alloc(&j->dilated, info->width, info->height, 1, VN_U8)) < 0)
+        return vni_error(j->ctx, ret, "%s: %s", input, vn_strerror(ret));
+    if (src->masks && (ret = open_masks(j, input, src->masks)) < 0)
+        return ret;
+    return open_overlay(j, input, src, s);
+}
+
+int vn_inpaint_file_sources(VnContext *ctx, const char *input, const VnInpaintSources *src,
+                            const char *output, const VnInpaintSettings *s,
+                            const VnWriterSettings *ws, VnFrameSinkFn sink, void *cookie)
+{
+    Job j = {.ctx = ctx, .n_frames = -1, .sink = sink, .sink_cookie = cookie};
+    const VnVideoInfo *info;
+    int ret;
+    if (!ctx || !input || !src || !output || !s || !ws ||
+        !(src->masks || src->overlay || src->detect_overlay) || (src->overlay && src->detect_overlay))
         return -EINVAL;
-    if ((ret = vn_video_open(ctx, &j.in, input)) < 0)
+    j.spatial = *s;
+    j.spatial.method = VN_INPAINT_SPATIAL;
+    if ((ret = open_job(&j, input, src, s)) < 0)
         goto fail;
     info = vn_video_info(j.in);
-    if ((ret = vn_image_alloc(&j.mask, info->width, info->height, 1, VN_U8)) < 0 ||
-        (ret = vn_image_alloc(&j.dilated, info->width, info->height, 1, VN_U8)) < 0) {
-        ret = vni_error(ctx, ret, "%s: %s", input, vn_strerror(ret));
-        goto fail;
-    }
-    if (masks && (ret = open_masks(&j, input, masks)) < 0)
-        goto fail;
-    if (!masks)
-        j.n_frames = info->n_frames_header;
-    if ((ret = open_overlay(&j, input, masks, s)) < 0)
-        goto fail;
     if ((ret = vn_video_writer_open(ctx, &j.out, output, j.in, ws)) < 0)
         goto fail;
     if (s->method != VN_INPAINT_SPATIAL && !(s->method == VN_INPAINT_UNBLEND && j.overlay) &&
@@ -222,10 +291,11 @@ int vn_inpaint_file_sink(VnContext *ctx, const char *input, const char *masks, c
         ret = vni_error(ctx, ret, "%s: cannot start the fill: %s", input, vn_strerror(ret));
         goto fail;
     }
-    /* one mask for every frame (the detected overlay, or masks held): the fill works around it only */
+    /* one mask for every frame (the overlay alone, masks held, or one PNG beside an overlay):
+     * the fill works around it only */
     if (j.window && (!j.masks || vn_mask_count(j.masks) < 0))
         vni_window_static(j.window);
-    if ((ret = run_frames(&j, masks, s)) < 0)
+    if ((ret = run_frames(&j, src->masks)) < 0)
         goto fail;
     ret = vn_video_writer_finish(j.out);
 fail:

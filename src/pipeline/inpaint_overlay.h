@@ -15,9 +15,11 @@ typedef struct VniOverlayJob VniOverlayJob;
 
 /* Estimate the overlay of `input` inside `footprint` (VN_U8, 1 channel, frame size; as given:
  * growing it would merge the gaps of text and thin shapes into the overlay; the fill grows the
- * opaque part by s->dilate). */
+ * opaque part by s->dilate). `moving` (NULL: none) is the mask source of the objects filled
+ * beside the overlay: the frames where they come within a few pixels of the footprint are left
+ * out of the estimate when at least 8 frames and a quarter of the video are left. */
 int vni_overlay_job_open(VnContext *ctx, VniOverlayJob **o, const char *input,
-                         const VnImage *footprint, const VnInpaintSettings *s);
+                         const VnImage *footprint, const VnInpaintSettings *s, const char *moving);
 
 /* Un-blend rgb in place; hole (VN_U8, frame size) receives the opaque part, for the temporal
  * engine to fill. Returns the number of hole pixels or a negative error. */

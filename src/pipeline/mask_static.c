@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdlib.h>
 
 #include "core/maskops.h"
 #include "pipeline/mask_complete.h"
@@ -226,7 +227,8 @@ static int overlay_test(VnContext *ctx, const char *input, VnImage *held, int64_
     if (ret <= 0)
         return ret;
     vn_overlay_default_settings(&os);
-    if ((n = vn_overlay_detect_file(ctx, input, &os, &found)) > 0 && (n = vni_mask_complete(ctx, held, found)) < 0)
+    if ((n = vn_overlay_detect_file(ctx, input, &os, &found)) >= 0 &&
+        (n = vni_mask_complete(ctx, input, n_frames, held, n > 0 ? found : NULL)) < 0)
         vni_error(ctx, (int)n, "%s: %s", input, vn_strerror((int)n));
     vn_image_free(&found);
     *added = VNI_MAX(n, 0);
@@ -269,5 +271,60 @@ fail:
     vni_free(s.count);
     vn_image_free(&s.cur);
     vn_image_free(&s.prev);
+    return ret;
+}
+
+/* Whether a w x h mask and a frame of fw x fh differ in shape by more than 1%. */
+static int other_shape(int w, int h, int fw, int fh)
+{
+    int64_t a = (int64_t)w * fh, b = (int64_t)h * fw;
+    return llabs(a - b) * 100 > VNI_MAX(a, b);
+}
+
+static int several(VnContext *ctx, const char *path, const VnMaskReader *m)
+{
+    return vni_error(ctx, VN_ERR_INVALIDDATA, "%s: an overlay mask is one image for every frame, not %lld masks",
+                     path, (long long)vn_mask_count(m));
+}
+
+int64_t vni_mask_footprint_load(VnContext *ctx, const char *path, int w, int h,
+                                VnImage **footprint)
+{
+    VnMaskReader *m = NULL;
+    VnImage *img = NULL;
+    int64_t ret;
+    int x0, y0, x1, y1;
+    *footprint = NULL;
+    /* the image first, so that a mask of another shape is refused before it is scaled; what is
+     * not an image may be a directory or a video of masks, which is named as such */
+    if ((ret = vn_image_load(ctx, path, &img)) < 0) {
+        if (vn_mask_open(ctx, &m, path, w, h, -1) >= 0 && vn_mask_count(m) >= 0)
+            ret = several(ctx, path, m);
+        goto fail;
+    }
+    if (other_shape(img->width, img->height, w, h)) {
+        ret = vni_error(ctx, VN_ERR_MISMATCH, "%s: overlay mask is %dx%d, the video %dx%d", path,
+                        img->width, img->height, w, h);
+        goto fail;
+    }
+    if ((ret = vn_mask_open(ctx, &m, path, w, h, -1)) < 0)
+        goto fail;
+    if (vn_mask_count(m) >= 0) {
+        ret = several(ctx, path, m);
+        goto fail;
+    }
+    if ((ret = vn_image_alloc(footprint, w, h, 1, VN_U8)) < 0) {
+        ret = vni_error(ctx, (int)ret, "%s: %s", path, vn_strerror((int)ret));
+        goto fail;
+    }
+    if ((ret = vn_mask_read(m, *footprint)) == 0)
+        ret = vni_error(ctx, VN_ERR_INVALIDDATA, "%s: no mask could be read", path);
+    if (ret > 0 && (ret = vni_mask_bbox(*footprint, &x0, &y0, &x1, &y1)) == 0)
+        ret = vni_error(ctx, VN_ERR_INVALIDDATA, "%s: the overlay mask is empty", path);
+fail:
+    if (ret < 0)
+        vn_image_free(footprint);
+    vn_image_free(&img);
+    vn_mask_close(&m);
     return ret;
 }

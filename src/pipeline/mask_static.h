@@ -24,4 +24,13 @@
 int vni_masks_static(VnContext *ctx, const char *input, const char *path, int w, int h, int64_t n_frames,
                      VnImage *held);
 
+/*
+ * Read the footprint of a static overlay from `path` (one mask image for every frame, for a video
+ * of w x h) into *footprint (a new VN_U8 image, w x h, 0/255): a mask of another shape, a source
+ * of several masks or an empty mask is an error that names the file. Another size of the same
+ * shape is scaled, with a warning. Returns the footprint's pixel count or a negative error.
+ */
+int64_t vni_mask_footprint_load(VnContext *ctx, const char *path, int w, int h,
+                                VnImage **footprint);
+
 #endif

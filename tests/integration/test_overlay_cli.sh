@@ -3,7 +3,8 @@
 # picture is found by `vanish detect-overlay` (exit 0, the mask overlaps the logo) and not found
 # on the clean clip (exit 3, no file); `vanish inpaint --method unblend|auto` and
 # `--auto-overlay` bring the picture under the logo closer to the clean clip than the input is;
-# `--auto-overlay` on the clean clip fails with a one-line error and leaves no output.
+# `--auto-overlay` on the clean clip fails with a one-line error and leaves no output; a logo
+# and a moving box removed in one run (`--masks` with `--overlay-mask` or `--auto-overlay`).
 # Usage: test_overlay_cli.sh PATH/TO/vanish   (meson test --suite integration)
 . "$(dirname "$0")/common.sh" test_overlay_cli "$@"
 # PSNR of $1 against $2 inside the logo's box (crop), both PNG frame patterns
@@ -54,6 +55,53 @@ if [ "$rc" != 0 ] && [ ! -e "$T/none.mkv" ] && [ "$(printf '%s\n' "$err" | wc -l
 else
     fail "--auto-overlay on the clean clip: exit $rc, '$err'"
 fi
+
+# A watermark and a passer-by in one run: the 50% logo burned over the panning picture and an
+# opaque red box that rises through the logo's left part. `--overlay-mask` un-blends the logo and
+# fills the box's per-frame masks (also where the box crosses the logo): away from the box's path
+# the logo's region comes back much closer to the clean clip than with everything filled
+# (`--method fill`), and the box is gone. With `--auto-overlay` the logo is found. A bad overlay
+# mask is a one-line error that names it, with no output.
+box="color=c=red:s=24x24:r=25"
+ff -f lavfi -i "$pan" -f lavfi -i "$box" -filter_complex "[0][1]overlay=x=206:y='230-n*5':format=yuv444,$logo" \
+    -frames:v 60 -c:v ffv1 "$T/mixed.mkv"
+mkdir -p "$T/box"
+ff -f lavfi -i color=black:s=320x240:r=25 -f lavfi -i color=white:s=24x24:r=25 \
+    -filter_complex "[0][1]overlay=x=206:y='230-n*5',format=gray" -frames:v 60 -start_number 0 "$T/box/%05d.png"
+region() { ffmpeg -nostdin -v info -i "$1" -i "$T/clean-%05d.png" -lavfi "[0]crop=$2[a];[1]crop=$2[b];[a][b]psnr" \
+               -f null - 2>&1 | sed -n 's/.*average:\([0-9.inf]*\).*/\1/p'; }
+away=45:40:235:30 path=28:160:204:75 cross=28:40:204:30 # logo right of the box; box below; box in logo
+ff -i "$T/mixed.mkv" "$T/mixed-%05d.png"
+"$VANISH" inpaint -q -y "$T/mixed.mkv" --masks "$T/box/" --overlay-mask "$T/mask.png" --method fill -o "$T/allfill/" ||
+    fail "inpaint --overlay-mask --method fill"
+for how in "--overlay-mask $T/mask.png" --auto-overlay; do
+    rm -rf "$T/mx"
+    if "$VANISH" inpaint -q -y "$T/mixed.mkv" --masks "$T/box/" $how -o "$T/mx/"; then
+        a=$(region "$T/mx/%05d.png" $away) fa=$(region "$T/allfill/%05d.png" $away)
+        p=$(region "$T/mx/%05d.png" $path) ip=$(region "$T/mixed-%05d.png" $path)
+        c=$(region "$T/mx/%05d.png" $cross) fc=$(region "$T/allfill/%05d.png" $cross)
+        gt "$a" "$(awk -v b="$fa" 'BEGIN { print b + 3 }')" && ok "${how%% *} + masks: logo $a dB, all filled $fa" ||
+            fail "${how%% *} + masks: logo $a dB, all filled $fa"
+        gt "$p" "$(awk -v b="$ip" 'BEGIN { print b + 10 }')" && ok "${how%% *} + masks: box's path $p dB (input $ip)" ||
+            fail "${how%% *} + masks: box's path $p dB (input $ip)"
+        gt "$c" "$fc" && ok "${how%% *} + masks: box in the logo $c dB, all filled $fc" ||
+            fail "${how%% *} + masks: box in the logo $c dB, all filled $fc"
+    else
+        fail "inpaint --masks ${how%% *}"
+    fi
+done
+ff -f lavfi -i color=black:s=100x100 -vf "drawbox=x=10:y=10:w=30:h=30:color=white:t=fill" -frames:v 1 "$T/square.png"
+ff -f lavfi -i color=black:s=320x240 -frames:v 1 "$T/empty.png"
+for bad in square.png empty.png box/; do
+    err=$("$VANISH" inpaint -q -y "$T/mixed.mkv" --masks "$T/box/" --overlay-mask "$T/$bad" -o "$T/bad.mkv" 2>&1 >/dev/null)
+    rc=$?
+    if [ "$rc" != 0 ] && [ ! -e "$T/bad.mkv" ] && [ "$(printf '%s\n' "$err" | wc -l)" = 1 ] &&
+        [[ "$err" == *"$T/$bad"* ]]; then
+        ok "--overlay-mask $bad: $err"
+    else
+        fail "--overlay-mask $bad: exit $rc, '$err'"
+    fi
+done
 
 # An opaque logo over a still picture (with the camera's noise in every frame) that changes only
 # where a card slides past along the logo's lower edge: the logo is exactly constant, the picture

@@ -9,15 +9,21 @@
 static void help(FILE *f, const VnInpaintSettings *s)
 {
     fputs("usage: vanish inpaint INPUT --masks MASKS -o OUTPUT [options]\n"
-          "       vanish inpaint INPUT --auto-overlay -o OUTPUT [options]\n\n"
+          "       vanish inpaint INPUT --auto-overlay -o OUTPUT [options]\n"
+          "       vanish inpaint INPUT --masks MOVING --overlay-mask LOGO.png -o OUTPUT [options]\n"
+          "       vanish inpaint INPUT --masks MOVING --auto-overlay -o OUTPUT [options]\n\n"
           "Fill the masked region of every frame of INPUT and write OUTPUT with the input's\n"
           "audio, subtitles, timestamps, frame rate and metadata. Pixels outside the (dilated)\n"
           "mask keep the input's values.\n\n"
           "  INPUT                 a video file, a directory of images, or a pattern (dir/%05d.png)\n"
           "  --masks MASKS         a directory of PNGs (one per frame), one PNG for every frame,\n"
           "                        or a mask video; grey, palette (DAVIS ids) or RGB, non-zero = remove\n"
-          "  --auto-overlay        no masks: find a static overlay (logo, watermark; see\n"
-          "                        'vanish detect-overlay') and remove it\n"
+          "  --overlay-mask PNG    the footprint of a static overlay (logo, watermark), one PNG\n"
+          "                        for every frame: un-blended where it lets the picture through,\n"
+          "                        filled where opaque (method auto); the --masks beside it are\n"
+          "                        filled as they are, also where they cross the overlay\n"
+          "  --auto-overlay        find a static overlay (see 'vanish detect-overlay') and remove\n"
+          "                        it, alone or with the --masks of other objects\n"
           "  -o, --output OUTPUT   .mp4/.mov/.mkv (H.264), .mkv with --lossless (FFV1), or DIR/\n"
           "                        for PNG frames\n"
           "  --crf N               H.264 quality, lower is better (default 18)\n"
@@ -31,9 +37,10 @@ static void help(FILE *f, const VnInpaintSettings *s)
 
 int cmd_inpaint(int argc, char **argv)
 {
-    const char *input = NULL, *masks = NULL, *output = NULL, *v;
+    const char *input = NULL, *masks = NULL, *overlay = NULL, *output = NULL, *v;
     VnInpaintSettings s;
     VnWriterSettings ws;
+    VnInpaintSources src = {0};
     CliCommon common = {0};
     VnContext *ctx = NULL;
     int ret, bad = 0, auto_overlay = 0;
@@ -52,6 +59,8 @@ int cmd_inpaint(int argc, char **argv)
         }
         if ((v = cli_flag_value("--masks", argc, argv, &i, &bad)))
             masks = v;
+        else if ((v = cli_flag_value("--overlay-mask", argc, argv, &i, &bad)))
+            overlay = v;
         else if ((v = cli_flag_value("-o", argc, argv, &i, &bad)) ||
                  (v = cli_flag_value("--output", argc, argv, &i, &bad)))
             output = v;
@@ -75,14 +84,17 @@ int cmd_inpaint(int argc, char **argv)
     }
     if (bad)
         return 2;
-    if (masks && auto_overlay)
-        return cli_error("inpaint: --masks and --auto-overlay exclude each other") + 1;
-    if (!input || !(masks || auto_overlay) || !output)
-        return cli_error("inpaint: needs INPUT, --masks MASKS (or --auto-overlay) and -o OUTPUT (see 'vanish inpaint --help')") + 1;
+    if (overlay && auto_overlay)
+        return cli_error("inpaint: --overlay-mask and --auto-overlay exclude each other") + 1;
+    if (!input || !(masks || overlay || auto_overlay) || !output)
+        return cli_error("inpaint: needs INPUT, --masks MASKS (or --overlay-mask, --auto-overlay) and -o OUTPUT (see 'vanish inpaint --help')") + 1;
     ws.overwrite = common.overwrite;
     if (cli_open_context(&ctx, &common))
         return 1;
-    ret = vn_inpaint_file(ctx, input, masks, output, &s, &ws);
+    src.masks = masks;
+    src.overlay = overlay;
+    src.detect_overlay = auto_overlay;
+    ret = vn_inpaint_file_sources(ctx, input, &src, output, &s, &ws, NULL, NULL);
     cli_progress_done();
     if (ret < 0)
         ret = cli_fail(ctx, ret, input);
