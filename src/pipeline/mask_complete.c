@@ -1,5 +1,7 @@
 /*
- * Completing a clicked overlay's mask with the detector's proposal (mask_complete.h). The parts
+ * Completing a clicked overlay's mask (mask_complete.h): first by the overlay model over a window
+ * round the click (vni_overlay_grow: the parts that dim the picture's change as the clicked one
+ * does), then with the detector's proposal. The parts
  * of a proposal apart from the mask that come within reach of it and lie within three times that
  * for the most part are taken whole, then those near what was taken, until none is left: a click
  * takes one ring or letter of a logo, the others lie a gap away; a scene's structure that the
@@ -9,9 +11,12 @@
 
 #include <errno.h>
 #include <math.h>
+#include <string.h>
 
 #include "core/maskops.h"
 #include "inpaint/overlay_region.h"
+#include "segment/overlay_grow.h"
+#include "vanish/video.h"
 
 #define MIN_REACH 8
 #define MAX_REACH 64     /* the most vni_mask_dilate takes */
@@ -19,6 +24,11 @@
 #define MIN_PART 32      /* px: a smaller part is a speck of the detector's, no letter or ring */
 #define SAME_IOU 0.9      /* a part overlapping the mask is the same part of the overlay */
 #define NEAR_SHARE 0.75  /* share of a part that must lie within three times the reach */
+#define GROW_FRAMES 48   /* frames, evenly spaced, over which the overlay model grows the click */
+#define GROW_MARGIN 2    /* the window round the click: its box grown by this times its size, */
+#define MIN_MARGIN 32    /* at least this many px, */
+#define MAX_MARGIN 192   /* at most this many, */
+#define MAX_WINDOW (640 * 640) /* and the window no larger than this (px) */
 
 /* The set pixels of held in box (x0, y0, x1, y1, inclusive) grown by 2 px. */
 static int64_t held_in(const VnImage *held, const int box[4])
@@ -73,12 +83,76 @@ static int64_t add_parts(VnImage *held, const VnImage *near, const VnImage *zone
     return added;
 }
 
-int64_t vni_mask_complete(const VnContext *ctx, VnImage *held, const VnImage *prop)
+/* The window round held's box (x0, y0, x1, y1 inclusive) that the overlay model searches. */
+static void grow_window(const VnImage *held, int box[4])
+{
+    int x0, y0, x1, y1;
+    vni_mask_bbox(held, &x0, &y0, &x1, &y1);
+    int m = VNI_CLAMP(GROW_MARGIN * VNI_MAX(x1 - x0 + 1, y1 - y0 + 1), MIN_MARGIN, MAX_MARGIN);
+    for (;; m -= 8) {
+        box[0] = VNI_MAX(0, x0 - m), box[1] = VNI_MAX(0, y0 - m);
+        box[2] = VNI_MIN(held->width - 1, x1 + m), box[3] = VNI_MIN(held->height - 1, y1 + m);
+        if ((int64_t)(box[2] - box[0] + 1) * (box[3] - box[1] + 1) <= MAX_WINDOW || m <= 8)
+            break;
+    }
+}
+
+/* Read k frames evenly spaced over the n_frames of input, the window box of each, into stack
+ * (k * w * h * 3 bytes). Returns the frames read or a negative error. */
+static int read_stack(VnContext *ctx, const char *input, int64_t n_frames, int k, const int box[4],
+                      uint8_t *stack)
+{
+    VnVideoReader *r = NULL;
+    VnFrame *f = NULL;
+    int w = box[2] - box[0] + 1, h = box[3] - box[1] + 1, taken = 0, ret;
+    if ((ret = vn_video_open(ctx, &r, input)) < 0)
+        return ret;
+    for (int64_t i = 0; taken < k && (ret = vn_video_read(r, &f)) > 0; i++) {
+        const VnImage *rgb = vn_frame_rgb(f);
+        if (i == taken * (n_frames - 1) / VNI_MAX(k - 1, 1) && rgb->width > box[2] && rgb->height > box[3]) {
+            for (int y = 0; y < h; y++)
+                memcpy(stack + (((size_t)taken * h + y) * w) * 3, vn_image_row(rgb, box[1] + y) + 3 * box[0],
+                       (size_t)w * 3);
+            taken++;
+        }
+        vn_frame_free(&f);
+    }
+    vn_video_close(&r);
+    return ret < 0 ? ret : taken;
+}
+
+/* Grow held by the overlay model over the window round it; returns the pixels added. */
+static int64_t grow(VnContext *ctx, const char *input, int64_t n_frames, VnImage *held)
+{
+    int box[4], k = (int)VNI_MIN(GROW_FRAMES, n_frames);
+    grow_window(held, box);
+    int w = box[2] - box[0] + 1, h = box[3] - box[1] + 1;
+    uint8_t *stack = vni_malloc_array((size_t)k * (size_t)w * (size_t)h, 3), *win = vni_malloc_array((size_t)w * h, 1);
+    int64_t ret = stack && win ? read_stack(ctx, input, n_frames, k, box, stack) : -ENOMEM;
+    if (ret >= 0) {
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+                win[(size_t)y * w + x] = vn_image_row(held, box[1] + y)[box[0] + x] != 0;
+        ret = ret < 8 ? 0 : vni_overlay_grow(stack, w, h, (int)ret, win);
+    }
+    for (int y = 0; ret > 0 && y < h; y++)
+        for (int x = 0; x < w; x++)
+            vn_image_row(held, box[1] + y)[box[0] + x] |= win[(size_t)y * w + x];
+    vni_free(stack);
+    vni_free(win);
+    return ret;
+}
+
+int64_t vni_mask_complete(VnContext *ctx, const char *input, int64_t n_frames, VnImage *held,
+                          const VnImage *prop)
 {
     VnImage *near = NULL, *zone = NULL;
     int32_t *stack = NULL;
     uint8_t *part = NULL;
-    int64_t area = vni_mask_bbox(held, &(int){0}, &(int){0}, &(int){0}, &(int){0}), added = 0, more = 1;
+    int64_t grown = grow(ctx, input, n_frames, held), added = 0, more = prop != NULL;
+    int64_t area = vni_mask_bbox(held, &(int){0}, &(int){0}, &(int){0}, &(int){0});
+    if (grown < 0)
+        return grown;
     int reach = VNI_CLAMP((int)lrint(sqrt((double)area / M_PI)), MIN_REACH, MAX_REACH);
     int ret = vn_image_alloc(&near, held->width, held->height, 1, VN_U8);
     if (ret >= 0)
@@ -101,5 +175,5 @@ int64_t vni_mask_complete(const VnContext *ctx, VnImage *held, const VnImage *pr
     vn_image_free(&zone);
     vni_free(stack);
     vni_free(part);
-    return ret < 0 ? ret : added;
+    return ret < 0 ? ret : grown + added;
 }

@@ -1,6 +1,6 @@
 /*
- * Completing a clicked static overlay's mask from the overlay detector's proposal: a click takes
- * one part of a logo (a ring, a word), the detector finds the parts over a moving picture.
+ * Completing a clicked static overlay's mask: a click takes one part of a logo (a ring, a word);
+ * the overlay model finds the others round it, the detector those over a moving picture.
  */
 #ifndef VANISH_PIPELINE_MASK_COMPLETE_H
 #define VANISH_PIPELINE_MASK_COMPLETE_H
@@ -8,13 +8,19 @@
 #include "core/internal.h"
 
 /*
- * Add to held (0/1, VN_U8, 1 channel) the connected parts (8-connected) of prop (non-zero =
- * proposed, same size) of 32 px or more that come within reach of it and lie within three times
- * the reach for three quarters of their area at least, and then those near what was added, up to
- * 8 rounds; a part overlapping held only where their IoU is 0.9 or more (the same part: the
- * detector's outline of it). The reach is the held mask's equivalent radius (sqrt(area / π)),
- * 8 to 64 px (three times it: 64 at most). Returns the pixels added or a negative error.
+ * Complete held (0/1, VN_U8, 1 channel, the size of input's frames), the clicked part of a static
+ * overlay of input (n_frames frames). First by the overlay model (vni_overlay_grow) over 48 frames
+ * evenly spaced, in a window round held's box grown by twice its size (32 to 192 px, the window
+ * 640 x 640 px at most): the parts that dim the picture's change as the clicked part does. Then,
+ * where prop (non-zero = proposed by the overlay detector, same size; NULL for none) is given, the
+ * connected parts (8-connected) of prop of 32 px or more that come within reach of held and lie
+ * within three times the reach for three quarters of their area at least, and then those near
+ * what was added, up to 8 rounds; a part overlapping held only where their IoU is 0.9 or more (the
+ * same part: the detector's outline of it). The reach is the held mask's equivalent radius
+ * (sqrt(area / π)), 8 to 64 px (three times it: 64 at most). Returns the pixels added or a
+ * negative error (not recorded: the caller names the input).
  */
-int64_t vni_mask_complete(const VnContext *ctx, VnImage *held, const VnImage *prop);
+int64_t vni_mask_complete(VnContext *ctx, const char *input, int64_t n_frames, VnImage *held,
+                          const VnImage *prop);
 
 #endif

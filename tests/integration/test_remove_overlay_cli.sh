@@ -29,6 +29,21 @@ else
     fail "remove on the 50% logo"
 fi
 
+# A logo of two parts a gap apart (a 50% white bar 15 px under the box): one click on the box
+# takes the bar too (the picture's change under it is halved as under the box), so the bar is
+# un-blended as well: filled it reaches about 24 dB in its box, left as it is about 9.
+bar="$logo,drawbox=x=200:y=85:w=80:h=16:color=white@0.5:t=fill"
+ff -f lavfi -i "$pan" -vf "$bar" -frames:v 40 -c:v ffv1 "$T/two.mkv"
+psnr_bar() { ffmpeg -nostdin -v info -i "$1" -i "$2" -lavfi "[0]crop=80:16:200:85[a];[1]crop=80:16:200:85[b];[a][b]psnr" \
+                 -f null - 2>&1 | sed -n 's/.*average:\([0-9.inf]*\).*/\1/p'; }
+if "$VANISH" remove -q -y "$T/two.mkv" --point 0:240,34 -o "$T/two/"; then
+    p=$(psnr_bar "$T/two/%05d.png" "$T/clean-%05d.png")
+    gt "$p" 28 && ok "remove, one click on a logo of two parts: the other part $p dB in its box" ||
+        fail "remove, one click on a logo of two parts: the other part $p dB in its box (un-blended 28+)"
+else
+    fail "remove on the logo of two parts"
+fi
+
 # `remove` of clip $1 (in $T) with a click at $2 gives the frames `inpaint --method fill` gives
 # with the same tracked masks; $3 names the case.
 same_as_fill() {

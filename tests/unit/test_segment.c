@@ -1,6 +1,7 @@
 /* Interactive segmentation: Boykov–Kolmogorov max-flow against Edmonds–Karp, each prompt type
  * on synthetic textured images, and the full-resolution steps of a logo's mask (prune.c,
- * rim.c, pieces.c) on masks drawn by hand. */
+ * rim.c, pieces.c) on masks drawn by hand; a clicked semi-transparent overlay grown to its other
+ * parts by the overlay model (overlay_grow.c) over synthetic video. */
 #include <errno.h>
 #include <math.h>
 #include <setjmp.h>
@@ -13,6 +14,7 @@
 #include <cmocka.h>
 
 #include "segment/maxflow.h"
+#include "segment/overlay_grow.h"
 #include "segment/session.h"
 #include "vanish/segment.h"
 
@@ -1278,6 +1280,117 @@ static void test_localise(void **state)
     vn_image_free(&img);
 }
 
+/* ---- overlay_grow.c: a clicked part of a semi-transparent overlay grown to the others ------ */
+
+#define GW 112
+#define GH 112
+#define GN 32
+
+/* The parts of the overlay: A (clicked, white), B (red) a gap to its right, C (green) below; S a
+ * patch of a picture of its own, of half the change of the picture round it (as under the
+ * overlay) but moving the other way: no overlay, as its edge tells. */
+static int part_a(int x, int y) { return x >= 20 && x < 44 && y >= 20 && y < 44; }
+static int part_b(int x, int y) { return x >= 56 && x < 80 && y >= 20 && y < 44; }
+static int part_c(int x, int y) { return x >= 30 && x < 54 && y >= 60 && y < 84; }
+static int patch_s(int x, int y) { return x >= 70 && x < 94 && y >= 60 && y < 84; }
+static int overlay_abc(int x, int y) { return part_a(x, y) || part_b(x, y) || part_c(x, y); }
+
+/* A textured picture panning by (3, 2) px a frame, with a little noise. */
+static double picture(int x, int y, int t, uint32_t *r)
+{
+    double u = x + 3.0 * t, v = y + 2.0 * t;
+    return 128.0 + 50.0 * sin(0.21 * u) * sin(0.17 * v) + 20.0 * sin(0.07 * u + 0.05 * v) +
+           (double)(rng_next(r) % 5) - 2.0;
+}
+
+/* The n frames of the clip: the picture (S's own in S when patch), and over it the overlay's
+ * parts at opacity alpha (none when alpha is 0). */
+static uint8_t *overlay_clip(double alpha, int patch)
+{
+    static const double wc[3][3] = {{255, 255, 255}, {220, 40, 40}, {40, 200, 60}};
+    uint8_t *st = malloc((size_t)GN * GW * GH * 3);
+    uint32_t r = 12345;
+    for (int t = 0; t < GN; t++)
+        for (int y = 0; y < GH; y++)
+            for (int x = 0; x < GW; x++) {
+                double j = picture(x, y, t, &r);
+                if (patch && patch_s(x, y))
+                    j = 128.0 + 0.5 * (picture(x, y, -t, &r) - 128.0);
+                int k = part_a(x, y) ? 0 : part_b(x, y) ? 1 : 2;
+                for (int c = 0; c < 3; c++) {
+                    double v = overlay_abc(x, y) ? alpha * wc[k][c] + (1 - alpha) * j : j;
+                    st[(((size_t)t * GH + y) * GW + x) * 3 + c] = (uint8_t)VNI_TEST_CLAMP(lrint(v), 0, 255);
+                }
+            }
+    return st;
+}
+
+/* Pixels of m set inside region (of *total there). */
+static int count_in(const uint8_t *m, int (*region)(int x, int y), int *total)
+{
+    int n = 0;
+    *total = 0;
+    for (int y = 0; y < GH; y++)
+        for (int x = 0; x < GW; x++)
+            if (region(x, y))
+                n += m[y * GW + x] != 0, (*total)++;
+    return n;
+}
+
+/* Whether (x, y) lies 2 px or more from every part of the overlay. */
+static int off_overlay(int x, int y)
+{
+    for (int dy = -2; dy <= 2; dy++)
+        for (int dx = -2; dx <= 2; dx++)
+            if (overlay_abc(x + dx, y + dy))
+                return 0;
+    return 1;
+}
+
+/* A 50% logo of three parts in three colours over a panning picture, one part clicked: the other
+ * two are found (the picture's change under them is halved, as under the click), the patch S is
+ * not (its change is halved too, but does not follow the picture's outside). */
+static void test_overlay_grow(void **state)
+{
+    uint8_t *st = overlay_clip(0.5, 1), held[GW * GH];
+    int total, n;
+    (void)state;
+    for (int y = 0; y < GH; y++)
+        for (int x = 0; x < GW; x++)
+            held[y * GW + x] = part_a(x, y);
+    assert_true(vni_overlay_grow(st, GW, GH, GN, held) > 0);
+    n = count_in(held, part_b, &total);
+    assert_true(n >= 0.95 * total);
+    n = count_in(held, part_c, &total);
+    assert_true(n >= 0.95 * total);
+    n = count_in(held, part_a, &total);
+    assert_int_equal(n, total);
+    n = count_in(held, patch_s, &total);
+    assert_true(n <= 0.05 * total);
+    n = count_in(held, off_overlay, &total);
+    assert_true(n <= 40);
+    free(st);
+}
+
+/* A click on what does not dim the picture's change (no overlay over it): nothing is grown;
+ * bad arguments are refused with held unchanged. */
+static void test_overlay_grow_none(void **state)
+{
+    uint8_t *st = overlay_clip(0.0, 0), held[GW * GH], before[GW * GH];
+    (void)state;
+    for (int y = 0; y < GH; y++)
+        for (int x = 0; x < GW; x++)
+            held[y * GW + x] = part_a(x, y);
+    memcpy(before, held, sizeof(held));
+    assert_int_equal(vni_overlay_grow(st, GW, GH, GN, held), 0);
+    assert_memory_equal(held, before, sizeof(held));
+    assert_int_equal(vni_overlay_grow(st, GW, GH, 7, held), -EINVAL);
+    assert_int_equal(vni_overlay_grow(NULL, GW, GH, GN, held), -EINVAL);
+    assert_int_equal(vni_overlay_grow(st, 4, GH, GN, held), -EINVAL);
+    assert_memory_equal(held, before, sizeof(held));
+    free(st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1294,6 +1407,7 @@ int main(void)
         cmocka_unit_test(test_textured_pieces), cmocka_unit_test(test_localise),
         cmocka_unit_test(test_straight_sides), cmocka_unit_test(test_grow_plate),
         cmocka_unit_test(test_grow_plate_at_edge), cmocka_unit_test(test_grow_plate_ragged),
+        cmocka_unit_test(test_overlay_grow),  cmocka_unit_test(test_overlay_grow_none),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
