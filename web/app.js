@@ -468,7 +468,8 @@ function ended(job) {
 
 // ---- finding a watermark ---------------------------------------------------------------------
 
-const WATERMARK_HINT = 'Finds a static logo or watermark by itself and adds it as an object with the same mask on every frame.';
+const WATERMARK_HINT = 'Finds a static logo or watermark by itself and adds it as an object with the same mask on every frame ' +
+  '(found again, it replaces that object).';
 
 // The note under "Find watermark": kind '' (a hint), 'found', 'none' or 'cancelled'.
 function setWatermarkNote(kind, text) {
@@ -482,6 +483,7 @@ $('find-watermark').addEventListener('click', async () => {
   clearError();
   stopPlay();
   const vid = state.video.id;
+  const before = state.objects.find((o) => o.static); // a watermark found before: replaced
   jobButtons(true);
   setWatermarkNote('', 'Looking for a watermark: it reads the whole video twice…');
   const job = await guard(() => api.post(`/api/videos/${vid}/detect-overlay`));
@@ -499,9 +501,14 @@ $('find-watermark').addEventListener('click', async () => {
   else {
     state.active = done.object;
     state.candidates = null;
-    setWatermarkNote('found', `Found a watermark of ${done.overlay_pixels} pixels: Watermark ${done.object}, ` +
+    const again = before && before.id === done.object ? ' (it replaces the one found before)' : '';
+    // the clicks on the mask it replaced no longer apply (nor does their Undo)
+    for (const key of [...state.prompts.keys()]) if (key.startsWith(`${done.object}:`)) state.prompts.delete(key);
+    view.setPrompts([]);
+    setWatermarkNote('found', `Found a watermark of ${done.overlay_pixels} pixels: Watermark ${done.object}${again}, ` +
       'the same mask on every frame. Check it on a few frames; click a part it missed, shift-click a part ' +
-      'that is not the watermark (an edit holds on every frame), or delete it with ×. Then Remove.');
+      'that is not the watermark (an edit holds on every frame), or delete it with ×. Then Remove: it is ' +
+      'un-blended where the picture shows through it, and the other objects are filled.');
   }
   await refreshObjects();
   await refreshMasks();

@@ -4,7 +4,8 @@
 // once do not interfere; the time from a click to its mask on the page at 854x480 is printed.
 // "Find watermark" on the bundled sample (demo/sample.mp4): cancelled, then run; its proposal is
 // an object with one mask on every frame, close to the logo's footprint (demo/logo-mask.png),
-// edited by a click on one frame (the edit holds on every frame) and back by Undo; Remove takes
+// edited by a click on one frame (the edit holds on every frame) and back by Undo; found again
+// after an edit, it replaces that object's mask (no second object); Remove takes
 // the logo off (PSNR in the logo's box against the clean clip, opencv-doc's box.mp4).
 //
 //   node gui.test.mjs path/to/vanish        (tests/e2e/run.sh does npm ci first)
@@ -354,7 +355,7 @@ async function setFrame(page, n) {
   await page.waitForFunction((k) => document.querySelector('[data-testid=frame-number]').textContent.startsWith(`${k} /`), n);
 }
 
-// "Find watermark" on the bundled sample: cancel, find, check, edit and undo, remove.
+// "Find watermark" on the bundled sample: cancel, find, check, edit and undo, find again, remove.
 async function watermarkFlow(browser, url, dir) {
   const ctx = await browser.newContext({ acceptDownloads: true, viewport: { width: 1300, height: 900 } });
   const page = await ctx.newPage();
@@ -406,6 +407,22 @@ async function watermarkFlow(browser, url, dir) {
   const back = (await masksUntil(page, 120, (m) => m.some((k) => k.object === found.object && k.rle === m0.rle)))
     .find((k) => k.object === found.object);
   check(back && back.rle === m0.rle, 'Undo puts the proposal back on every frame');
+
+  // Find it again after an edit: the same object's mask is replaced (no second watermark), the
+  // edit is gone and the note says so.
+  await clickFrame(page, p.x, p.y, info, { modifiers: ['Shift'] });
+  await masksUntil(page, 120, (m) => m.some((k) => k.object === found.object && k.rle !== m0.rle));
+  const nObjects = await page.locator('[data-testid=object-list] li').count();
+  await page.click('[data-testid=find-watermark]');
+  await page.waitForFunction(() => document.querySelector('[data-testid=find-watermark]').disabled, null, { timeout: 10000 });
+  await page.waitForFunction(() => !document.querySelector('[data-testid=find-watermark]').disabled &&
+    ['found', 'none'].includes(document.querySelector('[data-testid=watermark-note]').dataset.state), null, { timeout: 300000 });
+  const again = await page.evaluate(() => window.vanishStats.watermark);
+  const m120b = await on(120);
+  check(again.object === found.object && await page.locator('[data-testid=object-list] li').count() === nObjects &&
+    m120b && m120b.rle === m0.rle && /replaces the one found before/.test(await note.textContent()),
+    `Find watermark again replaces Watermark ${found.object}'s edited mask with the proposal (objects ${nObjects}, ` +
+    `"${(await note.textContent()).slice(0, 80)}…")`);
 
   // Remove (the default method): the logo is gone.
   const t1 = Date.now();

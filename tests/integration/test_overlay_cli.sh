@@ -4,7 +4,8 @@
 # on the clean clip (exit 3, no file); `vanish inpaint --method unblend|auto` and
 # `--auto-overlay` bring the picture under the logo closer to the clean clip than the input is;
 # `--auto-overlay` on the clean clip fails with a one-line error and leaves no output; a logo
-# and a moving box removed in one run (`--masks` with `--overlay-mask` or `--auto-overlay`).
+# and a moving box removed in one run (`--masks` with `--overlay-mask` or `--auto-overlay`; `vanish
+# remove --point ... --overlay-mask`).
 # Usage: test_overlay_cli.sh PATH/TO/vanish   (meson test --suite integration)
 . "$(dirname "$0")/common.sh" test_overlay_cli "$@"
 # PSNR of $1 against $2 inside the logo's box (crop), both PNG frame patterns
@@ -63,23 +64,22 @@ fi
 # (`--method fill`), and the box is gone. With `--auto-overlay` the logo is found. A bad overlay
 # mask is a one-line error that names it, with no output.
 box="color=c=red:s=24x24:r=25"
-ff -f lavfi -i "$pan" -f lavfi -i "$box" -filter_complex "[0][1]overlay=x=206:y='230-n*5':format=yuv444,$logo" \
-    -frames:v 60 -c:v ffv1 "$T/mixed.mkv"
+ff -f lavfi -i "$pan" -f lavfi -i "$box" -filter_complex "[0][1]overlay=x=206:y='230-n*6':format=yuv444,$logo" \
+    -frames:v 40 -c:v ffv1 "$T/mixed.mkv"
 mkdir -p "$T/box"
 ff -f lavfi -i color=black:s=320x240:r=25 -f lavfi -i color=white:s=24x24:r=25 \
-    -filter_complex "[0][1]overlay=x=206:y='230-n*5',format=gray" -frames:v 60 -start_number 0 "$T/box/%05d.png"
-region() { ffmpeg -nostdin -v info -i "$1" -i "$T/clean-%05d.png" -lavfi "[0]crop=$2[a];[1]crop=$2[b];[a][b]psnr" \
+    -filter_complex "[0][1]overlay=x=206:y='230-n*6',format=gray" -frames:v 40 -start_number 0 "$T/box/%05d.png"
+region() { ffmpeg -nostdin -v info -i "$1" -i "$T/clean-%05d.png" -lavfi "[0]crop=$2[a];[1]crop=$2[b];[a][b]psnr=shortest=1" \
                -f null - 2>&1 | sed -n 's/.*average:\([0-9.inf]*\).*/\1/p'; }
 away=45:40:235:30 path=28:160:204:75 cross=28:40:204:30 # logo right of the box; box below; box in logo
 ff -i "$T/mixed.mkv" "$T/mixed-%05d.png"
 "$VANISH" inpaint -q -y "$T/mixed.mkv" --masks "$T/box/" --overlay-mask "$T/mask.png" --method fill -o "$T/allfill/" ||
     fail "inpaint --overlay-mask --method fill"
+fa=$(region "$T/allfill/%05d.png" $away) fc=$(region "$T/allfill/%05d.png" $cross) ip=$(region "$T/mixed-%05d.png" $path)
 for how in "--overlay-mask $T/mask.png" --auto-overlay; do
     rm -rf "$T/mx"
     if "$VANISH" inpaint -q -y "$T/mixed.mkv" --masks "$T/box/" $how -o "$T/mx/"; then
-        a=$(region "$T/mx/%05d.png" $away) fa=$(region "$T/allfill/%05d.png" $away)
-        p=$(region "$T/mx/%05d.png" $path) ip=$(region "$T/mixed-%05d.png" $path)
-        c=$(region "$T/mx/%05d.png" $cross) fc=$(region "$T/allfill/%05d.png" $cross)
+        a=$(region "$T/mx/%05d.png" $away) p=$(region "$T/mx/%05d.png" $path) c=$(region "$T/mx/%05d.png" $cross)
         gt "$a" "$(awk -v b="$fa" 'BEGIN { print b + 3 }')" && ok "${how%% *} + masks: logo $a dB, all filled $fa" ||
             fail "${how%% *} + masks: logo $a dB, all filled $fa"
         gt "$p" "$(awk -v b="$ip" 'BEGIN { print b + 10 }')" && ok "${how%% *} + masks: box's path $p dB (input $ip)" ||
@@ -90,6 +90,15 @@ for how in "--overlay-mask $T/mask.png" --auto-overlay; do
         fail "inpaint --masks ${how%% *}"
     fi
 done
+# `vanish remove` with a click on the box (frame 20) and the logo's footprint: the same split.
+if "$VANISH" remove -q -y "$T/mixed.mkv" --point 20:218,122 --overlay-mask "$T/mask.png" -o "$T/rm/"; then
+    a=$(region "$T/rm/%05d.png" $away) p=$(region "$T/rm/%05d.png" $path)
+    gt "$a" "$(awk -v b="$fa" 'BEGIN { print b + 3 }')" && gt "$p" "$(awk -v b="$ip" 'BEGIN { print b + 10 }')" &&
+        ok "remove --point --overlay-mask: logo $a dB (all filled $fa), box's path $p dB (input $ip)" ||
+        fail "remove --point --overlay-mask: logo $a dB (all filled $fa), box's path $p dB (input $ip)"
+else
+    fail "remove --point --overlay-mask"
+fi
 ff -f lavfi -i color=black:s=100x100 -vf "drawbox=x=10:y=10:w=30:h=30:color=white:t=fill" -frames:v 1 "$T/square.png"
 ff -f lavfi -i color=black:s=320x240 -frames:v 1 "$T/empty.png"
 for bad in square.png empty.png box/; do

@@ -160,7 +160,7 @@ static int object_room(const SrvVideo *v)
 }
 
 /* Claim the video for a job of kind k: one tracking job and one detection at a time per video;
- * a detection needs room for the object it may add. */
+ * a detection needs room for the object it may add, unless it replaces the static one. */
 static int claim(SrvVideo *v, const JobKind *k, char *err, size_t err_size)
 {
     int ret = 0, detect = !strcmp(k->name, "overlay");
@@ -172,7 +172,7 @@ static int claim(SrvVideo *v, const JobKind *k, char *err, size_t err_size)
         snprintf(err, err_size, "a %s job is already running on this video",
                  detect ? "watermark detection" : "tracking");
         ret = -EBUSY;
-    } else if (detect && !object_room(v)) {
+    } else if (detect && !object_room(v) && !srv_object_static(v)) {
         snprintf(err, err_size, "at most %d objects per video: delete one to make room for the "
                  "watermark", SRV_MAX_OBJECTS);
         ret = -EBUSY;

@@ -104,17 +104,29 @@ int srv_object_remove(SrvVideo *v, int id)
     return 0;
 }
 
-int srv_object_add_static(SrvVideo *v, SrvMask *m)
+SrvObject *srv_object_static(SrvVideo *v)
 {
-    int id = srv_object_add(v);
-    SrvObject *o = id > 0 ? srv_object_find(v, id) : NULL;
+    for (int i = 0; i < SRV_MAX_OBJECTS; i++)
+        if (v->objects[i].id && v->objects[i].is_static)
+            return &v->objects[i];
+    return NULL;
+}
+
+int srv_object_put_static(SrvVideo *v, SrvMask *m)
+{
+    SrvObject *o = srv_object_static(v);
+    int id = o ? o->id : srv_object_add(v);
+    if (!o && id > 0)
+        o = srv_object_find(v, id);
     if (!o) {
         free(m);
         return id;
     }
+    free(o->still); /* a watermark found again replaces the one found before */
     o->is_static = 1;
     o->still = m;
     m->key = 0; /* the page refines it with clicks, as a tracked mask */
+    v->mask_version++;
     return id;
 }
 

@@ -1,8 +1,9 @@
 /*
  * The watermark detection job: vn_overlay_detect_file (include/vanish/overlay.h) proposes the
  * footprint of a static overlay from the video's temporal statistics (edges that stay put while
- * the picture under them moves). A proposal becomes a new static object, whose one mask holds
- * on every frame, for the user to check, correct with clicks or delete; Remove then un-blends
+ * the picture under them moves). A proposal becomes a static object, whose one mask holds on
+ * every frame, for the user to check, correct with clicks or delete (found again, it replaces
+ * the static object's mask instead of adding another; nothing found leaves it); Remove then un-blends
  * it (masks that stay put are taken as an overlay by the library). Nothing found is a job that
  * ends well with no object.
  */
@@ -51,7 +52,7 @@ static int keep_proposal(SrvJob *j, const VnImage *mask, int64_t n)
         return VN_ERR_CANCELLED;
     }
     pthread_mutex_lock(&v->lock);
-    id = srv_object_add_static(v, m); /* takes m over */
+    id = srv_object_put_static(v, m); /* takes m over */
     pthread_mutex_unlock(&v->lock);
     if (id < 0) {
         snprintf(j->error, sizeof(j->error), "found a watermark of %lld pixels, but the video "

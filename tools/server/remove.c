@@ -1,9 +1,10 @@
 /*
- * The removal job: the masks of every object on every frame are written as a directory of PNGs
- * (the union, one per frame; one PNG for every frame when every object is static, a watermark
- * found by detection, which the library then takes as an overlay), vn_inpaint_file_sink fills the video, handing each finished frame
- * to the job (the latest few are kept, small, for the page to show as they come), and the result
- * is opened as a video of its own so that the page can show and compare its frames.
+ * The removal job: the masks of the objects are written as PNGs — the static objects' (a
+ * watermark found by detection) as one PNG for every frame, which the library takes as an
+ * overlay's footprint, the others' union as a directory of one per frame — and
+ * vn_inpaint_file_sources un-blends the overlay and fills the rest, handing each finished frame
+ * to the job (the latest few are kept, small, for the page to show as they come); the result is
+ * opened as a video of its own so that the page can show and compare its frames.
  */
 #include "srv.h"
 
@@ -16,40 +17,57 @@
 
 #include "vanish/inpaint.h"
 
-/* Whether every object that has a mask is static (and one has): the union is then the same on
- * every frame. */
-static int all_static(SrvVideo *v)
+/* What the objects hold: *n_static static objects with a mask, *moving 1 when another object
+ * has a mask on some frame. */
+static void kinds(SrvVideo *v, int *n_static, int *moving)
 {
-    int n = 0, other = 0;
+    *n_static = *moving = 0;
     pthread_mutex_lock(&v->lock);
     for (int i = 0; i < SRV_MAX_OBJECTS; i++) {
         const SrvObject *o = &v->objects[i];
         if (o->id && o->is_static)
-            n += o->still != NULL;
+            *n_static += o->still != NULL;
         else if (o->id)
-            for (int64_t f = 0; f < o->cap && !other; f++)
-                other = o->masks[f] != NULL;
+            for (int64_t f = 0; f < o->cap && !*moving; f++)
+                *moving = o->masks[f] != NULL;
     }
     pthread_mutex_unlock(&v->lock);
-    return n > 0 && !other;
 }
 
-/* Write the union of the objects' masks of every frame to dir/%05d.png, or of frame 0 to `still`
- * when it is not NULL (every object static). */
-static int write_masks(SrvJob *j, VnContext *ctx, const char *dir, const char *still,
-                       int64_t n_frames)
+/* Paint into img the masks on frame n of the static objects (is_static 1) or of the others
+ * (0): the pixels set. */
+static int64_t paint(SrvVideo *v, int64_t n, VnImage *img, int is_static)
+{
+    int64_t count = 0;
+    memset(img->data, 0, (size_t)img->stride * (size_t)img->height);
+    pthread_mutex_lock(&v->lock);
+    for (int i = 0; i < SRV_MAX_OBJECTS; i++) {
+        const SrvObject *o = &v->objects[i];
+        const SrvMask *k = o->id && o->is_static == is_static ? srv_object_mask(o, n) : NULL;
+        if (k)
+            srv_mask_paint(k, img, 1);
+    }
+    pthread_mutex_unlock(&v->lock);
+    for (int y = 0; y < img->height; y++)
+        for (int x = 0; x < img->width; x++)
+            count += vn_image_row(img, y)[x] != 0;
+    return count;
+}
+
+/* Write the union of the masks of the objects that are not static on every frame to
+ * dir/%05d.png (still NULL), or of the static ones to `still`, one PNG for every frame. Returns
+ * the pixels set in the last mask written or a negative error. */
+static int64_t write_masks(SrvJob *j, VnContext *ctx, const char *dir, const char *still,
+                           int64_t n_frames)
 {
     SrvVideo *v = j->video;
     VnImage *img = NULL;
     char path[PATH_MAX + 160];
-    int ret = vn_image_alloc(&img, v->info.width, v->info.height, 1, VN_U8);
+    int64_t ret = vn_image_alloc(&img, v->info.width, v->info.height, 1, VN_U8);
     if (still)
         n_frames = 1;
     for (int64_t n = 0; ret >= 0 && n < n_frames; n++) {
-        memset(img->data, 0, (size_t)img->stride * (size_t)img->height);
-        pthread_mutex_lock(&v->lock);
-        srv_masks_paint(v, n, img, 1);
-        pthread_mutex_unlock(&v->lock);
+        int64_t set = paint(v, n, img, still != NULL);
         snprintf(path, sizeof(path), "%s/%05lld.png", dir, (long long)n);
         if (still)
             snprintf(path, sizeof(path), "%s", still);
@@ -57,9 +75,41 @@ static int write_masks(SrvJob *j, VnContext *ctx, const char *dir, const char *s
             snprintf(j->error, sizeof(j->error), "cannot write the masks: %s", vn_last_error(ctx));
         else if (srv_job_progress(j, "masks", (double)(n + 1) / (double)n_frames))
             ret = VN_ERR_CANCELLED;
+        else
+            ret = set;
     }
     vn_image_free(&img);
     return ret;
+}
+
+/*
+ * The masks the fill takes: the static objects (watermarks found by detection) as the overlay's
+ * footprint in `still` (one PNG for every frame: un-blended where see-through, filled where
+ * opaque), the others' union per frame in the directory `masks` (filled). src says which exist.
+ */
+static int masks_for(SrvJob *j, VnContext *ctx, const char *masks, const char *still,
+                     int64_t n_frames, VnInpaintSources *src)
+{
+    int64_t ret;
+    int n_static, moving;
+    kinds(j->video, &n_static, &moving);
+    *src = (VnInpaintSources){NULL, NULL, 0};
+    j->p_span = 0.05;
+    if (n_static) {
+        if ((ret = write_masks(j, ctx, masks, still, 1)) < 0)
+            return (int)ret;
+        src->overlay = ret > 0 ? still : NULL; /* a watermark cleared to nothing: none */
+    }
+    if (moving) {
+        if ((ret = write_masks(j, ctx, masks, NULL, n_frames)) < 0)
+            return (int)ret;
+        src->masks = masks;
+    }
+    if (!src->masks && !src->overlay) {
+        snprintf(j->error, sizeof(j->error), "no object has a mask: click the object first");
+        return -EINVAL;
+    }
+    return 0;
 }
 
 static int64_t now_ms(void)
@@ -76,7 +126,7 @@ typedef struct LiveSink {
 } LiveSink;
 
 /*
- * Receives each finished frame from vn_inpaint_file_sink: keeps it, as a preview-size JPEG, in
+ * Receives each finished frame from vn_inpaint_file_sources: keeps it, as a preview-size JPEG, in
  * the job's ring of SRV_LIVE_FRAMES, at most one per SRV_LIVE_INTERVAL_MS (and always the last),
  * so that memory stays small and the encoder costs little next to the fill.
  */
@@ -182,6 +232,7 @@ int srv_remove_run(SrvJob *j)
     LiveSink live = {j, NULL};
     VnInpaintSettings st;
     VnWriterSettings ws;
+    VnInpaintSources src;
     char dir[PATH_MAX + 64], masks[PATH_MAX + 128], out[PATH_MAX + 128], still[PATH_MAX + 128];
     int64_t n_frames;
     int ret;
@@ -205,15 +256,11 @@ int srv_remove_run(SrvJob *j)
     if ((ret = srv_open_context(j->srv, &ctx, j->srv->cfg.threads, srv_job_progress, j)) < 0 ||
         (ret = srv_open_context(j->srv, &live.ctx, 1, NULL, NULL)) < 0)
         goto done;
-    j->p_span = 0.05;
-    if (!all_static(v))
-        still[0] = '\0';
-    if ((ret = write_masks(j, ctx, masks, still[0] ? still : NULL, n_frames)) < 0)
+    if ((ret = masks_for(j, ctx, masks, still, n_frames, &src)) < 0)
         goto done;
     j->p_base = 0.05;
     j->p_span = 0.95;
-    if ((ret = vn_inpaint_file_sink(ctx, v->path, still[0] ? still : masks, out, &st, &ws,
-                                    live_sink, &live)) < 0) {
+    if ((ret = vn_inpaint_file_sources(ctx, v->path, &src, out, &st, &ws, live_sink, &live)) < 0) {
         snprintf(j->error, sizeof(j->error), "%s", *vn_last_error(ctx) ? vn_last_error(ctx) : vn_strerror(ret));
         goto done;
     }

@@ -284,9 +284,13 @@ int srv_object_add(SrvVideo *v);
 int srv_object_remove(SrvVideo *v, int id);
 SrvObject *srv_object_find(SrvVideo *v, int id);
 
-/* Add an object whose one mask m (taken over) holds on every frame: its id or -ENOSPC (m then
- * freed). Caller holds v->lock. */
-int srv_object_add_static(SrvVideo *v, SrvMask *m);
+/* Make m (taken over) the one mask, on every frame, of the video's static object: the one found
+ * before (a second detection replaces its mask, keeping its id) or a new object. Its id, or
+ * -ENOSPC (m then freed). Caller holds v->lock. */
+int srv_object_put_static(SrvVideo *v, SrvMask *m);
+
+/* The video's first static object, NULL if none. Caller holds v->lock. */
+SrvObject *srv_object_static(SrvVideo *v);
 
 /* The object's mask on frame n (its one mask when static), NULL if none. Caller holds v->lock. */
 const SrvMask *srv_object_mask(const SrvObject *o, int64_t n);

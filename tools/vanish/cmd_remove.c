@@ -18,7 +18,8 @@
 static void help(FILE *f, const VnInpaintSettings *s)
 {
     fputs("usage: vanish remove INPUT --point N:X,Y [--neg N:X,Y ...] [--box N:X0,Y0,X1,Y1]\n"
-          "                     [--masks-out DIR] [--rigid] -o OUTPUT\n\n"
+          "                     [--masks-out DIR] [--rigid] [--overlay-mask LOGO.png | --auto-overlay]\n"
+          "                     -o OUTPUT\n\n"
           "Remove the object under the clicks: its mask is made on frame N from the points and box\n"
           "(vanish segment), followed through every frame (vanish track) and filled (vanish\n"
           "inpaint); the output keeps the input's sound, timing and metadata. Prompts on several\n"
@@ -30,6 +31,10 @@ static void help(FILE *f, const VnInpaintSettings *s)
           "  --box N:X0,Y0,X1,Y1   a box around the object on frame N\n"
           "  --masks-out DIR       also keep the tracked masks (DIR/00000.png, ...)\n"
           "  --rigid               the object is a logo or lies on a flat surface\n"
+          "  --overlay-mask PNG    also remove a static watermark with this footprint (one PNG for\n"
+          "                        every frame): un-blended where see-through (method auto), while\n"
+          "                        the clicked object is filled, also where it crosses it\n"
+          "  --auto-overlay        the same with the watermark found (see 'vanish detect-overlay')\n"
           "  --crf N               H.264 quality (default 18)\n"
           "  -o, --output OUTPUT   the output video\n\n"
           "Fill options:\n", f);
@@ -140,6 +145,7 @@ static void remove_dir(const char *dir)
 
 typedef struct Run {
     const char *input, *output, *masks_out;
+    VnInpaintSources src; /* the overlay given or found beside the clicked object */
     int rigid;
     VnInpaintSettings is;
     VnWriterSettings ws;
@@ -150,6 +156,7 @@ static int run(VnContext *ctx, const Run *r, const Prompts *ps, int overwrite)
 {
     VnTrackKey keys[MAX_KEYS];
     VnImage *masks[MAX_KEYS] = {NULL};
+    VnInpaintSources src;
     VnTrackSettings ts;
     char tmp[4096] = "", masks_dir[4096];
     int n = 0, status = 1, ret;
@@ -190,7 +197,9 @@ static int run(VnContext *ctx, const Run *r, const Prompts *ps, int overwrite)
         cli_fail(ctx, (int)nt, r->input);
         goto done;
     }
-    ret = vn_inpaint_file(ctx, r->input, masks_dir, r->output, &r->is, &r->ws);
+    src = r->src;
+    src.masks = masks_dir;
+    ret = vn_inpaint_file_sources(ctx, r->input, &src, r->output, &r->is, &r->ws, NULL, NULL);
     cli_progress_done();
     if (ret < 0) {
         cli_fail(ctx, ret, r->output);
@@ -225,6 +234,10 @@ static int parse_flag(Run *r, Prompts *ps, int argc, char **argv, int *i, int *b
             return cli_error("--crf: '%s' is not 0..51", v) + 1 + 10;
         return 1;
     }
+    if ((v = cli_flag_value("--overlay-mask", argc, argv, i, bad)))
+        return r->src.overlay = v, 1;
+    if (!strcmp(argv[*i], "--auto-overlay"))
+        return r->src.detect_overlay = 1, 1;
     if (!strcmp(argv[*i], "--rigid"))
         return r->rigid = 1, 1;
     return 0;
@@ -274,6 +287,10 @@ int cmd_remove(int argc, char **argv)
     }
     if (bad)
         goto done;
+    if (r.src.overlay && r.src.detect_overlay) {
+        status = cli_error("remove: --overlay-mask and --auto-overlay exclude each other") + 1;
+        goto done;
+    }
     if (!r.input || !r.output || ps->n == 0) {
         status = cli_error("remove: needs INPUT, a --point or --box and -o OUTPUT (see 'vanish remove --help')") + 1;
         goto done;
