@@ -29,6 +29,7 @@
 #define MIN_MARGIN 32    /* at least this many px, */
 #define MAX_MARGIN 192   /* at most this many, */
 #define MAX_WINDOW (640 * 640) /* and the window no larger than this (px) */
+#define GROW_PASSES 2    /* passes, the second over the window round what the first grew */
 
 /* The set pixels of held in box (x0, y0, x1, y1, inclusive) grown by 2 px. */
 static int64_t held_in(const VnImage *held, const int box[4])
@@ -121,12 +122,10 @@ static int read_stack(VnContext *ctx, const char *input, int64_t n_frames, int k
     return ret < 0 ? ret : taken;
 }
 
-/* Grow held by the overlay model over the window round it; returns the pixels added. */
-static int64_t grow(VnContext *ctx, const char *input, int64_t n_frames, VnImage *held)
+/* Grow held by the overlay model over the window box round it; returns the pixels added. */
+static int64_t grow_once(VnContext *ctx, const char *input, int64_t n_frames, VnImage *held, const int box[4])
 {
-    int box[4], k = (int)VNI_MIN(GROW_FRAMES, n_frames);
-    grow_window(held, box);
-    int w = box[2] - box[0] + 1, h = box[3] - box[1] + 1;
+    int k = (int)VNI_MIN(GROW_FRAMES, n_frames), w = box[2] - box[0] + 1, h = box[3] - box[1] + 1;
     uint8_t *stack = vni_malloc_array((size_t)k * (size_t)w * (size_t)h, 3), *win = vni_malloc_array((size_t)w * h, 1);
     int64_t ret = stack && win ? read_stack(ctx, input, n_frames, k, box, stack) : -ENOMEM;
     if (ret >= 0) {
@@ -141,6 +140,30 @@ static int64_t grow(VnContext *ctx, const char *input, int64_t n_frames, VnImage
     vni_free(stack);
     vni_free(win);
     return ret;
+}
+
+/* The longer side of held's box. */
+static int extent(const VnImage *held)
+{
+    int x0, y0, x1, y1;
+    return vni_mask_bbox(held, &x0, &y0, &x1, &y1) ? VNI_MAX(x1 - x0, y1 - y0) + 1 : 0;
+}
+
+/* Grow held by the overlay model, once more over a larger window when the first pass grew it to
+ * more than twice its extent (a click that took a small patch of one part: the first pass finds
+ * that part, the next the others); returns the pixels added. */
+static int64_t grow(VnContext *ctx, const char *input, int64_t n_frames, VnImage *held)
+{
+    int box[4], before = extent(held);
+    int64_t added = 0, more = 1;
+    for (int pass = 0; pass < GROW_PASSES && more > 0 && (pass == 0 || extent(held) > 2 * before); pass++) {
+        before = extent(held);
+        grow_window(held, box);
+        if ((more = grow_once(ctx, input, n_frames, held, box)) < 0)
+            return more;
+        added += more;
+    }
+    return added;
 }
 
 int64_t vni_mask_complete(VnContext *ctx, const char *input, int64_t n_frames, VnImage *held,

@@ -32,6 +32,7 @@
 #define BORDER 2          /* px at the window's edge held to be picture */
 #define MIN_PIECE 32      /* px: a smaller piece apart from the click is a speck */
 #define TOUCH_PIECE 64    /* px: a smaller piece touching the click refines its outline */
+#define BAND 4            /* px round the click where any piece touching it refines its outline */
 #define STEP 3            /* px across an edge from inside to the picture outside */
 #define MIN_CORR 0.7      /* the two sides of an edge change together in time (correlation) */
 #define MIN_PAIRS 8       /* pairs across an edge, at least */
@@ -142,20 +143,20 @@ static float click_drop(Grow *g)
 }
 
 /* The residual and the drop c, each round without what the last round took as overlay. 1 when
- * the click dims the picture's change as a semi-transparent overlay does (MIN_ALPHA, MAX_ALPHA),
- * else 0 (round 0 decides: later rounds only take more of the overlay out of the background). */
+ * the click dims the picture's change as a semi-transparent overlay does (MIN_ALPHA, MAX_ALPHA,
+ * after the last round: a click that took a small patch inside a part of the overlay reads
+ * little drop against the rest of the part at first), else 0. */
 static int drop(Grow *g)
 {
     memcpy(g->exc, g->held, g->np);
     for (int round = 0; round < ROUNDS; round++) {
         residual(g);
-        g->c = click_drop(g);
-        if (g->c > logf(1.0f - MIN_ALPHA) || g->c < logf(1.0f - MAX_ALPHA))
+        if ((g->c = click_drop(g)) >= 0.0f)
             return 0;
         for (size_t i = 0; i < g->np; i++)
             g->exc[i] = g->held[i] || g->r[i] < TAKE_SHARE * g->c;
     }
-    return 1;
+    return g->c <= logf(1.0f - MIN_ALPHA) && g->c >= logf(1.0f - MAX_ALPHA);
 }
 
 /* Squared colour distance of the temporal means at pixels i and j. */
@@ -295,39 +296,39 @@ static int piece_fits(Grow *g, const int32_t *lab, int32_t id, const int32_t *px
     return fabsf(q2 / g->gain - 1.0f) < FIT && (q3 - q1) / g->gain < SPREAD;
 }
 
-/* The pixels of the cut apart from held, 8-connected from seed, labelled id in lab and listed in
- * px; returns their count, *touch whether one borders held. */
-static int64_t flood(const Grow *g, int32_t *lab, int32_t *px, size_t seed, int32_t id, int *touch)
+/* Spread the label id from the pixels queued in px[0..n) to the pixels of the cut 8-connected to
+ * them (apart from held's when `apart`), queuing them too; returns the new count, *touch whether
+ * one borders held. */
+static int64_t spread(const Grow *g, int32_t *lab, int32_t *px, int64_t n, int32_t id, int apart, int *touch)
 {
-    int64_t n = 0, head = 0;
     *touch = 0;
-    lab[seed] = id, px[n++] = (int32_t)seed;
-    while (head < n) {
+    for (int64_t head = 0; head < n; head++) {
         int x = px[head] % g->w, y = px[head] / g->w;
-        head++;
         for (int yy = VNI_MAX(0, y - 1); yy <= VNI_MIN(g->h - 1, y + 1); yy++)
             for (int xx = VNI_MAX(0, x - 1); xx <= VNI_MIN(g->w - 1, x + 1); xx++) {
                 size_t j = (size_t)yy * g->w + xx;
                 *touch |= g->held[j];
-                if (g->fg[j] && !g->held[j] && !lab[j])
+                if (g->fg[j] && !(apart && g->held[j]) && !lab[j])
                     lab[j] = id, px[n++] = (int32_t)j;
             }
     }
     return n;
 }
 
-/* Whether the click itself dims the picture's change across its edge as a semi-transparent
- * overlay does, by g->gain (the median ratio of its edge's pairs; a clicked part that is no
- * overlay would grow a wrong one). lab is left all 0. */
-static int click_fits(Grow *g, int32_t *lab, int32_t *px)
+/* The pixels of the cut apart from held, 8-connected from seed, labelled id in lab and listed in
+ * px; returns their count, *touch whether one borders held. */
+static int64_t flood(const Grow *g, int32_t *lab, int32_t *px, size_t seed, int32_t id, int *touch)
 {
-    int64_t n = 0, pairs, corr;
-    for (size_t i = 0; i < g->np; i++) {
-        g->fg[i] = g->held[i];
-        if (g->held[i])
-            lab[i] = 1, px[n++] = (int32_t)i;
-    }
-    corr = edge_ratios(g, lab, 1, px, n, &pairs);
+    lab[seed] = id, px[0] = (int32_t)seed;
+    return spread(g, lab, px, 1, id, 1, touch);
+}
+
+/* Whether the part labelled 1 in lab (pixels px[0..n)), the click or what the cut took round it,
+ * dims the picture's change across its edge (g->fg outside) as a semi-transparent overlay does:
+ * g->gain is the median ratio of its edge's pairs. lab is left all 0. */
+static int part_fits(Grow *g, int32_t *lab, const int32_t *px, int64_t n)
+{
+    int64_t pairs, corr = edge_ratios(g, lab, 1, px, n, &pairs);
     memset(lab, 0, g->np * sizeof(*lab));
     if (pairs < MIN_PAIRS || (double)corr < CORR_SHARE * (double)pairs)
         return 0;
@@ -335,18 +336,48 @@ static int click_fits(Grow *g, int32_t *lab, int32_t *px)
     return g->gain >= 1.0 - MAX_ALPHA && g->gain <= 1.0 - MIN_ALPHA;
 }
 
-/* Add to held the pieces of the cut that pass; returns the pixels added. */
+/* Whether the click itself fits (part_fits; a clicked part that is no overlay would grow a wrong
+ * one). */
+static int click_fits(Grow *g, int32_t *lab, int32_t *px)
+{
+    int64_t n = 0;
+    for (size_t i = 0; i < g->np; i++) {
+        g->fg[i] = g->held[i];
+        if (g->held[i])
+            lab[i] = 1, px[n++] = (int32_t)i;
+    }
+    return part_fits(g, lab, px, n);
+}
+
+/* Whether the click with what the cut took connected to it fits (part_fits): a click that took a
+ * small patch inside a part of the overlay has its own edge's pairs on both sides inside it. */
+static int click_part_fits(Grow *g, int32_t *lab, int32_t *px)
+{
+    int64_t n = 0;
+    int touch;
+    for (size_t i = 0; i < g->np; i++)
+        if (g->held[i])
+            lab[i] = 1, px[n++] = (int32_t)i;
+    return part_fits(g, lab, px, spread(g, lab, px, n, 1, 0, &touch));
+}
+
+/* Add to held the pieces of the cut that pass; of a piece touching the click that does not (the
+ * cut ran on past the click's part into a patch of still picture), the pixels within BAND px of
+ * the click: the outline of the clicked part that its segmentation left. Returns the pixels
+ * added. */
 static int64_t keep_pieces(Grow *g, int32_t *lab, int32_t *px)
 {
     int64_t added = 0;
     int32_t id = 0;
+    memcpy(g->exc, g->held, g->np); /* the click as it came */
     for (size_t i = 0; i < g->np; i++) {
         int touch;
         if (!g->fg[i] || g->held[i] || lab[i])
             continue;
         int64_t n = flood(g, lab, px, i, ++id, &touch);
-        if ((touch && n < TOUCH_PIECE) || (n >= MIN_PIECE && piece_fits(g, lab, id, px, n)))
-            for (int64_t k = 0; k < n; k++)
+        int whole = (touch && n < TOUCH_PIECE) || (n >= MIN_PIECE && piece_fits(g, lab, id, px, n));
+        for (int64_t k = 0; k < n && (whole || touch); k++)
+            if (whole || near_set(g, g->exc, px[k] % g->w, px[k] / g->w, BAND))
                 g->held[px[k]] = 1, added++;
     }
     return added;
@@ -368,9 +399,10 @@ int64_t vni_overlay_grow(const uint8_t *stack, int w, int h, int n, uint8_t *hel
         goto done;
     }
     temporal_stats(&g);
-    if (!drop(&g) || !click_fits(&g, lab, px))
+    if (!drop(&g))
         goto done;
-    if ((ret = cut(&g)) < 0)
+    int fits = click_fits(&g, lab, px);
+    if ((ret = cut(&g)) < 0 || (!fits && !click_part_fits(&g, lab, px)))
         goto done;
     ret = keep_pieces(&g, lab, px);
 done:
