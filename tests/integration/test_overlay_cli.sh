@@ -76,7 +76,9 @@ ff -i "$T/mixed.mkv" "$T/mixed-%05d.png"
 "$VANISH" inpaint -q -y "$T/mixed.mkv" --masks "$T/box/" --overlay-mask "$T/mask.png" --method fill -o "$T/allfill/" ||
     fail "inpaint --overlay-mask --method fill"
 fa=$(region "$T/allfill/%05d.png" $away) fc=$(region "$T/allfill/%05d.png" $cross) ip=$(region "$T/mixed-%05d.png" $path)
-for how in "--overlay-mask $T/mask.png" --auto-overlay; do
+# (--auto-overlay and `vanish remove` with --method unblend, whose per-frame fill costs little
+# under the sanitizers: the overlay's half is the same)
+for how in "--overlay-mask $T/mask.png" "--auto-overlay --method unblend"; do
     rm -rf "$T/mx"
     if "$VANISH" inpaint -q -y "$T/mixed.mkv" --masks "$T/box/" $how -o "$T/mx/"; then
         a=$(region "$T/mx/%05d.png" $away) p=$(region "$T/mx/%05d.png" $path) c=$(region "$T/mx/%05d.png" $cross)
@@ -91,7 +93,7 @@ for how in "--overlay-mask $T/mask.png" --auto-overlay; do
     fi
 done
 # `vanish remove` with a click on the box (frame 20) and the logo's footprint: the same split.
-if "$VANISH" remove -q -y "$T/mixed.mkv" --point 20:218,122 --overlay-mask "$T/mask.png" -o "$T/rm/"; then
+if "$VANISH" remove -q -y "$T/mixed.mkv" --point 20:218,122 --overlay-mask "$T/mask.png" --method unblend -o "$T/rm/"; then
     a=$(region "$T/rm/%05d.png" $away) p=$(region "$T/rm/%05d.png" $path)
     gt "$a" "$(awk -v b="$fa" 'BEGIN { print b + 3 }')" && gt "$p" "$(awk -v b="$ip" 'BEGIN { print b + 10 }')" &&
         ok "remove --point --overlay-mask: logo $a dB (all filled $fa), box's path $p dB (input $ip)" ||
