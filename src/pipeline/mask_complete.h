@@ -9,7 +9,9 @@
 
 /*
  * Complete held (0/1, VN_U8, 1 channel, the size of input's frames), the clicked part of a static
- * overlay of input (n_frames frames). First by the overlay model (vni_overlay_grow) over 48 frames
+ * overlay of input (n_frames frames). Its specks are cleared first (8-connected parts under 32 px
+ * and under 1/16 of its largest: what a click's segmentation leaves apart from the part it took).
+ * Then it is grown by the overlay model (vni_overlay_grow) over 48 frames
  * evenly spaced, in a window round held's box grown by twice its size (32 to 192 px, the window
  * 640 x 640 px at most): the parts that dim the picture's change as the clicked part does. Then,
  * where prop (non-zero = proposed by the overlay detector, same size; NULL for none) is given, the
