@@ -179,6 +179,20 @@ int vni_overlay_fit_still(const VnContext *ctx, const uint8_t *frames, int n_fra
                         const uint8_t *in, int width, int height, float *c,
                         const float *edge, const float *gx, const float *gy, float *wcol);
 
+/* The temporal median of each pixel of n_frames crops of width x height RGB (packed rows), per
+ * channel, into med (width*height*3, interleaved), and in still (width*height) how surely the
+ * picture there stays put (1 still, toward 0 moving). tmp: n_frames floats. */
+void vni_overlay_median(const uint8_t *frames, int n_frames, int width, int height, float *med,
+                        float *still, float *tmp);
+
+/* The spatial test of a region's outer ring over a still picture (overlay_still.c), where the
+ * frames' regression has no change over time to go on: at each pixel of the region (in) with an
+ * outside 4-neighbour in ext, the opacity that the temporal medians med (as from
+ * vni_overlay_median) show at the step from ext into the region, pooled over the ring pixels
+ * within a window, into ahat (width*height; -1 at the other pixels). 0 or -ENOMEM. */
+int vni_overlay_ring_alpha(const float *med, const uint8_t *in, const uint8_t *ext, int width,
+                           int height, float *ahat);
+
 /* Harmonic interpolation into the pixels with mask != 0 of a packed float field f (width x
  * height x nch) from the others (membrane, by the multigrid solver). 0 or a negative error. */
 int vni_overlay_harmonic(const VnContext *ctx, float *f, const uint8_t *mask, int width,

@@ -29,6 +29,8 @@
  *    flattened toward each part's mean), reweighted so that the picture's objects count little;
  *  - α and W take these by how still each pixel is, except where W is known at the edge of its
  *    range (white, black, pure colours: overlay_est.c's at_edge).
+ * It also holds the ring test by which overlay_est.c peels a region drawn larger than an overlay
+ * over a still picture (vni_overlay_ring_alpha).
  */
 #include "inpaint/overlay.h"
 
@@ -63,6 +65,11 @@
 #define LAMBDA_STILL 100.0f /* smoothing of α·W */
 #define STILL_ROUNDS 4     /* reweighted smoothings */
 #define STILL_S 10.0f      /* residual (grey levels) at which a pixel counts half in them */
+#define RING_R 7           /* half-size of the window of ring pixels pooled by the ring test */
+#define RING_TEX 4.0f      /* variance of the picture (grey levels², 3 channels) under which the
+                              window is flat and the ring test takes the step instead */
+#define RING_STEP 4.0f     /* rms step (grey levels) that counts as overlay over a flat picture */
+#define RING_C0_MIN 0.3f   /* least slope taken for the picture's own one-pixel prediction */
 
 /* The crop the fit works on: frames and region as overlay_est.c keeps them. */
 typedef struct Still {
@@ -418,4 +425,98 @@ fail:
     vni_free(buf);
     vni_free(tmp);
     return ret;
+}
+
+void vni_overlay_median(const uint8_t *frames, int n_frames, int width, int height, float *med,
+                        float *still, float *tmp)
+{
+    Still s = {NULL, frames, NULL, n_frames, width, height, (size_t)width * height};
+    temporal_median(&s, med, still, tmp);
+}
+
+/* The sums of one ring pixel: over its outside 4-neighbours q whose next pixel q2 is outside too,
+ * and the channels, of the medians p (the ring pixel), q and q2. */
+enum { R_N, R_P, R_Q = R_P + 3, R_Q2 = R_Q + 3, R_PQ = R_Q2 + 3, R_QQ, R_QQ2, R_Q2Q2, N_RING };
+
+/* Add ring pixel (x, y)'s sums to s (N_RING doubles); 1 when it has a pair (q, q2), else 0. */
+static int ring_sums(const float *med, const uint8_t *ext, int w, int h, int x, int y, double *s)
+{
+    static const int dx[4] = {1, -1, 0, 0}, dy[4] = {0, 0, 1, -1};
+    const size_t i = (size_t)y * w + x;
+    int k = 0;
+    for (int d = 0; d < 4; d++) {
+        int x2 = x + 2 * dx[d], y2 = y + 2 * dy[d];
+        size_t q = (size_t)(y + dy[d]) * w + x + dx[d], q2 = (size_t)y2 * w + x2;
+        if (x2 < 0 || y2 < 0 || x2 >= w || y2 >= h || !ext[q] || !ext[q2])
+            continue;
+        s[R_N] += 1.0;
+        for (int ch = 0; ch < 3; ch++) {
+            double p = med[i * 3 + ch], a = med[q * 3 + ch], b = med[q2 * 3 + ch];
+            s[R_P + ch] += p;
+            s[R_Q + ch] += a;
+            s[R_Q2 + ch] += b;
+            s[R_PQ] += p * a;
+            s[R_QQ] += a * a;
+            s[R_QQ2] += a * b;
+            s[R_Q2Q2] += b * b;
+        }
+        k = 1;
+    }
+    return k;
+}
+
+/* α at a ring pixel from its window's pooled sums s: the picture one pixel outside predicts the
+ * ring pixel with the slope c = cov(p, q)/var(q); the picture's own slope one pixel further out,
+ * c0 = cov(q, q2)/var(q2), is what c is over picture alone (fine texture is only partly
+ * predicted one pixel away), and 1 − c/c0 is the share the overlay takes. Over flat picture (no
+ * texture to regress on) a step of RING_STEP between p and q beyond the one between q and q2
+ * counts as overlay (α 1), none as picture (0). */
+static float ring_alpha(const double *s)
+{
+    double n = s[R_N], vq = s[R_QQ] / n, vq2 = s[R_Q2Q2] / n, cpq = s[R_PQ] / n;
+    double cqq = s[R_QQ2] / n, step = 0.0, c, c0;
+    for (int ch = 0; ch < 3; ch++) {
+        double mp = s[R_P + ch] / n, mq = s[R_Q + ch] / n, mq2 = s[R_Q2 + ch] / n;
+        vq -= mq * mq;
+        vq2 -= mq2 * mq2;
+        cpq -= mp * mq;
+        cqq -= mq * mq2;
+        step += (mp - mq) * (mp - mq) - (mq - mq2) * (mq - mq2);
+    }
+    if (vq < RING_TEX || vq2 < RING_TEX)
+        return step > 3.0 * RING_STEP * RING_STEP ? 1.0f : -1.0f;
+    c = cpq / vq;
+    c0 = VNI_MAX(cqq / vq2, RING_C0_MIN);
+    return (float)VNI_CLAMP(1.0 - c / c0, 0.0, 1.0);
+}
+
+int vni_overlay_ring_alpha(const float *med, const uint8_t *in, const uint8_t *ext, int width,
+                           int height, float *ahat)
+{
+    const size_t n = (size_t)width * height;
+    double *sums = vni_calloc_array(n, N_RING * sizeof(double));
+    if (!sums)
+        return -ENOMEM;
+    for (int y = 0; y < height; y++)
+        for (int x = 0; x < width; x++) {
+            size_t i = (size_t)y * width + x;
+            ahat[i] = -1.0f;
+            if (in[i])
+                ring_sums(med, ext, width, height, x, y, sums + i * N_RING);
+        }
+    for (int y = 0; y < height; y++)
+        for (int x = 0; x < width; x++) {
+            double s[N_RING] = {0};
+            if (sums[((size_t)y * width + x) * N_RING + R_N] <= 0.0)
+                continue;
+            for (int yy = VNI_MAX(y - RING_R, 0); yy <= VNI_MIN(y + RING_R, height - 1); yy++)
+                for (int xx = VNI_MAX(x - RING_R, 0); xx <= VNI_MIN(x + RING_R, width - 1); xx++) {
+                    const double *t = sums + ((size_t)yy * width + xx) * N_RING;
+                    for (int k = 0; k < N_RING && t[R_N] > 0.0; k++)
+                        s[k] += t[k];
+                }
+            ahat[(size_t)y * width + x] = ring_alpha(s);
+        }
+    vni_free(sums);
+    return 0;
 }
