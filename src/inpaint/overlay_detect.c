@@ -61,6 +61,8 @@
 #define CONST_MAX 1.25f
 #define QUIET_K 0.8f       /* a quiet pixel: spread at most this share of the noise floor */
 #define CLIP 2.0f          /* grey levels from black or white that count as clipped */
+#define OPAQUE_SHARE 0.15f /* share of constant pixels that makes a footprint's part opaque */
+#define NEAR_MAX 16        /* parts of a footprint that its completion looks round */
 #define CONTRAST 8.0f      /* grey levels a footprint's pixel must stand out of the picture */
 
 struct VniOverlayDetect {
@@ -455,41 +457,96 @@ static int64_t footprint(const VniOverlayDetect *d, const uint8_t *e, const floa
     return vni_overlay_pass_through(out, region, cst, m + 2 * n, w, h);
 }
 
+/* Join to out (0/1) the components of the footprint b (0/1, w x h) that meet it; b becomes
+ * labels (4 joined, 5 not). stack: w*h int32. */
+static void join_meeting(uint8_t *out, uint8_t *b, int w, int h, int32_t *stack)
+{
+    const size_t n = (size_t)w * h;
+    int box[4];
+    /* labels in b: 1 new, 3 under test, 4 meets out, 5 does not */
+    for (size_t p = 0; p < n; p++) {
+        int meets = 0;
+        if (b[p] != 1)
+            continue;
+        vni_overlay_flood(b, w, h, p, 1, 3, 1, stack, box);
+        for (int y = box[1]; y <= box[3] && !meets; y++)
+            for (int x = box[0]; x <= box[2]; x++)
+                meets |= b[(size_t)y * w + x] == 3 && out[(size_t)y * w + x];
+        vni_overlay_flood(b, w, h, p, 3, meets ? 4 : 5, 1, stack, box);
+    }
+    for (size_t p = 0; p < n; p++)
+        out[p] |= b[p] == 4;
+}
+
+/* Clear the edges of e (w x h) outside the reach of the components of out (0/1) that are not
+ * opaque (OPAQUE_SHARE of their pixels constant at most, by cst: an opaque overlay is found
+ * whole from its constant pixels): their boxes grown by half their larger side, as far as an
+ * overlay's parts lie from one another (NEAR_MAX components at most). a: w*h scratch; stack:
+ * w*h int32. */
+static void keep_near(uint8_t *e, const uint8_t *out, const uint8_t *cst, int w, int h,
+                      uint8_t *a, int32_t *stack)
+{
+    const size_t n = (size_t)w * h;
+    int box[4], boxes[NEAR_MAX][4], n_boxes = 0;
+    memcpy(a, out, n);
+    for (size_t p = 0; p < n && n_boxes < NEAR_MAX; p++) {
+        int64_t area, opaque = 0;
+        if (a[p] != 1)
+            continue;
+        area = vni_overlay_flood(a, w, h, p, 1, 2, 1, stack, box);
+        for (int y = box[1]; y <= box[3]; y++)
+            for (int x = box[0]; x <= box[2]; x++)
+                opaque += a[(size_t)y * w + x] == 2 && cst[(size_t)y * w + x] >= VNI_OVL_CONSTANT;
+        vni_overlay_flood(a, w, h, p, 2, 3, 1, stack, box);
+        if ((float)opaque <= OPAQUE_SHARE * (float)area)
+            memcpy(boxes[n_boxes++], box, sizeof(box));
+    }
+    memset(a, 0, n);
+    for (int i = 0; i < n_boxes; i++) {
+        int g = VNI_MAX(boxes[i][2] - boxes[i][0], boxes[i][3] - boxes[i][1]) / 2;
+        for (int y = VNI_MAX(0, boxes[i][1] - g); y <= VNI_MIN(h - 1, boxes[i][3] + g); y++)
+            memset(a + (size_t)y * w + VNI_MAX(0, boxes[i][0] - g), 1,
+                   (size_t)(VNI_MIN(w - 1, boxes[i][2] + g) - VNI_MAX(0, boxes[i][0] - g) + 1));
+    }
+    for (size_t p = 0; p < n; p++)
+        if (!a[p])
+            e[p] = VNI_OVL_NONE;
+}
+
 /*
  * Complete a footprint out (0/1, w x h) found from the persistent edges: the edges e (classes)
  * with the consistent ones joined to them as weak edges give another footprint (into b), whose
  * components that meet out join it. A semi-transparent logo over a textured or still picture
  * keeps few edges that pass the per-frame tests, so out may hold only some of its parts; the
  * consistent edges find the rest but also a scene's long straight edges that slide along
- * themselves (a table's edge), which alone are never taken. e is changed; a, b: w*h scratch;
- * stack: w*h int32. Returns out's pixel count.
+ * themselves (a table's edge), which alone are never taken. The region they close over the
+ * whole frame may take in the scene's edges round the logo, or reach the frame's border, and be
+ * dropped whole: so they close another footprint from the edges within reach of out's parts
+ * that are not opaque (keep_near) alone, every edge there that held in most frames tested or
+ * whose direction held, joined or not, and its components that meet out join it too. e is
+ * changed; a, b, saved: w*h scratch; stack: w*h int32. Returns out's pixel count.
  */
 static int64_t complete(const VniOverlayDetect *d, uint8_t *e, const float *m, const uint8_t *cst,
-                        uint8_t *out, uint8_t *a, uint8_t *b, int32_t *stack)
+                        uint8_t *out, uint8_t *a, uint8_t *b, uint8_t *saved, int32_t *stack)
 {
     const int w = d->w, h = d->h;
     const size_t n = (size_t)w * h;
     int64_t kept;
-    int box[4];
+    memcpy(saved, e, n);
     recode(e, n, VNI_OVL_CONSISTENT, VNI_OVL_WEAK);
     join_weak(e, w, h, stack);
     if ((kept = footprint(d, e, m, cst, 0, b, a)) < 0)
         return kept;
-    if (kept > 0) {
-        /* labels in b: 1 new, 3 under test, 4 meets out, 5 does not */
-        for (size_t p = 0; p < n; p++) {
-            int meets = 0;
-            if (b[p] != 1)
-                continue;
-            vni_overlay_flood(b, w, h, p, 1, 3, 1, stack, box);
-            for (int y = box[1]; y <= box[3] && !meets; y++)
-                for (int x = box[0]; x <= box[2]; x++)
-                    meets |= b[(size_t)y * w + x] == 3 && out[(size_t)y * w + x];
-            vni_overlay_flood(b, w, h, p, 3, meets ? 4 : 5, 1, stack, box);
-        }
-        for (size_t p = 0; p < n; p++)
-            out[p] |= b[p] == 4;
-    }
+    if (kept > 0)
+        join_meeting(out, b, w, h, stack);
+    memcpy(e, saved, n);
+    recode(e, n, VNI_OVL_CONSISTENT, VNI_OVL_EDGE);
+    recode(e, n, VNI_OVL_WEAK, VNI_OVL_EDGE);
+    keep_near(e, out, cst, w, h, a, stack);
+    if ((kept = footprint(d, e, m, cst, 0, b, a)) < 0)
+        return kept;
+    if (kept > 0)
+        join_meeting(out, b, w, h, stack);
     kept = 0;
     for (size_t p = 0; p < n; p++)
         kept += out[p] != 0;
@@ -532,7 +589,7 @@ int64_t vni_overlay_detect_propose(VniOverlayDetect *d, VnImage *mask)
         }
     /* with the weak edges joined; if that finds nothing (they joined a logo to the scene's
      * edges round it), with the edges alone; then completed with the consistent edges (the
-     * per-frame tests are over, their first plane is free) */
+     * per-frame tests are over, their first planes are free) */
     memcpy(t, e, n);
     recode(e, n, VNI_OVL_CONSISTENT, VNI_OVL_NONE);
     memcpy(e + 4 * n, e, n);
@@ -541,7 +598,7 @@ int64_t vni_overlay_detect_propose(VniOverlayDetect *d, VnImage *mask)
         recode(e + 4 * n, n, VNI_OVL_WEAK, VNI_OVL_NONE);
         kept = footprint(d, e + 4 * n, m, cst, 1, e + n, e + 3 * n);
     }
-    if (kept <= 0 || (kept = complete(d, t, m, cst, e + n, e + 3 * n, e + 4 * n,
+    if (kept <= 0 || (kept = complete(d, t, m, cst, e + n, e + 3 * n, e + 4 * n, t + n,
                                       (int32_t *)(void *)(m + 3 * n))) <= 0)
         goto fail;
     for (size_t p = 0; p < n; p++)
