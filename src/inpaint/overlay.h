@@ -56,7 +56,9 @@ void vni_overlay_estimator_presence(VnOverlayEstimator *e);
 /* The opacity that vni_overlay_solve gives the ring of pixels round the region (its
  * 8-neighbours) when the frames' chroma is of half resolution (4:2:0): so small that their luma
  * is kept, it has them un-blended too, whose chroma the overlay's 2x2 blocks carry, and marks
- * them for the smoothing of the region's edge (vni_overlay_unblend). */
+ * them for the smoothing of the region's edge (vni_overlay_unblend). It also carries the decision
+ * made once from the kept frames: vni_overlay_unblend takes every frame as 4:2:0 where α has
+ * such a ring, and decides per frame only for an α without one (an α not from the estimator). */
 #define VNI_OVERLAY_RING 1e-4f
 
 /* ---- un-blending ----------------------------------------------------------------------- */

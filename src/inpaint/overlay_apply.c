@@ -92,23 +92,38 @@ static void alpha_w(const VnImage *alpha, const VnImage *color, int x, int y, fl
         aw[1 + c] = aw[0] * w[c];
 }
 
+/* The means of α and α·W (capped at a_max) over the aligned 2x2 blocks that meet the box at
+ * x0, y0 of bw x bh, into blk (4 floats a block, (bw/2 + 1) blocks a row, rows from y0 & ~1). */
+static void block_means(const VnImage *alpha, const VnImage *color, int x0, int y0, int bw,
+                        int bh, float a_max, float *blk)
+{
+    const int bx0 = x0 & ~1, by0 = y0 & ~1, nbx = bw / 2 + 1, nby = bh / 2 + 1;
+    for (int by = 0; by < nby; by++)
+        for (int bx = 0; bx < nbx; bx++) {
+            float *b = blk + ((size_t)by * nbx + bx) * 4, aw[4], k = 0.0f;
+            int xs = bx0 + 2 * bx, ys = by0 + 2 * by;
+            for (int c = 0; c < 4; c++)
+                b[c] = 0.0f;
+            for (int yy = ys; yy < VNI_MIN(ys + 2, alpha->height); yy++)
+                for (int xx = xs; xx < VNI_MIN(xs + 2, alpha->width); xx++) {
+                    alpha_w(alpha, color, xx, yy, a_max, aw);
+                    for (int c = 0; c < 4; c++)
+                        b[c] += aw[c];
+                    k += 1.0f;
+                }
+            for (int c = 0; c < 4 && k > 0.0f; c++)
+                b[c] /= k;
+        }
+}
+
 /* The inverted blend at (x, y) of a frame whose chroma has half the resolution (4:2:0: one
  * chroma sample per aligned 2x2 block, the mean of the blend's there): the luma from α and α·W
- * at the pixel, the chroma (each channel less the luma) from their means over the block. */
+ * at the pixel, the chroma (each channel less the luma) from their means ab over the block. */
 static void unblend_half(const VnImage *rgb, const VnImage *alpha, const VnImage *color, int x,
-                         int y, float a_max, float *j)
+                         int y, float a_max, const float *ab, float *j)
 {
     const uint8_t *s = vn_image_row(rgb, y) + (size_t)x * 3;
-    float aw[4], ab[4] = {0.0f, 0.0f, 0.0f, 0.0f}, k = 0.0f, iy, jy, by;
-    for (int by0 = y & ~1, yy = by0; yy < VNI_MIN(by0 + 2, rgb->height); yy++)
-        for (int bx0 = x & ~1, xx = bx0; xx < VNI_MIN(bx0 + 2, rgb->width); xx++) {
-            alpha_w(alpha, color, xx, yy, a_max, aw);
-            for (int c = 0; c < 4; c++)
-                ab[c] += aw[c];
-            k += 1.0f;
-        }
-    for (int c = 0; c < 4; c++)
-        ab[c] /= k;
+    float aw[4], iy, jy, by;
     alpha_w(alpha, color, x, y, a_max, aw);
     iy = luma(s[0], s[1], s[2]);
     jy = (iy - luma(aw[1], aw[2], aw[3])) / (1.0f - aw[0]);
@@ -120,17 +135,20 @@ static void unblend_half(const VnImage *rgb, const VnImage *alpha, const VnImage
 }
 
 /* The inverted blend into j (box crop, 3 floats a pixel; the input where α == 0), with the
- * chroma of half resolution when half is set. */
+ * chroma of half resolution when blk holds the block means (block_means), else NULL. */
 static void unblend(const VnImage *rgb, const VnImage *alpha, const VnImage *color, float *j,
-                    int x0, int y0, int bw, int bh, float a_max, int half)
+                    int x0, int y0, int bw, int bh, float a_max, const float *blk)
 {
+    const int nbx = bw / 2 + 1;
     for (int y = 0; y < bh; y++) {
         const uint8_t *s = vn_image_row(rgb, y0 + y) + (size_t)x0 * 3;
         const float *w = (const float *)vn_image_row(color, y0 + y) + (size_t)x0 * 3;
         for (int x = 0; x < bw; x++) {
             float a = VNI_MIN(alpha_at(alpha, x0 + x, y0 + y), a_max);
-            if (half && a > 0.0f) {
-                unblend_half(rgb, alpha, color, x0 + x, y0 + y, a_max,
+            if (blk && a > 0.0f) {
+                size_t b = (size_t)(((y0 + y) >> 1) - (y0 >> 1)) * nbx +
+                           (size_t)(((x0 + x) >> 1) - (x0 >> 1));
+                unblend_half(rgb, alpha, color, x0 + x, y0 + y, a_max, blk + b * 4,
                              j + ((size_t)y * bw + x) * 3);
                 continue;
             }
@@ -288,10 +306,23 @@ static int args_ok(const VnImage *rgb, const VnImage *alpha, const VnImage *colo
            p->noise >= 0.0f;
 }
 
+/* Whether α carries the estimator's mark of frames with chroma of half resolution: the ring
+ * round the region at VNI_OVERLAY_RING (vni_overlay_solve), decided once from the frames it
+ * kept, so that the un-blending does not switch between frames whose chroma looks one way on
+ * some and the other way on others. In the box x0..x1, y0..y1 of α > 0. */
+static int marked_half(const VnImage *alpha, int x0, int y0, int x1, int y1)
+{
+    for (int y = y0; y <= y1; y++)
+        for (int x = x0; x <= x1; x++)
+            if (alpha_at(alpha, x, y) == VNI_OVERLAY_RING)
+                return 1;
+    return 0;
+}
+
 int64_t vni_overlay_unblend(const VnContext *ctx, VnImage *rgb, const VnImage *alpha,
                             const VnImage *color, const VniOverlayApplyParams *p, VnImage *hole)
 {
-    float *j = NULL;
+    float *j = NULL, *blk = NULL, a_max = VNI_MIN(p->opaque_hi, 0.98f);
     uint8_t *band = NULL;
     int x0, y0, x1, y1, bw, bh, half;
     int64_t ret;
@@ -303,7 +334,8 @@ int64_t vni_overlay_unblend(const VnContext *ctx, VnImage *rgb, const VnImage *a
         memset(vn_image_row(hole, y), 0, (size_t)hole->width);
     if (!alpha_box(alpha, &x0, &y0, &x1, &y1))
         return 0;
-    half = vni_overlay_half_chroma(vn_image_row(rgb, y0) + (size_t)x0 * 3, (size_t)rgb->stride,
+    half = marked_half(alpha, x0, y0, x1, y1) ||
+           vni_overlay_half_chroma(vn_image_row(rgb, y0) + (size_t)x0 * 3, (size_t)rgb->stride,
                                    x0, y0, x1 - x0 + 1, y1 - y0 + 1);
     if (half) { /* the edge's smoothing reads a pixel of picture past the ring */
         x0 = VNI_MAX(x0 - 1, 0), y0 = VNI_MAX(y0 - 1, 0);
@@ -313,18 +345,23 @@ int64_t vni_overlay_unblend(const VnContext *ctx, VnImage *rgb, const VnImage *a
     bh = y1 - y0 + 1;
     j = vni_malloc_array((size_t)bw * bh, 3 * sizeof(float));
     band = half ? vni_malloc_array((size_t)bw * bh, 1) : NULL;
-    if (!j || (half && !band)) {
-        vni_free(j);
-        return -ENOMEM;
+    blk = half ? vni_malloc_array((size_t)(bw / 2 + 1) * (bh / 2 + 1), 4 * sizeof(float)) : NULL;
+    if (!j || (half && (!band || !blk))) {
+        ret = -ENOMEM;
+        goto fail;
     }
-    unblend(rgb, alpha, color, j, x0, y0, bw, bh, VNI_MIN(p->opaque_hi, 0.98f), half);
+    if (half)
+        block_means(alpha, color, x0, y0, bw, bh, a_max, blk);
+    unblend(rgb, alpha, color, j, x0, y0, bw, bh, a_max, blk);
     ret = p->noise > 0.0f ? denoise(j, alpha, x0, y0, bw, bh, p->noise) : 0;
     if (ret >= 0 && half)
         smooth_edge(j, alpha, band, x0, y0, bw, bh);
     if (ret >= 0)
         ret = store(rgb, alpha, j, hole, x0, y0, bw, bh, p->opaque_lo);
+fail:
     vni_free(j);
     vni_free(band);
+    vni_free(blk);
     return ret;
 }
 
