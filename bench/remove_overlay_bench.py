@@ -3,7 +3,7 @@
 
     nice -n 10 /usr/bin/python3 bench/remove_overlay_bench.py --vanish build-h47/tools/vanish/vanish \\
         [--before /tmp/wt/build/tools/vanish/vanish] [--frames 150] [--opacity 0.5] [--kind colour] [--rigid]
-        [--crf 20] [--cases colour:0.5,white:0.5,colour:0.3] [--keep DIR]
+        [--crf 20] [--cases colour:0.5,white:0.5,colour:0.3] [--keep DIR] [--grow 0,2] [--no-remove]
 
 The clip: the first --frames frames of opencv-doc's box.mp4 (640x480) with a static overlay burned
 in, I = a*W + (1 - a)*J (overlay_bench.py's logos; default the coloured OpenCV logo, 106 px wide,
@@ -15,6 +15,9 @@ clicks the logo once (the deepest pixel of its top ring) and runs
   remove      vanish remove CLIP/ --point 0:X,Y -o OUT/ --masks-out MASKS/   (segment, track, inpaint)
   perfect     vanish inpaint CLIP/ --masks TRUE.png -o OUT/   (the un-blend with the exact footprint)
   perfect, fill   the same with --method fill
+  grown N     the same two with the footprint grown by N px (--grow 0,2: a brush or a loose
+              proposal is never exact; where the picture under the band is still, the estimate
+              must peel it)
   input       the untouched input
 
 Reported: PSNR against the clean clip (all frames) inside the true footprint, and inside the part
@@ -23,7 +26,8 @@ of it that the click took (the tracked masks' per-pixel majority, of the first `
 --before runs `remove` with a second binary too (e.g. one built from an earlier commit), in the
 same run, so the two are compared side by side. --cases KIND:OPACITY,... runs several overlays one
 after the other (the click cases counted: colour:0.5,white:0.5,colour:0.3); --keep DIR keeps each
-case's work folder (input, masks, outputs) under DIR to look at.
+case's work folder (input, masks, outputs) under DIR to look at. --no-remove leaves out the
+`remove` rows (the clicked column is then the footprint's).
 """
 import argparse
 import os
@@ -102,12 +106,29 @@ def main():
     ap.add_argument("--crf", type=int, default=-1, help="give vanish the clip as H.264 (yuv420p) at this CRF")
     ap.add_argument("--cases", default="", help="KIND:OPACITY,... run one after the other (overrides --kind, --opacity)")
     ap.add_argument("--keep", default="", help="keep each case's work folder under this folder")
+    ap.add_argument("--grow", default="0", help="pixels the footprint is grown by for the perfect-mask rows, e.g. 0,2")
+    ap.add_argument("--no-remove", action="store_true", help="only the perfect-mask rows (no segment and track)")
     args = ap.parse_args()
     frames = ib.load_clip("box.mp4.gz", args.frames, None)
     cases = [(c.split(":")[0], float(c.split(":")[1])) for c in args.cases.split(",")] if args.cases else \
         [(args.kind, args.opacity)]
     for kind, opacity in cases:
         one_case(args, frames, kind, opacity)
+
+
+def perfect_rows(args, work, clip, frames, m, took, g):
+    """Rows of inpaint with the footprint grown by g px (0: the exact one), auto and fill."""
+    n, rows = len(frames), []
+    mask = work + "/true%d.png" % g
+    cv2.imwrite(mask, cv2.dilate(m, np.ones((2 * g + 1, 2 * g + 1), np.uint8)) if g else m)
+    name = "perfect" if g == 0 else "grown %d" % g
+    for method, label, note in [("auto", name + (" mask" if g == 0 else ""), "inpaint --masks TRUE.png" +
+                                 (" grown by %d px" % g if g else "")),
+                                ("fill", name + ", fill", "the same, --method fill")]:
+        out = work + "/%s%d_%s/" % ("perfect", g, method)
+        cpu, wall = run([args.vanish, "inpaint", clip, "--masks", mask, "--method", method, "-q", "-y", "-o", out])
+        rows.append((label, cpu, wall, psnrs(ib.read_pngs(out, n), frames, m, took), note))
+    return rows
 
 
 def one_case(args, frames, kind, opacity):
@@ -129,7 +150,8 @@ def one_case(args, frames, kind, opacity):
               % (n, kind, opacity, x0, y0, int((m > 0).sum()), x, y, " (--rigid)" if args.rigid else "",
                  ", H.264 CRF %d" % args.crf if args.crf >= 0 else ", PNG frames"))
         rows, took = [], None
-        bins = [("remove", args.vanish)] + ([("remove (before)", args.before)] if args.before else [])
+        bins = [] if args.no_remove else \
+            [("remove", args.vanish)] + ([("remove (before)", args.before)] if args.before else [])
         for name, exe in bins:
             out, md = work + "/" + name.replace(" ", "_") + "/", work + "/masks-" + name.replace(" ", "_")
             cmd = [exe, "remove", clip, "--point", "0:%d,%d" % (x, y), "-q", "-y", "-o", out,
@@ -140,12 +162,9 @@ def one_case(args, frames, kind, opacity):
             rows.append((name, cpu, wall, psnrs(ib.read_pngs(out, n), frames, m, took),
                          "masks: %d/%d frames equal their majority, majority IoU %.3f, frame 0 IoU %.3f"
                          % (same, n, miou, ciou)))
-        out = work + "/perfect/"
-        cpu, wall = run([args.vanish, "inpaint", clip, "--masks", work + "/true.png", "-q", "-y", "-o", out])
-        rows.append(("perfect mask", cpu, wall, psnrs(ib.read_pngs(out, n), frames, m, took), "inpaint --masks TRUE.png"))
-        out = work + "/perfect_fill/"
-        cpu, wall = run([args.vanish, "inpaint", clip, "--masks", work + "/true.png", "--method", "fill", "-q", "-y", "-o", out])
-        rows.append(("perfect, fill", cpu, wall, psnrs(ib.read_pngs(out, n), frames, m, took), "the same, --method fill"))
+        took = (m > 0).astype(np.uint8) if took is None else took
+        for g in [int(v) for v in args.grow.split(",") if v != ""]:
+            rows += perfect_rows(args, work, clip, frames, m, took, g)
         if args.crf >= 0:
             ins = decoded(clip, n)
         rows.insert(0, ("input", None, None, psnrs(ins, frames, m, took), ""))
