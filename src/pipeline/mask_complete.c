@@ -1,7 +1,8 @@
 /*
  * Completing a clicked overlay's mask (mask_complete.h): first by the overlay model over a window
  * round the click (vni_overlay_grow: the parts that dim the picture's change as the clicked one
- * does), then with the detector's proposal. The parts
+ * does), else, where the model grows nothing (an opaque overlay, a click it cannot check), with
+ * the detector's proposal. The parts
  * of a proposal apart from the mask that come within reach of it and lie within three times that
  * for the most part are taken whole, then those near what was taken, until none is left: a click
  * takes one ring or letter of a logo, the others lie a gap away; a scene's structure that the
@@ -204,11 +205,14 @@ int64_t vni_mask_complete(VnContext *ctx, const char *input, int64_t n_frames, V
     VnImage *near = NULL, *zone = NULL;
     int32_t *stack = vni_malloc_array((size_t)held->width * (size_t)held->height, sizeof(int32_t));
     uint8_t *part = vni_malloc_array((size_t)held->width * (size_t)held->height, 1);
-    int64_t grown = -ENOMEM, added = 0, more = prop != NULL;
+    int64_t grown = -ENOMEM, added = 0, more;
     if (stack && part) {
         drop_specks(held, part, stack);
         grown = grow(ctx, input, n_frames, held);
     }
+    /* what the model grew it checked part by part; the detector's proposal round a logo can hold a
+     * still object of the scene (a pen on the table), which the model left */
+    more = prop != NULL && grown == 0;
     if (grown < 0) {
         vni_free(stack);
         vni_free(part);
