@@ -199,28 +199,29 @@ static void drop_specks(VnImage *held, uint8_t *part, int32_t *stack)
     }
 }
 
-int64_t vni_mask_complete(VnContext *ctx, const char *input, int64_t n_frames, VnImage *held,
-                          const VnImage *prop)
+int64_t vni_mask_grow(VnContext *ctx, const char *input, int64_t n_frames, VnImage *held)
 {
-    VnImage *near = NULL, *zone = NULL;
     int32_t *stack = vni_malloc_array((size_t)held->width * (size_t)held->height, sizeof(int32_t));
     uint8_t *part = vni_malloc_array((size_t)held->width * (size_t)held->height, 1);
-    int64_t grown = -ENOMEM, added = 0, more;
+    int64_t grown = -ENOMEM;
     if (stack && part) {
         drop_specks(held, part, stack);
         grown = grow(ctx, input, n_frames, held);
     }
-    /* what the model grew it checked part by part; the detector's proposal round a logo can hold a
-     * still object of the scene (a pen on the table), which the model left */
-    more = prop != NULL && grown == 0;
-    if (grown < 0) {
-        vni_free(stack);
-        vni_free(part);
-        return grown;
-    }
+    vni_free(stack);
+    vni_free(part);
+    return grown;
+}
+
+int64_t vni_mask_complete(VnContext *ctx, VnImage *held, const VnImage *prop)
+{
+    VnImage *near = NULL, *zone = NULL;
+    int32_t *stack = vni_malloc_array((size_t)held->width * (size_t)held->height, sizeof(int32_t));
+    uint8_t *part = vni_malloc_array((size_t)held->width * (size_t)held->height, 1);
+    int64_t added = 0, more = 1;
     int64_t area = vni_mask_bbox(held, &(int){0}, &(int){0}, &(int){0}, &(int){0});
     int reach = VNI_CLAMP((int)lrint(sqrt((double)area / M_PI)), MIN_REACH, MAX_REACH);
-    int ret = vn_image_alloc(&near, held->width, held->height, 1, VN_U8);
+    int ret = stack && part ? vn_image_alloc(&near, held->width, held->height, 1, VN_U8) : -ENOMEM;
     if (ret >= 0)
         ret = vn_image_alloc(&zone, held->width, held->height, 1, VN_U8);
     for (int round = 0; ret >= 0 && more > 0 && round < MAX_ROUNDS; round++) {
@@ -238,5 +239,5 @@ int64_t vni_mask_complete(VnContext *ctx, const char *input, int64_t n_frames, V
     vn_image_free(&zone);
     vni_free(stack);
     vni_free(part);
-    return ret < 0 ? ret : grown + added;
+    return ret < 0 ? ret : added;
 }

@@ -8,21 +8,25 @@
 #include "core/internal.h"
 
 /*
- * Complete held (0/1, VN_U8, 1 channel, the size of input's frames), the clicked part of a static
+ * Grow held (0/1, VN_U8, 1 channel, the size of input's frames), the clicked part of a static
  * overlay of input (n_frames frames). Its specks are cleared first (8-connected parts under 32 px
  * and under 1/16 of its largest: what a click's segmentation leaves apart from the part it took).
  * Then it is grown by the overlay model (vni_overlay_grow) over 48 frames evenly spaced, in a
  * window round held's box grown by twice its size (32 to 192 px, the window 640 x 640 px at most):
- * the parts that dim the picture's change as the clicked part does. Where that grows nothing and
- * prop (non-zero = proposed by the overlay detector, same size; NULL for none) is given, the
- * connected parts (8-connected) of prop of 32 px or more that come within reach of held and lie
- * within three times the reach for three quarters of their area at least, and then those near
- * what was added, up to 8 rounds; a part overlapping held only where their IoU is 0.9 or more (the
- * same part: the detector's outline of it). The reach is the held mask's equivalent radius
- * (sqrt(area / π)), 8 to 64 px (three times it: 64 at most). Returns the pixels added or a
+ * the parts that dim the picture's change as the clicked part does. Returns the pixels added or a
  * negative error (not recorded: the caller names the input).
  */
-int64_t vni_mask_complete(VnContext *ctx, const char *input, int64_t n_frames, VnImage *held,
-                          const VnImage *prop);
+int64_t vni_mask_grow(VnContext *ctx, const char *input, int64_t n_frames, VnImage *held);
+
+/*
+ * Complete held with prop (non-zero = proposed by the overlay detector, same size), for where
+ * vni_mask_grow grew nothing: the connected parts (8-connected) of prop of 32 px or more that come
+ * within reach of held and lie within three times the reach for three quarters of their area at
+ * least, and then those near what was added, up to 8 rounds; a part overlapping held only where
+ * their IoU is 0.9 or more (the same part: the detector's outline of it). The reach is the held
+ * mask's equivalent radius (sqrt(area / π)), 8 to 64 px (three times it: 64 at most). Returns the
+ * pixels added or a negative error (not recorded).
+ */
+int64_t vni_mask_complete(VnContext *ctx, VnImage *held, const VnImage *prop);
 
 #endif

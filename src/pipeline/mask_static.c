@@ -216,8 +216,10 @@ done:
     return ret;
 }
 
-/* The picture test and, once it passes, held completed with the parts of the overlay that the
- * overlay detector finds round it (the pixels added into *added): 1, 0 or a negative error. */
+/* The picture test and, once it passes, held grown by the overlay model to the overlay's other
+ * parts, or where that grows nothing, completed with those the overlay detector finds round it
+ * (the detector's pass over the video only then; the pixels added into *added): 1, 0 or a
+ * negative error. */
 static int overlay_test(VnContext *ctx, const char *input, VnImage *held, int64_t n_frames, int64_t *added)
 {
     VnOverlaySettings os;
@@ -226,9 +228,13 @@ static int overlay_test(VnContext *ctx, const char *input, VnImage *held, int64_
     int ret = picture_moves(ctx, input, held, n_frames);
     if (ret <= 0)
         return ret;
-    vn_overlay_default_settings(&os);
-    if ((n = vn_overlay_detect_file(ctx, input, &os, &found)) >= 0 &&
-        (n = vni_mask_complete(ctx, input, n_frames, held, n > 0 ? found : NULL)) < 0)
+    if ((n = vni_mask_grow(ctx, input, n_frames, held)) == 0) {
+        vn_overlay_default_settings(&os);
+        /* the detector names its own errors */
+        if ((n = vn_overlay_detect_file(ctx, input, &os, &found)) > 0 &&
+            (n = vni_mask_complete(ctx, held, found)) < 0)
+            vni_error(ctx, (int)n, "%s: %s", input, vn_strerror((int)n));
+    } else if (n < 0)
         vni_error(ctx, (int)n, "%s: %s", input, vn_strerror((int)n));
     vn_image_free(&found);
     *added = VNI_MAX(n, 0);

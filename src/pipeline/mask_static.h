@@ -16,8 +16,9 @@
  * per-pixel majority by IoU 0.5 or more, at least three quarters of the frames equal the majority
  * up to 2% of its area, and the picture round the majority moves over the video (else an overlay
  * cannot be told from a still object). Returns 1 with the majority (0/1) in `held` (w x h,
- * VN_U8, 1 channel), completed with the parts of the overlay that the overlay detector finds
- * round it (a click takes one ring or word of a logo; vni_mask_complete), 0 when they are not
+ * VN_U8, 1 channel), grown to the overlay's other parts by the overlay model (a click takes one
+ * ring or word of a logo; vni_mask_grow) or, where that grows nothing, completed with those the
+ * overlay detector finds round it (vni_mask_complete), 0 when they are not
  * (held unspecified), or a negative error (recorded with vni_error). A moving object's masks are
  * usually told after reading a part of them.
  */
