@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -520,7 +521,9 @@ static void bad_frames(void **state)
     vn_close(&ctx);
 }
 
-int main(void)
+/* `test_window [PART PARTS]`: only the tests i with i % PARTS == PART, so that the suite can run
+ * the halves side by side (under valgrind this file is most of the suite's time). */
+int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(moving_background_recovered),
@@ -531,5 +534,19 @@ int main(void)
         cmocka_unit_test(cut_is_not_crossed),
         cmocka_unit_test(bad_frames),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    const size_t n = sizeof(tests) / sizeof(tests[0]);
+    struct CMUnitTest part[sizeof(tests) / sizeof(tests[0])];
+    size_t k = 0, p = 0, np = 1;
+    if (argc == 3) {
+        p = strtoul(argv[1], NULL, 10);
+        np = strtoul(argv[2], NULL, 10);
+    }
+    if (np < 1 || p >= np) {
+        fprintf(stderr, "usage: %s [PART PARTS]\n", argv[0]);
+        return 2;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (i % np == p)
+            part[k++] = tests[i];
+    return _cmocka_run_group_tests("window", part, k, NULL, NULL);
 }
