@@ -108,7 +108,10 @@ typedef int (*VnMaskSinkFn)(void *cookie, int64_t frame, const VnImage *mask);
  * streams, the backward one decodes the video again in chunks of s->chunk frames, and masks
  * waiting for their turn are kept run-length coded in a temporary file. A keyframe mask may be
  * empty (the object is hidden or gone on that frame): its propagations are empty masks; at least
- * one keyframe must hold an object. Progress stage "track".
+ * one keyframe must hold an object. Masks of one object (ids 0 and 1) that stay put while the
+ * picture round them moves are a static overlay (a click on a watermark): its footprint, grown
+ * from the clicked part by the overlay model (a few seconds), goes to the sink for every frame,
+ * keyframes included, after the track; it is what vn_inpaint_file takes away. Progress stage "track".
  * Returns the number of frames, or a negative error (vn_last_error names the problem).
  */
 VN_API int64_t vn_track_video(VnContext *ctx, const char *input, const VnTrackKey *keys, int n_keys,
@@ -141,7 +144,8 @@ typedef struct VnTrackEdit {
  * `keys` are all the keyframes now. Only the masks that the edit changes go to the sink, in
  * frame order: those whose mask depends on an edited keyframe, or whose source keyframes moved
  * (see vn_track_update_dir); every other frame keeps its existing mask, and the masks given
- * equal those of vn_track_video with `keys`. The propagations run only as far as those frames
+ * equal those of vn_track_video with `keys`, but for a static overlay's footprint, which is not
+ * grown again after an edit (the edit is taken as given). The propagations run only as far as those frames
  * need. Returns the number of masks given to the sink, or a negative error.
  */
 VN_API int64_t vn_track_video_edit(VnContext *ctx, const char *input, const VnTrackKey *keys, int n_keys,

@@ -54,10 +54,28 @@ static size_t encode_row(const uint8_t *p, int w, uint8_t *o)
     return k;
 }
 
+/* Room in the index for frame i: doubled, or up to i. */
+static int widen(VniSpool *s, int64_t i)
+{
+    int64_t n = VNI_MAX(i + 1, 2 * s->n);
+    int64_t *off = vni_malloc_array((size_t)n, sizeof(int64_t));
+    if (!off)
+        return -ENOMEM;
+    memcpy(off, s->off, (size_t)s->n * sizeof(int64_t));
+    for (int64_t k = s->n; k < n; k++)
+        off[k] = -1;
+    vni_free(s->off);
+    s->off = off, s->n = n;
+    return 0;
+}
+
 int vni_spool_put(VniSpool *s, int64_t i, const VnImage *mask)
 {
-    if (i < 0 || i >= s->n || mask->width != s->w || mask->height != s->h)
+    int ret;
+    if (i < 0 || i > INT32_MAX || mask->width != s->w || mask->height != s->h)
         return -EINVAL;
+    if (i >= s->n && (ret = widen(s, i)) < 0)
+        return ret;
     if (fseeko(s->f, (off_t)s->end, SEEK_SET) < 0)
         return -EIO;
     s->off[i] = s->end;

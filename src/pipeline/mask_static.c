@@ -38,7 +38,8 @@
 
 typedef struct Scan {
     VnContext *ctx;
-    const char *path;
+    VniMaskFetch fetch;
+    void *cookie;
     int64_t n, spare;     /* frames; frames that may differ from the majority */
     int64_t off;          /* frames found to differ */
     int w, h;
@@ -65,11 +66,11 @@ static Overlap overlap(const VnImage *a, const VnImage *b)
     return o;
 }
 
-/* The next mask into m: 1, 0 when there is none or it is empty (the object is gone there: not a
- * static overlay), or a negative error. */
-static int next(VnMaskReader *r, VnImage *m)
+/* Mask i into m: 1, 0 when there is none or it is empty (the object is gone there: not a static
+ * overlay), or a negative error. */
+static int next(const Scan *s, int64_t i, VnImage *m)
 {
-    int ret = vn_mask_read(r, m);
+    int ret = s->fetch(s->cookie, i, m);
     if (ret <= 0)
         return ret;
     return vni_mask_bbox(m, &(int){0}, &(int){0}, &(int){0}, &(int){0}) > 0;
@@ -78,11 +79,10 @@ static int next(VnMaskReader *r, VnImage *m)
 /* First pass: the per-pixel counts. 1 when the masks may stay put, 0 when they move, or an error. */
 static int count_pass(Scan *s)
 {
-    VnMaskReader *r = NULL;
     int64_t changed = 0;
-    int ret = vn_mask_open(s->ctx, &r, s->path, s->w, s->h, -1);
-    for (int64_t i = 0; ret >= 0 && i < s->n; i++) {
-        if ((ret = next(r, s->cur)) <= 0)
+    int ret = 0;
+    for (int64_t i = 0; i < s->n; i++) {
+        if ((ret = next(s, i, s->cur)) <= 0)
             break;
         Overlap o = i > 0 ? overlap(s->cur, s->prev) : (Overlap){0, 0, 0};
         if ((double)(o.a + o.b - 2 * o.both) > PAIR_SHARE * (double)VNI_MAX(o.a, o.b) && ++changed > 2 * s->spare) {
@@ -98,7 +98,6 @@ static int count_pass(Scan *s)
         VnImage *t = s->prev;
         s->prev = s->cur, s->cur = t;
     }
-    vn_mask_close(&r);
     return ret;
 }
 
@@ -120,10 +119,9 @@ static int64_t majority(const Scan *s, VnImage *held)
 /* Second pass: every frame against the majority. 1 when they stay put, 0, or an error. */
 static int compare_pass(Scan *s, const VnImage *held)
 {
-    VnMaskReader *r = NULL;
-    int ret = vn_mask_open(s->ctx, &r, s->path, s->w, s->h, -1);
-    for (int64_t i = 0; ret >= 0 && i < s->n; i++) {
-        if ((ret = next(r, s->cur)) <= 0)
+    int ret = 0;
+    for (int64_t i = 0; i < s->n; i++) {
+        if ((ret = next(s, i, s->cur)) <= 0)
             break;
         Overlap o = overlap(s->cur, held);
         double uni = (double)(o.a + o.b - o.both);
@@ -133,7 +131,6 @@ static int compare_pass(Scan *s, const VnImage *held)
             break;
         }
     }
-    vn_mask_close(&r);
     return ret;
 }
 
@@ -216,17 +213,18 @@ done:
     return ret;
 }
 
-/* The picture test and, once it passes, held grown by the overlay model to the overlay's other
- * parts, or where that grows nothing, completed with those the overlay detector finds round it
- * (the detector's pass over the video only then; the pixels added into *added): 1, 0 or a
- * negative error. */
-static int overlay_test(VnContext *ctx, const char *input, VnImage *held, int64_t n_frames, int64_t *added)
+/* The picture test and, once it passes and `grow` is set, held grown by the overlay model to the
+ * overlay's other parts, or where that grows nothing, completed with those the overlay detector
+ * finds round it (the detector's pass over the video only then; the pixels added into *added):
+ * 1, 0 or a negative error. */
+static int overlay_test(VnContext *ctx, const char *input, VnImage *held, int64_t n_frames, int grow,
+                        int64_t *added)
 {
     VnOverlaySettings os;
     VnImage *found = NULL;
     int64_t n;
     int ret = picture_moves(ctx, input, held, n_frames);
-    if (ret <= 0)
+    if (ret <= 0 || !grow)
         return ret;
     if ((n = vni_mask_grow(ctx, input, n_frames, held)) == 0) {
         vn_overlay_default_settings(&os);
@@ -241,43 +239,91 @@ static int overlay_test(VnContext *ctx, const char *input, VnImage *held, int64_
     return n < 0 ? (int)n : 1;
 }
 
-int vni_masks_static(VnContext *ctx, const char *input, const char *path, int w, int h, int64_t n_frames,
-                     VnImage *held)
+/* vni_masks_static and vni_masks_static_grow over the masks of s (`name` names them). */
+static int held_static(Scan *s, const char *input, const char *name, int grow, VnImage *held)
 {
-    Scan s = {ctx, path, n_frames, n_frames - (int64_t)ceil(HELD_SHARE * (double)n_frames), 0, w, h,
-              NULL, NULL, NULL};
+    VnContext *ctx = s->ctx;
     int level = ctx->s.log_level, ret, put = 0;
     int64_t added = 0;
-    if (n_frames < MIN_FRAMES)
+    if (s->n < MIN_FRAMES)
         return 0;
-    if ((ret = vn_image_alloc(&s.cur, w, h, 1, VN_U8)) < 0 || (ret = vn_image_alloc(&s.prev, w, h, 1, VN_U8)) < 0 ||
-        !(s.count = vni_calloc_array((size_t)w * (size_t)h, sizeof(int32_t)))) {
-        ret = vni_error(ctx, ret < 0 ? ret : -ENOMEM, "%s: out of memory", path);
+    if ((ret = vn_image_alloc(&s->cur, s->w, s->h, 1, VN_U8)) < 0 ||
+        (ret = vn_image_alloc(&s->prev, s->w, s->h, 1, VN_U8)) < 0 ||
+        !(s->count = vni_calloc_array((size_t)s->w * (size_t)s->h, sizeof(int32_t)))) {
+        ret = vni_error(ctx, ret < 0 ? ret : -ENOMEM, "%s: out of memory", name);
         goto fail;
     }
     /* the job's own readers warn about the masks and the input once; these keep quiet */
     ctx->s.log_level = VN_LOG_ERROR;
-    ret = count_pass(&s);
+    ret = count_pass(s);
     if (ret > 0)
-        ret = majority(&s, held) > 0;
+        ret = majority(s, held) > 0;
     if (ret > 0)
-        ret = put = compare_pass(&s, held);
+        ret = put = compare_pass(s, held);
     if (ret > 0)
-        ret = overlay_test(ctx, input, held, n_frames, &added);
+        ret = overlay_test(ctx, input, held, s->n, grow, &added);
     ctx->s.log_level = level;
     if (put > 0 && ret >= 0)
-        vni_log(ctx, VN_LOG_INFO, "%s: the masks stay put (%lld of %lld frames equal their majority)%s", path,
-                (long long)(n_frames - s.off), (long long)n_frames,
-                ret > 0 ? ": taken as one static mask" : ", but the picture round them never moves: filled frame by frame");
+        vni_log(ctx, VN_LOG_INFO, "%s: the masks stay put (%lld of %lld frames equal their majority)%s", name,
+                (long long)(s->n - s->off), (long long)s->n,
+                ret > 0 ? ": taken as one static mask" : ", but the picture round them never moves: not an overlay");
     if (ret > 0 && added > 0)
-        vni_log(ctx, VN_LOG_INFO, "%s: the static mask completed with %lld pixels of the overlay found round it",
-                path, (long long)added);
+        vni_log(ctx, VN_LOG_INFO, "%s: the static mask grown by %lld pixels to the overlay's footprint", name,
+                (long long)added);
 fail:
     ctx->s.log_level = level;
-    vni_free(s.count);
-    vn_image_free(&s.cur);
-    vn_image_free(&s.prev);
+    vni_free(s->count);
+    vn_image_free(&s->cur);
+    vn_image_free(&s->prev);
     return ret;
+}
+
+/* A mask source read in order (vn_mask_open), reopened when asked for a frame behind it. */
+typedef struct PathSource {
+    VnContext *ctx;
+    const char *path;
+    int w, h;
+    VnMaskReader *r;
+    int64_t next;
+} PathSource;
+
+static int path_fetch(void *cookie, int64_t i, VnImage *m)
+{
+    PathSource *p = cookie;
+    int ret;
+    if (!p->r || i < p->next) {
+        vn_mask_close(&p->r);
+        p->next = 0;
+        if ((ret = vn_mask_open(p->ctx, &p->r, p->path, p->w, p->h, -1)) < 0)
+            return ret;
+    }
+    for (; p->next <= i; p->next++)
+        if ((ret = vn_mask_read(p->r, m)) <= 0)
+            return ret;
+    return 1;
+}
+
+static Scan scan(VnContext *ctx, VniMaskFetch fetch, void *cookie, int w, int h, int64_t n_frames)
+{
+    return (Scan){ctx, fetch, cookie, n_frames, n_frames - (int64_t)ceil(HELD_SHARE * (double)n_frames), 0, w, h,
+                  NULL, NULL, NULL};
+}
+
+int vni_masks_static(VnContext *ctx, const char *input, const char *path, int w, int h, int64_t n_frames,
+                     VnImage *held)
+{
+    PathSource p = {ctx, path, w, h, NULL, 0};
+    Scan s = scan(ctx, path_fetch, &p, w, h, n_frames);
+    int ret = held_static(&s, input, path, 0, held);
+    vn_mask_close(&p.r);
+    return ret;
+}
+
+int vni_masks_static_grow(VnContext *ctx, const char *input, VniMaskFetch fetch, void *cookie, int w, int h,
+                          int64_t n_frames, VnImage *held)
+{
+    Scan s = scan(ctx, fetch, cookie, w, h, n_frames);
+    return held_static(&s, input, input, 1, held);
 }
 
 /* Whether a w x h mask and a frame of fw x fh differ in shape by more than 1%. */

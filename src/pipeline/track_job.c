@@ -9,6 +9,12 @@
  * are used: the forward one up to the last frame where its weight is above 0, the backward one
  * down to the first. With a plan (vn_track_update_dir), only the frames whose mask the plan
  * changes come out, and the propagations run only as far as those frames need.
+ *
+ * Without a plan, the masks of one object (ids 0 and 1) are held back in a spool until the end:
+ * a click on a semi-transparent watermark is tracked as a mask that stays put, and such masks are
+ * a static overlay whose footprint the overlay model grows from the clicked part
+ * (vni_masks_static_grow); that footprint, what the fill removes, then goes to the sink for every
+ * frame.
  */
 #include "vanish/track.h"
 #include "vanish/video.h"
@@ -19,6 +25,8 @@
 
 #include "core/internal.h"
 #include "pipeline/mask_spool.h"
+#include "pipeline/mask_static.h"
+#include "pipeline/track_dir.h"
 #include "pipeline/track_job.h"
 #include "track/tracker.h"
 
@@ -34,6 +42,8 @@ typedef struct Job {
     int64_t bwd_next;        /* index of the next frame the backward reader gives */
     VnFrame *pending;        /* frame the forward reader read ahead */
     VniSpool *spool;
+    VniSpool *held;          /* the masks held back (frames 0 .. n_held - 1); NULL: none are */
+    int64_t n_held;
     VnImage *m0, *m1;        /* frame-size masks */
     VnImage **chunk;         /* the backward chunk's frames */
     int w, h;
@@ -60,6 +70,7 @@ static void job_close(Job *j)
     vn_video_close(&j->bwd);
     vn_frame_free(&j->pending);
     vni_spool_close(&j->spool);
+    vni_spool_close(&j->held);
     vn_image_free(&j->m0);
     vn_image_free(&j->m1);
     for (int i = 0; j->chunk && i < j->s.chunk; i++)
@@ -68,10 +79,32 @@ static void job_close(Job *j)
     vni_free(j->keys);
 }
 
-/* Hand a mask to the sink, with progress. */
+/* The held masks to the sink as they are; the masks after them go there directly. */
+static int release(Job *j)
+{
+    int ret = 0;
+    for (int64_t i = 0; i < j->n_held && ret >= 0; i++)
+        if ((ret = vni_spool_get(j->held, i, j->m1)) >= 0)
+            ret = j->sink(j->cookie, i, j->m1);
+    vni_spool_close(&j->held);
+    return ret;
+}
+
+/* Hold mask `frame` back (the frames come in order, none left out, without a plan: else they go
+ * as they are). */
+static int hold(Job *j, int64_t frame, const VnImage *mask)
+{
+    int ret;
+    if (frame != j->n_held)
+        return (ret = release(j)) < 0 ? ret : j->sink(j->cookie, frame, mask);
+    j->n_held++;
+    return vni_spool_put(j->held, frame, mask);
+}
+
+/* Hand a mask to the sink (or hold it back), with progress. */
 static int emit(Job *j, int64_t frame, const VnImage *mask)
 {
-    int ret = j->sink(j->cookie, frame, mask);
+    int ret = j->held ? hold(j, frame, mask) : j->sink(j->cookie, frame, mask);
     if (ret < 0)
         return ret;
     j->n_done++;
@@ -333,7 +366,32 @@ static int job_open(Job *j, const VnTrackKey *keys, int n_keys)
         return vni_error(j->ctx, -EINVAL, "track: the keyframe mask%s no object", n_keys > 1 ? "s hold" : " holds");
     if (!(j->chunk = vni_calloc_array((size_t)j->s.chunk, sizeof(VnImage *))))
         return -ENOMEM;
+    if (!j->plan && vni_only_id_one(keys, n_keys) &&
+        (ret = vni_spool_open(&j->held, VNI_MAX(j->n_total, 1), j->w, j->h)) < 0)
+        return ret;
     return vni_spool_open(&j->spool, j->keys[n_keys - 1].frame + 1, j->w, j->h);
+}
+
+/* Mask i of the held ones (VniMaskFetch). */
+static int held_fetch(void *cookie, int64_t i, VnImage *m)
+{
+    int ret = vni_spool_get(cookie, i, m);
+    return ret == -ENOENT ? 0 : ret < 0 ? ret : 1;
+}
+
+/* The held masks out: the static overlay's footprint (0/1) for every frame when they are one,
+ * else as they are. */
+static int finish(Job *j)
+{
+    int ret;
+    if (!j->held)
+        return 0;
+    if ((ret = vni_masks_static_grow(j->ctx, j->input, held_fetch, j->held, j->w, j->h, j->n_held, j->m0)) <= 0)
+        return ret < 0 ? ret : release(j);
+    for (int64_t i = 0; i < j->n_held && ret >= 0; i++)
+        ret = j->sink(j->cookie, i, j->m0);
+    vni_spool_close(&j->held);
+    return ret;
 }
 
 /* Frames before the first keyframe: backward, then out in order. */
@@ -386,7 +444,8 @@ int64_t vni_track_run(VnContext *ctx, const char *input, const VnTrackKey *keys,
         vn_track_default_settings(&j.s);
     if (j.s.chunk < 2 || j.s.chunk > 1000)
         return vni_error(ctx, -EINVAL, "track: chunk = %d is outside 2..1000", j.s.chunk);
-    if ((ret = job_open(&j, keys, n_keys)) < 0 || (ret = before_first(&j)) < 0 || (ret = run_keys(&j)) < 0)
+    if ((ret = job_open(&j, keys, n_keys)) < 0 || (ret = before_first(&j)) < 0 || (ret = run_keys(&j)) < 0 ||
+        (ret = finish(&j)) < 0)
         goto fail;
     job_close(&j);
     if (n_steps)

@@ -6,10 +6,12 @@
 // an object with one mask on every frame, close to the logo's footprint (demo/logo-mask.png),
 // edited by a click on one frame (the edit holds on every frame) and back by Undo; found again
 // after an edit, it replaces that object's mask (no second object); Remove takes
-// the logo off (PSNR in the logo's box against the clean clip, opencv-doc's box.mp4).
+// the logo off (PSNR in the logo's box against the clean clip, opencv-doc's box.mp4). One click
+// on a semi-transparent watermark of two parts: after Track the page shows the footprint that
+// Remove takes away (the part not clicked too), and Remove un-blends it.
 //
 //   node gui.test.mjs path/to/vanish        (tests/e2e/run.sh does npm ci first)
-//   E2E_ONLY=watermark node gui.test.mjs ... runs one part (main, pages or watermark)
+//   E2E_ONLY=watermark node gui.test.mjs ... runs one part (main, pages, watermark or clicked)
 // Screenshots go to tests/e2e/out/.
 
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
@@ -444,6 +446,75 @@ async function watermarkFlow(browser, url, dir) {
   await ctx.close();
 }
 
+// Pixels of run lengths (as the API gives them, frame width w) inside box b.
+function inBox(rle, w, b) {
+  let pos = 0, n = 0;
+  rle.split(',').map(Number).forEach((run, i) => {
+    if (i % 2) {
+      for (let p = pos; p < pos + run; p++) {
+        const x = p % w, y = Math.floor(p / w);
+        n += x >= b.x && x < b.x + b.w && y >= b.y && y < b.y + b.h;
+      }
+    }
+    pos += run;
+  });
+  return n;
+}
+
+// PSNR (dB) of a video against a clean one inside box b, over all frames.
+function boxPsnr(video, clean, b) {
+  const crop = `crop=${b.w}:${b.h}:${b.x}:${b.y}`;
+  const r = spawnSync('ffmpeg', ['-v', 'info', '-nostdin', '-i', video, '-i', clean, '-lavfi',
+    `[0:v]${crop}[a];[1:v]${crop}[b];[a][b]psnr`, '-f', 'null', '-']);
+  const m = /average:([0-9.inf]+)/.exec(r.stderr.toString());
+  return m ? Number(m[1]) : NaN;
+}
+
+// One click on a semi-transparent watermark of two parts (a 50% white box and a bar under it,
+// burned into box.mp4 where the picture moves under them): after Track the page shows the
+// footprint that Remove takes away, the bar not clicked too, on the clicked frame as on the
+// others; Remove un-blends the bar.
+async function clickedWatermarkFlow(browser, url, dir) {
+  const src = path.join(dir, 'box.mp4'), clip = path.join(dir, 'wm.mp4'), clean = path.join(dir, 'wm-clean.mp4');
+  const BOX = { x: 300, y: 200, w: 80, h: 40 }, BAR = { x: 300, y: 255, w: 80, h: 16 };
+  const draw = (b) => `drawbox=x=${b.x}:y=${b.y}:w=${b.w}:h=${b.h}:color=white@0.5:t=fill`;
+  const enc = ['-c:v', 'libx264', '-preset', 'veryfast', '-crf', '18', '-an'];
+  execFileSync('ffmpeg', ['-v', 'fatal', '-y', '-t', '5', '-i', src, '-vf', `${draw(BOX)},${draw(BAR)}`, ...enc, clip]);
+  execFileSync('ffmpeg', ['-v', 'fatal', '-y', '-t', '5', '-i', src, ...enc, clean]);
+  const ctx = await browser.newContext({ acceptDownloads: true, viewport: { width: 1300, height: 900 } });
+  const page = await ctx.newPage();
+  page.on('pageerror', (e) => check(false, `no script error on the page (${e.message})`));
+  await page.goto(url);
+  await openClip(page, clip, 150);
+  const info = { w: 640, h: 480 }, bar = BAR.w * BAR.h;
+  await clickFrame(page, 340, 220, info);
+  const clicked = await masksOf(page, 0);
+  check(clicked.length === 1 && inBox(clicked[0].rle, info.w, BAR) < bar / 10,
+    `the click takes the box, not the bar (${clicked.length ? inBox(clicked[0].rle, info.w, BAR) : 0} of its ${bar} px)`);
+  const t0 = Date.now();
+  await page.click('[data-testid=track-button]');
+  await waitJob(page);
+  console.log(`track of a clicked watermark (150 frames, 640x480): ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  for (const n of [0, 75, 149]) {
+    const m = await masksOf(page, n), got = m.length === 1 ? inBox(m[0].rle, info.w, BAR) : 0;
+    check(m.length === 1 && got > 0.9 * bar && (n > 0 || m[0].key),
+      `after Track frame ${n}${n ? '' : ' (the clicked one, still a keyframe)'} shows the grown footprint: ` +
+      `${got} of the bar's ${bar} px (the click's mask had ${clicked.length ? inBox(clicked[0].rle, info.w, BAR) : 0})`);
+  }
+  await setFrame(page, 75);
+  await page.waitForTimeout(500);
+  await shot(page, '11-clicked-watermark-tracked.png');
+  await page.click('[data-testid=remove-button]');
+  await waitJob(page);
+  await page.waitForSelector('[data-testid=result-video]', { state: 'visible', timeout: 20000 });
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=download-video]')]);
+  const video = path.join(dir, 'wm-removed.mp4');
+  await dl.saveAs(video);
+  const before = boxPsnr(clip, clean, BAR), after = boxPsnr(video, clean, BAR);
+  check(after > before + 10, `Remove un-blends the bar not clicked: PSNR in its box ${before.toFixed(2)} → ${after.toFixed(2)} dB`);
+  await ctx.close();
+}
+
 // Two pages, two videos, clicks at the same time: each keeps its own masks. On the second (no
 // watermark in it), Find watermark says that nothing was found.
 async function twoPages(browser, url, clips) {
@@ -483,6 +554,7 @@ async function main() {
     if (!only || only === 'main') await mainFlow(browser, url, clips, dir);
     if (!only || only === 'pages') await twoPages(browser, url, clips);
     if (!only || only === 'watermark') await watermarkFlow(browser, url, dir);
+    if (!only || only === 'clicked') await clickedWatermarkFlow(browser, url, dir);
   } finally {
     await browser.close();
     const code = await stopServer(proc);

@@ -36,27 +36,35 @@ bar="$logo,drawbox=x=200:y=85:w=80:h=16:color=white@0.5:t=fill"
 ff -f lavfi -i "$pan" -vf "$bar" -frames:v 40 -c:v ffv1 "$T/two.mkv"
 psnr_bar() { ffmpeg -nostdin -v info -i "$1" -i "$2" -lavfi "[0]crop=80:16:200:85[a];[1]crop=80:16:200:85[b];[a][b]psnr" \
                  -f null - 2>&1 | sed -n 's/.*average:\([0-9.inf]*\).*/\1/p'; }
-if "$VANISH" remove -q -y "$T/two.mkv" --point 0:240,34 -o "$T/two/"; then
+# What is removed is what --masks-out shows: the grown footprint, the bar too, on every frame
+# (the keyframe included), not the clicked box alone.
+ff -f lavfi -i "color=black:s=320x240" -vf "drawbox=x=200:y=85:w=80:h=16:color=white:t=fill,format=gray" \
+    -frames:v 1 "$T/bar-mask.png"
+if "$VANISH" remove -q -y "$T/two.mkv" --point 0:240,34 -o "$T/two/" --masks-out "$T/two-masks"; then
     p=$(psnr_bar "$T/two/%05d.png" "$T/clean-%05d.png")
     gt "$p" 28 && ok "remove, one click on a logo of two parts: the other part $p dB in its box" ||
         fail "remove, one click on a logo of two parts: the other part $p dB in its box (un-blended 28+)"
+    for i in 00000 00020 00039; do
+        b=$(overlap "$T/two-masks/$i.png" "$T/bar-mask.png")
+        [ "$b" -ge 1150 ] && ok "--masks-out $i.png holds the grown part: $b of the bar's 1280 px" ||
+            fail "--masks-out $i.png holds $b of the bar's 1280 px (the click's mask, not the footprint removed)"
+    done
 else
     fail "remove on the logo of two parts"
 fi
 
-# Masks that stay put with a speck of 2 px apart from the logo (as a click's segmentation leaves):
-# the speck is cleared from the static mask, so the frames are those of the masks without it.
+# A click's mask with a speck of 2 px apart from the logo (as a click's segmentation leaves): the
+# tracker holds it, and the speck is cleared from the static mask it writes out, so the masks are
+# those tracked from the mask without it.
 ff -f lavfi -i "color=black:s=320x240" -vf "drawbox=x=200:y=30:w=80:h=40:color=white:t=fill,format=gray" \
     -frames:v 1 "$T/logo-mask.png"
 ff -i "$T/logo-mask.png" -vf "drawbox=x=190:y=45:w=1:h=2:color=white:t=fill,format=gray" "$T/speck-mask.png"
-mkdir "$T/held" "$T/speck"
-for i in $(seq -f %05g 0 39); do cp "$T/logo-mask.png" "$T/held/$i.png"; cp "$T/speck-mask.png" "$T/speck/$i.png"; done
-if "$VANISH" inpaint -q -y "$T/logo.mkv" --masks "$T/held" -o "$T/held-out/" &&
-    "$VANISH" inpaint -q -y "$T/logo.mkv" --masks "$T/speck" -o "$T/speck-out/"; then
-    [ "$(frames_md5 "$T/held-out")" = "$(frames_md5 "$T/speck-out")" ] && ok "a speck apart from a static mask is cleared" ||
-        fail "a speck apart from a static mask changes the frames"
+if "$VANISH" track -q -y "$T/logo.mkv" --mask 0:"$T/logo-mask.png" -o "$T/held" &&
+    "$VANISH" track -q -y "$T/logo.mkv" --mask 0:"$T/speck-mask.png" -o "$T/speck"; then
+    [ "$(frames_md5 "$T/held")" = "$(frames_md5 "$T/speck")" ] && ok "a speck apart from a static mask is cleared" ||
+        fail "a speck apart from a static mask is left in the tracked masks"
 else
-    fail "inpaint with static masks and a speck"
+    fail "track with a static mask and a speck"
 fi
 
 # `remove` of clip $1 (in $T) with a click at $2 gives the frames `inpaint --method fill` gives

@@ -47,7 +47,9 @@ typedef struct Retrack {
     VnTrackEdit e;
 } Retrack;
 
-/* Receives the tracked mask of each frame: stored for the object unless the frame is a key. */
+/* Receives the tracked mask of each frame, stored for the object. A key frame stays a key: the
+ * tracker gives its own mask back there, or, for a watermark held still, the footprint grown from
+ * it, which is what Remove takes away. */
 static int sink(void *cookie, int64_t frame, const VnImage *mask)
 {
     Sink *k = cookie;
@@ -58,8 +60,10 @@ static int sink(void *cookie, int64_t frame, const VnImage *mask)
     int ret = 0;
     pthread_mutex_lock(&v->lock);
     o = srv_object_find(v, k->id);
-    if (o && !o->is_static && !((old = srv_object_mask(o, frame)) && old->key))
-        ret = (m = srv_mask_from_image(mask, 0)) ? srv_object_set(v, o, frame, m) : -ENOMEM;
+    if (o && !o->is_static) {
+        int key = (old = srv_object_mask(o, frame)) && old->key;
+        ret = (m = srv_mask_from_image(mask, key)) ? srv_object_set(v, o, frame, m) : -ENOMEM;
+    }
     pthread_mutex_unlock(&v->lock);
     srv_job_status(k->job, NULL, -1, frame + 1);
     pthread_mutex_lock(&k->job->lock);
