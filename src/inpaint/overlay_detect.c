@@ -28,6 +28,7 @@
  * for the ring test (overlay_region.c).
  */
 #include "inpaint/overlay.h"
+#include "inpaint/overlay_quiet.h"
 #include "inpaint/overlay_region.h"
 
 #include <errno.h>
@@ -598,8 +599,12 @@ int64_t vni_overlay_detect_propose(VniOverlayDetect *d, VnImage *mask)
         recode(e + 4 * n, n, VNI_OVL_WEAK, VNI_OVL_NONE);
         kept = footprint(d, e + 4 * n, m, cst, 1, e + n, e + 3 * n);
     }
-    if (kept <= 0 || (kept = complete(d, t, m, cst, e + n, e + 3 * n, e + 4 * n, t + n,
-                                      (int32_t *)(void *)(m + 3 * n))) <= 0)
+    if (kept == 0) /* no edge that a change tested: the gain on small changes (overlay_quiet.c) */
+        kept = vni_overlay_quiet(d->frames, d->n_kept, m, w, h, e + n);
+    else if (kept > 0)
+        kept = complete(d, t, m, cst, e + n, e + 3 * n, e + 4 * n, t + n,
+                        (int32_t *)(void *)(m + 3 * n));
+    if (kept <= 0)
         goto fail;
     for (size_t p = 0; p < n; p++)
         d->opaque[p] = e[n + p] && cst[p] >= VNI_OVL_CONSTANT;
