@@ -26,6 +26,8 @@
 #define STEP 8.0f        /* grey levels between the medians across a step */
 #define SHARED_MIN 1.5f  /* rms grey levels of the outside's shared change: something to follow */
 #define RHO_MIN 0.6f     /* correlation of the inside with the outside */
+#define SHARED_LOOSE 1.0f /* the two, looser, for the steps that complete an overlay found */
+#define RHO_LOOSE 0.4f
 #define GAIN_LO 0.1f     /* the gain r of an overlay's inside (1 − α) */
 #define GAIN_HI 0.85f
 #define NOISE_HI 0.85f   /* the inside's own noise at most this share of the outside's */
@@ -38,6 +40,7 @@
 #define MIN_GAIN 40      /* gain pixels of all the parts of an overlay together */
 #define MAX_PARTS 200    /* parts looked at */
 #define AGREE 0.1f       /* a part's ratio at most this far from the median of all */
+#define AGREE_LOOSE 0.15f /* a loose step's ratio at most this far from it */
 #define SHARE 0.3f       /* share of the region's step pixels that are gain steps */
 #define SPREAD_MAX 30.0f /* interquartile range of the colour along a part's steps, alone */
 #define SPREAD_WEAK 50.0f /* the same for a part beside another */
@@ -47,20 +50,24 @@
 
 /* The gain of q towards o1 (and o2 beyond it) from the sums over the frames: cqq = Σ d_q²,
  * c11 = Σ d_o1², cq2 = Σ d_q d_o2, c12 = Σ d_o1 d_o2, c22 = Σ d_o2²; -1 when it is no
- * overlay's inside. mq, m1, m2: the medians. */
+ * overlay's inside. mq, m1, m2: the medians. `loose`: the test of the steps that complete an
+ * overlay found, near it: a weaker shared change and correlation, o2 within a step of o1, and
+ * no test of the noise (where people pass, what o1 and o2 share leaves more of q unexplained). */
 static float gain_of(float cqq, float c11, float c22, float cq2, float c12, float mq, float m1,
-                     float m2, int k)
+                     float m2, int k, int loose)
 {
+    const float shared_min = loose ? SHARED_LOOSE : SHARED_MIN;
+    const float rho_min = loose ? RHO_LOOSE : RHO_MIN, surface = loose ? STEP : 0.5f * STEP;
     float r, noise_q, noise_o;
-    if (fabsf(mq - m1) < STEP || fabsf(m1 - m2) >= 0.5f * STEP || mq > BRIGHT || cqq >= c11 ||
-        c12 < SHARED_MIN * SHARED_MIN * (float)k)
+    if (fabsf(mq - m1) < STEP || fabsf(m1 - m2) >= surface || mq > BRIGHT || cqq >= c11 ||
+        c12 < shared_min * shared_min * (float)k)
         return -1.0f;
     r = cq2 / c12;
-    if (r < GAIN_LO || r > GAIN_HI || cq2 < RHO_MIN * sqrtf(cqq * c22) || mq - r * m1 < LIFT)
+    if (r < GAIN_LO || r > GAIN_HI || cq2 < rho_min * sqrtf(cqq * c22) || mq - r * m1 < LIFT)
         return -1.0f;
     noise_q = VNI_MAX(cqq - r * cq2, 0.0f);
     noise_o = VNI_MAX(c11 - c12, NOISE_FLOOR * NOISE_FLOOR * (float)k);
-    return noise_q <= NOISE_HI * NOISE_HI * noise_o ? r : -1.0f;
+    return loose || noise_q <= NOISE_HI * NOISE_HI * noise_o ? r : -1.0f;
 }
 
 /* The sums over the frames into s (6 planes of w*h): Σ d², Σ d_p d_{p+1}, Σ d_p d_{p+2},
@@ -88,6 +95,36 @@ static void sums(const float *frames, int n_frames, const float *m, int w, int h
     }
 }
 
+/* Mark pixel p (away from the border) as the inside of a gain step (gain 1, or 2 with the loose
+ * thresholds), with the mean ratio and colour of the ways it is one into r; s: the sums. Returns
+ * the mark. */
+static int mark(const float *s, const float *m, int w, int h, int k, size_t p, int loose,
+                uint8_t *gain, float *r)
+{
+    const size_t n = (size_t)w * h;
+    float acc = 0.0f, acc_w = 0.0f;
+    int hits = 0;
+    /* the four ways: +x, −x (planes 1, 2), +y, −y (planes 3, 4) */
+    for (int dir = 0; dir < 4; dir++) {
+        const size_t st = dir < 2 ? 1 : (size_t)w;
+        const float *c1 = s + (dir < 2 ? 1 : 3) * n, *c2 = c1 + n;
+        size_t o1 = dir % 2 ? p - st : p + st, o2 = dir % 2 ? p - 2 * st : p + 2 * st;
+        float cq2 = dir % 2 ? c2[o2] : c2[p], c12 = dir % 2 ? c1[o2] : c1[o1];
+        float v = gain_of(s[p], s[o1], s[o2], cq2, c12, m[p], m[o1], m[o2], k, loose);
+        if (v >= 0.0f) {
+            acc += v;
+            acc_w += (m[p] - v * m[o1]) / (1.0f - v);
+            hits++;
+        }
+    }
+    if (!hits)
+        return 0;
+    gain[p] = (uint8_t)(1 + loose);
+    r[p] = acc / (float)hits;
+    r[n + p] = acc_w / (float)hits;
+    return gain[p];
+}
+
 int64_t vni_overlay_gain_steps(const float *frames, int n_frames, const float *m, int w, int h,
                                uint8_t *gain, float *r)
 {
@@ -100,30 +137,9 @@ int64_t vni_overlay_gain_steps(const float *frames, int n_frames, const float *m
     memset(gain, 0, n);
     memset(r, 0, 2 * n * sizeof(float));
     for (int y = 2; y < h - 2; y++)
-        for (int x = 2; x < w - 2; x++) {
-            const size_t p = (size_t)y * w + x;
-            float acc = 0.0f, acc_w = 0.0f;
-            int hits = 0;
-            /* the four ways: +x, −x (plane 1/2), +y, −y (plane 3/4) */
-            for (int dir = 0; dir < 4; dir++) {
-                const size_t st = dir < 2 ? 1 : (size_t)w;
-                const float *c1 = s + (dir < 2 ? 1 : 3) * n, *c2 = c1 + n;
-                size_t o1 = dir % 2 ? p - st : p + st, o2 = dir % 2 ? p - 2 * st : p + 2 * st;
-                float cq2 = dir % 2 ? c2[o2] : c2[p], c12 = dir % 2 ? c1[o2] : c1[o1];
-                float v = gain_of(s[p], s[o1], s[o2], cq2, c12, m[p], m[o1], m[o2], n_frames);
-                if (v >= 0.0f) {
-                    acc += v;
-                    acc_w += (m[p] - v * m[o1]) / (1.0f - v);
-                    hits++;
-                }
-            }
-            if (hits) {
-                gain[p] = 1;
-                r[p] = acc / (float)hits;
-                r[n + p] = acc_w / (float)hits;
-                count++;
-            }
-        }
+        for (int x = 2; x < w - 2; x++)
+            for (int loose = 0; loose < 2 && !gain[(size_t)y * w + x]; loose++)
+                count += mark(s, m, w, h, n_frames, (size_t)y * w + x, loose, gain, r) == 1;
     vni_free(s);
     return count;
 }
@@ -197,7 +213,7 @@ static int steady(const uint8_t *lab, uint8_t val, const uint8_t *gain, const fl
             size_t p = (size_t)y * w + x;
             if (lab[p] != val)
                 continue;
-            if (gain[p]) {
+            if (gain[p] == 1) {
                 tmp_w[nq] = rw[p];
                 tmp[nq++] = r[p];
             }
@@ -246,8 +262,9 @@ static int beside(const int a[4], const int b[4])
 }
 
 /* Which parts are kept (keep[i]): the strong ones whose ratio agrees with the median ratio of
- * the strong ones, and the others that agree too and lie beside a kept strong one. */
-static void agree(const Part *parts, int n_parts, uint8_t *keep)
+ * the strong ones, and the others that agree too and lie beside a kept strong one. *ratio and
+ * *color get the strong ones' median ratio and colour (left as they are when there is none). */
+static void agree(const Part *parts, int n_parts, uint8_t *keep, float *ratio, float *color)
 {
     float ratios[MAX_PARTS], colors[MAX_PARTS], mid, mid_c;
     int n_strong = 0;
@@ -259,8 +276,8 @@ static void agree(const Part *parts, int n_parts, uint8_t *keep)
         }
     if (!n_strong)
         return;
-    mid = vni_select_f32(ratios, n_strong, n_strong / 2);
-    mid_c = vni_select_f32(colors, n_strong, n_strong / 2);
+    *ratio = mid = vni_select_f32(ratios, n_strong, n_strong / 2);
+    *color = mid_c = vni_select_f32(colors, n_strong, n_strong / 2);
     for (int i = 0; i < n_parts; i++)
         keep[i] = parts[i].strong && (fabsf(parts[i].ratio - mid) <= AGREE ||
                                       fabsf(parts[i].color - mid_c) <= AGREE_COLOR);
@@ -282,7 +299,7 @@ static int64_t fill_parts(const uint8_t *c, const uint8_t *keep, const uint8_t *
     int64_t kept = 0, top = 0;
     memset(out, 0, n);
     for (size_t p = 0; p < n; p++)
-        if (c[p] >= 3 && keep[c[p] - 3] && gain[p]) {
+        if (c[p] >= 3 && keep[c[p] - 3] && gain[p] == 1) {
             out[p] = 1;
             stack[top++] = (int32_t)p;
         }
@@ -302,6 +319,33 @@ static int64_t fill_parts(const uint8_t *c, const uint8_t *keep, const uint8_t *
             }
     }
     return kept;
+}
+
+/* Add to out the pixels marked by the loose test (gain 2) beside the kept strong parts whose
+ * ratio and colour (r, 2 planes) agree with the overlay's (ratio, color): the steps where the
+ * picture's shared change is weaker or its own change disturbs it. Returns the pixels added. */
+static int64_t complete_parts(const Part *parts, int n_parts, const uint8_t *keep,
+                              const uint8_t *gain, const float *r, float ratio, float color,
+                              int w, int h, uint8_t *out)
+{
+    const size_t n = (size_t)w * h;
+    int64_t added = 0;
+    for (int i = 0; i < n_parts; i++) {
+        const int *b = parts[i].box;
+        int g = VNI_MAX(b[2] - b[0], b[3] - b[1]) / 2;
+        if (!keep[i] || !parts[i].strong)
+            continue;
+        for (int y = VNI_MAX(0, b[1] - g); y <= VNI_MIN(h - 1, b[3] + g); y++)
+            for (int x = VNI_MAX(0, b[0] - g); x <= VNI_MIN(w - 1, b[2] + g); x++) {
+                size_t p = (size_t)y * w + x;
+                if (gain[p] != 2 || out[p] || fabsf(r[p] - ratio) > AGREE_LOOSE ||
+                    fabsf(r[n + p] - color) > AGREE_COLOR)
+                    continue;
+                out[p] = 1;
+                added++;
+            }
+    }
+    return added;
 }
 
 int64_t vni_overlay_quiet(const float *frames, int n_frames, const float *m, int w, int h,
@@ -326,8 +370,10 @@ int64_t vni_overlay_quiet(const float *frames, int n_frames, const float *m, int
     kept = 0;
     closing(gain, gain + n, w, h, (uint16_t *)(void *)stack);
     if ((n_parts = find_parts(gain + n, gain, r, m, w, h, parts, r + 2 * n, stack)) > 0) {
-        agree(parts, n_parts, keep);
-        kept = fill_parts(gain + n, keep, gain, m, w, h, out, stack);
+        float ratio = 0.0f, color = 0.0f;
+        agree(parts, n_parts, keep, &ratio, &color);
+        if ((kept = fill_parts(gain + n, keep, gain, m, w, h, out, stack)) > 0)
+            kept += complete_parts(parts, n_parts, keep, gain, r, ratio, color, w, h, out);
     }
 fail:
     vni_free(gain);

@@ -160,7 +160,7 @@ static void gain_steps(void **state)
     n = vni_overlay_gain_steps(f, K, m, W, H, g, r);
     for (int y = 0; y < H; y++)
         for (int x = 0; x < W; x++) {
-            if (!g[y * W + x])
+            if (g[y * W + x] != 1) /* the strict test; 2: the loose one */
                 continue;
             on_letters += letter(x, y);
             on_block += block(x, y);
