@@ -28,6 +28,7 @@
  * for the ring test (overlay_region.c).
  */
 #include "inpaint/overlay.h"
+#include "inpaint/overlay_quiet.h"
 #include "inpaint/overlay_region.h"
 
 #include <errno.h>
@@ -598,8 +599,17 @@ int64_t vni_overlay_detect_propose(VniOverlayDetect *d, VnImage *mask)
         recode(e + 4 * n, n, VNI_OVL_WEAK, VNI_OVL_NONE);
         kept = footprint(d, e + 4 * n, m, cst, 1, e + n, e + 3 * n);
     }
-    if (kept <= 0 || (kept = complete(d, t, m, cst, e + n, e + 3 * n, e + 4 * n, t + n,
-                                      (int32_t *)(void *)(m + 3 * n))) <= 0)
+    if (kept > 0)
+        kept = complete(d, t, m, cst, e + n, e + 3 * n, e + 4 * n, t + n,
+                        (int32_t *)(void *)(m + 3 * n));
+    /* and the parts seen by their gain on the picture's small changes (overlay_quiet.c): over a
+     * picture that barely changes no edge is tested */
+    if (kept >= 0 && (kept = vni_overlay_quiet(d->frames, d->n_kept, m, w, h, e + 3 * n)) >= 0)
+        for (size_t p = 0; p < n; p++) {
+            kept += e[n + p] && !e[3 * n + p];
+            e[n + p] |= e[3 * n + p];
+        }
+    if (kept <= 0)
         goto fail;
     for (size_t p = 0; p < n; p++)
         d->opaque[p] = e[n + p] && cst[p] >= VNI_OVL_CONSTANT;
