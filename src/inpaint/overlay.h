@@ -58,8 +58,21 @@ void vni_overlay_estimator_presence(VnOverlayEstimator *e);
  * is kept, it has them un-blended too, whose chroma the overlay's 2x2 blocks carry, and marks
  * them for the smoothing of the region's edge (vni_overlay_unblend). It also carries the decision
  * made once from the kept frames: vni_overlay_unblend takes every frame as 4:2:0 where α has
- * such a ring, and decides per frame only for an α without one (an α not from the estimator). */
+ * such a ring, as 4:4:4 where it has the ring VNI_OVERLAY_RING_FULL, and decides per frame only
+ * for an α with neither (an α not from the estimator). */
 #define VNI_OVERLAY_RING 1e-4f
+
+/* The ring's opacity when the kept frames' chroma is of full resolution (4:4:4, RGB): the
+ * decision made once, so that vni_overlay_unblend does not make it again on every frame (whose
+ * crop can look 4:2:0 on a frame of flat colour). So small that un-blending leaves its pixels
+ * as they are. Neither ring is set by the detector's fit for presence. */
+#define VNI_OVERLAY_RING_FULL 5e-5f
+
+/* The opacity that vni_overlay_solve gives a part of the region whose blend no one α fits (its
+ * luma and its chroma blended at opacities far apart, as FFmpeg's drawbox does on 4:2:0
+ * frames): the part is handed to the fill whole, and vni_overlay_unblend leaves the input in it
+ * for the fill, as --method fill has it. Over any opaque_hi up to 0.999. */
+#define VNI_OVERLAY_HANDED (1.0f - 1.0f / 1024.0f)
 
 /* ---- un-blending ----------------------------------------------------------------------- */
 

@@ -95,6 +95,14 @@
 #define IRLS_SETTLED 5e-4f  /* ... until α changes by less than this over the region, on average */
 #define HALF_GAP 1          /* 4:2:0: pixels between the region's edge and the regression's I and Ĵ */
 #define HALF_WGAP 2         /* ... and those whose means fit W */
+#define SPLIT_VAR_Y 100.0f  /* variance over time at a part's border (grey levels², weighted as the
+                               fit's samples) of Ĵ's luma ... */
+#define SPLIT_VAR_C 500.0f  /* ... and of its chroma from which the two fits are compared
+                               (testsrc2's colours panning: 225 and 1750; box.mp4 under a gradient
+                               logo, H.264 4:2:0, 150 frames: 114 and 830, α 0.58 and 0.36; over
+                               vtest's dull colours, under 60: chroma α from -0.14 to 1.28) ... */
+#define SPLIT_GAP 0.3f      /* ... and the gap between their α from which the part is not one
+                               blend in all channels (it goes to the fill) */
 
 /* the regression's sums; those from S_N on are all that the fit of W needs; S_JM and S_IM
  * (the means of samples further from the region's edge, see VniOverlayEst.wgap) only on 4:2:0 */
@@ -786,7 +794,8 @@ static int next_to(const VniOverlayEst *e, int x, int y)
     return 0;
 }
 
-/* Paste the crop's α and W into frame-size images. */
+/* Paste the crop's α and W into frame-size images, with the ring that records the 4:2:0
+ * decision (VNI_OVERLAY_RING or VNI_OVERLAY_RING_FULL) round the region. */
 static void paste(const VniOverlayEst *e, const float *c, const float *wcol, VnImage *alpha,
                   VnImage *color)
 {
@@ -796,7 +805,9 @@ static void paste(const VniOverlayEst *e, const float *c, const float *wcol, VnI
         for (int x = 0; x < e->bw; x++) {
             size_t p = (size_t)y * e->bw + x;
             float av = e->in[p] ? VNI_CLAMP(1.0f - c[p], 0.0f, 1.0f)
-                                : e->half && next_to(e, x, y) ? VNI_OVERLAY_RING : 0.0f;
+                       : e->presence || !next_to(e, x, y) ? 0.0f
+                       : e->half                          ? VNI_OVERLAY_RING
+                                                          : VNI_OVERLAY_RING_FULL;
             a[x] = av;
             for (int ch = 0; ch < 3; ch++)
                 w[x * 3 + ch] = av > 0.0f && e->in[p] ? wcol[p * 3 + ch] : 0.0f;
@@ -956,6 +967,144 @@ static int mark_unreached(VniOverlayEst *e, const float *w, const float *gx,
     return ret;
 }
 
+/* Label the region's 8-connected parts 1, 2, ... in lab (n ints; 0 outside), with queue (n
+ * ints) as scratch; returns the number of parts. */
+static int label_parts(const VniOverlayEst *e, int *lab, int *queue)
+{
+    const size_t n = (size_t)e->bw * e->bh;
+    int parts = 0;
+    memset(lab, 0, n * sizeof(int));
+    for (size_t s = 0; s < n; s++) {
+        size_t head = 0, tail = 0;
+        if (!e->in[s] || lab[s])
+            continue;
+        lab[s] = ++parts;
+        queue[tail++] = (int)s;
+        while (head < tail) {
+            int p = queue[head++], x = p % e->bw, y = p / e->bw;
+            for (int yy = VNI_MAX(y - 1, 0); yy <= VNI_MIN(y + 1, e->bh - 1); yy++)
+                for (int xx = VNI_MAX(x - 1, 0); xx <= VNI_MIN(x + 1, e->bw - 1); xx++) {
+                    int q = yy * e->bw + xx;
+                    if (e->in[q] && !lab[q]) {
+                        lab[q] = parts;
+                        queue[tail++] = q;
+                    }
+                }
+        }
+    }
+    return parts;
+}
+
+/* The luma of an RGB triple (BT.601's weights: the chroma of Y'CbCr adds none to it). */
+static double luma(const float *v)
+{
+    return 0.299 * v[0] + 0.587 * v[1] + 0.114 * v[2];
+}
+
+/* A border pixel's samples over the frames, split into luma (Y) and chroma (the RGB less Y),
+ * weighted by ω: Σ ω, Σ ω·Ĵ_Y, Σ ω·I_Y, Σ ω·Ĵ_Y², Σ ω·I_Y·Ĵ_Y, then Σ ω·Ĵ_C and Σ ω·I_C per
+ * channel, Σ ω·|Ĵ_C|², Σ ω·I_C·Ĵ_C. */
+enum { P_N, P_JY, P_IY, P_JJY, P_IJY, P_JC, P_IC = P_JC + 3, P_JJC = P_IC + 3, P_IJC, P_STATS };
+
+static void split_add(double *s, const float *v, const float *j, double om)
+{
+    double jy = luma(j), iy = luma(v);
+    s[P_N] += om;
+    s[P_JY] += om * jy;
+    s[P_IY] += om * iy;
+    s[P_JJY] += om * jy * jy;
+    s[P_IJY] += om * iy * jy;
+    for (int ch = 0; ch < 3; ch++) {
+        double jc = j[ch] - jy, ic = v[ch] - iy;
+        s[P_JC + ch] += om * jc;
+        s[P_IC + ch] += om * ic;
+        s[P_JJC] += om * jc * jc;
+        s[P_IJC] += om * ic * jc;
+    }
+}
+
+/* Fold border pixel sums q (P_STATS, over the kept frames) into its part's sums s about the
+ * pixel's own means over time: s[P_JJY] and s[P_IJY], s[P_JJC] and s[P_IJC] get the variance of
+ * Ĵ and its covariance with I over time, so that W, which may vary along the border (a
+ * gradient), drops out; s[P_N] the weight. */
+static void split_fold(double *s, const double *q)
+{
+    double n = q[P_N];
+    if (n < 1e-6)
+        return;
+    s[P_N] += n;
+    s[P_JJY] += q[P_JJY] - q[P_JY] * q[P_JY] / n;
+    s[P_IJY] += q[P_IJY] - q[P_JY] * q[P_IY] / n;
+    s[P_JJC] += q[P_JJC];
+    s[P_IJC] += q[P_IJC];
+    for (int ch = 0; ch < 3; ch++) {
+        s[P_JJC] -= q[P_JC + ch] * q[P_JC + ch] / n;
+        s[P_IJC] -= q[P_JC + ch] * q[P_IC + ch] / n;
+    }
+}
+
+/* α of a part's luma (chroma = 0) or chroma (1) from its folded sums: 1 − cov(I, Ĵ)/var(Ĵ) over
+ * time; the variance in *var; -1 where there is none. */
+static double split_alpha(const double *s, int chroma, double *var)
+{
+    double n = s[P_N];
+    if (n < 1e-6)
+        return *var = 0.0, -1.0;
+    *var = s[chroma ? P_JJC : P_JJY] / n;
+    return *var > 0.0 ? 1.0 - s[chroma ? P_IJC : P_IJY] / n / *var : -1.0;
+}
+
+/*
+ * The check of the fit's one-α model, per part of the region: the border samples' regression of
+ * I on Ĵ is made apart in luma and in chroma. A blend I = α·W + (1 − α)·J gives both the same
+ * slope; where the picture varies in both and their α lie SPLIT_GAP apart, the overlay was not
+ * blended with one α in every channel and no one-α un-blending gives the picture back: FFmpeg's
+ * drawbox at 50% on 4:2:0 frames blends the chroma once per luma pixel of its 2x2 block (α 0.94
+ * in chroma; testsrc2 under a white box: luma α 0.49, chroma 0.93, the fit's α 0.8, the
+ * un-blend 13.8 dB in the box against 23.8 for the fill). Such a part is handed to the fill
+ * whole: its α is VNI_OVERLAY_HANDED. The regression is over time, about each border pixel's
+ * own means (a W that varies along the border, a gradient, drops out: over space box.mp4's
+ * gradient logo showed luma α 0.60, chroma 0.22), its samples weighted as in the fit's last
+ * round (the picture's edges along the border count less); it is not corrected as the fit is
+ * (Ĵ is not quite the picture under the border, and near a 4:2:0 edge its chroma less so),
+ * hence the wide gap and the variances asked for. lab, queue: n ints of scratch. 0 or -ENOMEM.
+ */
+static int check_split(VniOverlayEst *e, const BorderPx *bp, size_t nb, float *c,
+                       const float *wcol, int *lab, int *queue)
+{
+    const size_t n = (size_t)e->bw * e->bh;
+    int parts = label_parts(e, lab, queue);
+    double *s = vni_calloc_array((size_t)parts + 1, P_STATS * sizeof(double));
+    double *q = vni_calloc_array(nb + 1, P_STATS * sizeof(double));
+    if (!s || !q) {
+        vni_free(s);
+        vni_free(q);
+        return -ENOMEM;
+    }
+    for (int t = 0; t < e->n_kept; t++)
+        for (size_t b = 0; b < nb; b++) {
+            float v[3], j[3], j2[3];
+            size_t i = bp[b].i;
+            border_value(bp + b, e->frames + t * n * 3, v, j, j2, NULL, NULL);
+            split_add(q + b * P_STATS, v, j, sample_weight(v, j, c[i], wcol + i * 3));
+        }
+    for (size_t b = 0; b < nb; b++)
+        split_fold(s + (size_t)lab[bp[b].i] * P_STATS, q + b * P_STATS);
+    vni_free(q);
+    for (int k = 1; k <= parts; k++) {
+        double vy, vc, ay = split_alpha(s + (size_t)k * P_STATS, 0, &vy),
+                       ac = split_alpha(s + (size_t)k * P_STATS, 1, &vc);
+        int apart = vy > SPLIT_VAR_Y && vc > SPLIT_VAR_C && fabs(ac - ay) > SPLIT_GAP;
+        vni_log(e->ctx, VN_LOG_DEBUG, "overlay: part %d: luma alpha %.3f (var %.1f), chroma alpha "
+                "%.3f (var %.1f)%s", k, ay, vy, ac, vc, apart ? ": not one blend, filled" : "");
+        for (size_t i = 0; i < n && apart; i++)
+            if (lab[i] == k)
+                c[i] = 1.0f - VNI_OVERLAY_HANDED;
+    }
+    vni_free(s);
+    return 0;
+}
+
 int vni_overlay_solve(VniOverlayEst *e, VnImage **alpha, VnImage **color)
 {
     const size_t n = (size_t)e->bw * e->bh;
@@ -1023,7 +1172,8 @@ int vni_overlay_solve(VniOverlayEst *e, VnImage **alpha, VnImage **color)
         (!ret && (ret = counted(e, vni_overlay_fit_still(e->ctx, e->frames, e->n_kept, e->in,
                                                           e->bw, e->bh, c, edge, gx, gy,
                                                           wcol))) < 0) ||
-        (ret = mark_unreached(e, w, gx, gy, c, wcol, st, st + n)) < 0)
+        (ret = mark_unreached(e, w, gx, gy, c, wcol, st, st + n)) < 0 ||
+        (!e->presence && (ret = check_split(e, bp, nb, c, wcol, (int *)raw, (int *)raw + n)) < 0))
         goto fail;
     if ((ret = vn_image_alloc(alpha, e->fw, e->fh, 1, VN_F32)) < 0 ||
         (ret = vn_image_alloc(color, e->fw, e->fh, 3, VN_F32)) < 0)
