@@ -32,6 +32,7 @@
 #define MAX_WINDOW (640 * 640) /* and the window no larger than this (px) */
 #define SPECK_SHARE 16   /* a part of the click under MIN_PART px and 1/16 of its largest: a speck */
 #define GROW_PASSES 2    /* passes, the second over the window round what the first grew */
+#define SEED_IN 2        /* px: a detector's footprint taken this far in as the seed of the model */
 
 /* The set pixels of held in box (x0, y0, x1, y1, inclusive) grown by 2 px. */
 static int64_t held_in(const VnImage *held, const int box[4])
@@ -124,8 +125,11 @@ static int read_stack(VnContext *ctx, const char *input, int64_t n_frames, int k
     return ret < 0 ? ret : taken;
 }
 
-/* Grow held by the overlay model over the window box round it; returns the pixels added. */
-static int64_t grow_once(VnContext *ctx, const char *input, int64_t n_frames, VnImage *held, const int box[4])
+/* Grow held by the overlay model over the window box round it: a click (found 0), or a footprint
+ * the detector found (vni_overlay_grow_seed; trusting its drop when found is 2); returns the
+ * pixels added. */
+static int64_t grow_once(VnContext *ctx, const char *input, int64_t n_frames, VnImage *held, const int box[4],
+                         int found)
 {
     int k = (int)VNI_MIN(GROW_FRAMES, n_frames), w = box[2] - box[0] + 1, h = box[3] - box[1] + 1;
     uint8_t *stack = vni_malloc_array((size_t)k * (size_t)w * (size_t)h, 3), *win = vni_malloc_array((size_t)w * h, 1);
@@ -134,7 +138,8 @@ static int64_t grow_once(VnContext *ctx, const char *input, int64_t n_frames, Vn
         for (int y = 0; y < h; y++)
             for (int x = 0; x < w; x++)
                 win[(size_t)y * w + x] = vn_image_row(held, box[1] + y)[box[0] + x] != 0;
-        ret = ret < 8 ? 0 : vni_overlay_grow(stack, w, h, (int)ret, win);
+        ret = ret < 8 ? 0 : found ? vni_overlay_grow_seed(stack, w, h, (int)ret, win, found == 2)
+                                  : vni_overlay_grow(stack, w, h, (int)ret, win);
     }
     for (int y = 0; ret > 0 && y < h; y++)
         for (int x = 0; x < w; x++)
@@ -154,14 +159,14 @@ static int extent(const VnImage *held)
 /* Grow held by the overlay model, once more over a larger window when the first pass grew it to
  * more than twice its extent (a click that took a small patch of one part: the first pass finds
  * that part, the next the others); returns the pixels added. */
-static int64_t grow(VnContext *ctx, const char *input, int64_t n_frames, VnImage *held)
+static int64_t grow(VnContext *ctx, const char *input, int64_t n_frames, VnImage *held, int found)
 {
     int box[4], before = extent(held);
     int64_t added = 0, more = 1;
     for (int pass = 0; pass < GROW_PASSES && more > 0 && (pass == 0 || extent(held) > 2 * before); pass++) {
         before = extent(held);
         grow_window(held, box);
-        if ((more = grow_once(ctx, input, n_frames, held, box)) < 0)
+        if ((more = grow_once(ctx, input, n_frames, held, box, found)) < 0)
             return more;
         added += more;
     }
@@ -199,18 +204,65 @@ static void drop_specks(VnImage *held, uint8_t *part, int32_t *stack)
     }
 }
 
-int64_t vni_mask_grow(VnContext *ctx, const char *input, int64_t n_frames, VnImage *held)
+/* Clear held's specks and grow it (grow; from a seed the detector found when `found`). */
+static int64_t grow_clean(VnContext *ctx, const char *input, int64_t n_frames, VnImage *held, int found)
 {
     int32_t *stack = vni_malloc_array((size_t)held->width * (size_t)held->height, sizeof(int32_t));
     uint8_t *part = vni_malloc_array((size_t)held->width * (size_t)held->height, 1);
     int64_t grown = -ENOMEM;
     if (stack && part) {
         drop_specks(held, part, stack);
-        grown = grow(ctx, input, n_frames, held);
+        grown = grow(ctx, input, n_frames, held, found);
     }
     vni_free(stack);
     vni_free(part);
     return grown;
+}
+
+int64_t vni_mask_grow(VnContext *ctx, const char *input, int64_t n_frames, VnImage *held)
+{
+    return grow_clean(ctx, input, n_frames, held, 0);
+}
+
+/* seed = held less the pixels within r of its outside (0/255); inv: scratch of held's size. */
+static int erode(VnContext *ctx, VnImage *seed, const VnImage *held, VnImage *inv, int r)
+{
+    int ret;
+    for (int y = 0; y < held->height; y++)
+        for (int x = 0; x < held->width; x++)
+            vn_image_row(inv, y)[x] = vn_image_row(held, y)[x] ? 0 : 255;
+    if ((ret = vni_mask_dilate(ctx, seed, inv, r)) < 0)
+        return ret;
+    for (int y = 0; y < held->height; y++)
+        for (int x = 0; x < held->width; x++)
+            vn_image_row(seed, y)[x] = vn_image_row(seed, y)[x] ? 0 : 255;
+    return 0;
+}
+
+int64_t vni_mask_grow_found(VnContext *ctx, const char *input, int64_t n_frames, VnImage *found)
+{
+    VnImage *seed = NULL, *inv = NULL;
+    int64_t grown = 0;
+    int ret = vn_image_alloc(&seed, found->width, found->height, 1, VN_U8);
+    if (ret >= 0 && (ret = vn_image_alloc(&inv, found->width, found->height, 1, VN_U8)) >= 0 &&
+        (ret = vn_image_copy(seed, found)) >= 0 &&
+        (grown = grow_clean(ctx, input, n_frames, seed, 1)) == 0 &&
+        (ret = erode(ctx, seed, found, inv, SEED_IN)) >= 0 &&
+        vni_mask_bbox(seed, &(int){0}, &(int){0}, &(int){0}, &(int){0}) > 0)
+        grown = grow_clean(ctx, input, n_frames, seed, 2);
+    if (ret >= 0 && grown > 0) {
+        /* what was grown, taken only near what was found (vni_mask_complete) */
+        for (int y = 0; y < found->height; y++)
+            for (int x = 0; x < found->width; x++)
+                vn_image_row(seed, y)[x] = vn_image_row(seed, y)[x] && !vn_image_row(found, y)[x];
+        grown = vni_mask_complete(ctx, found, seed);
+        for (int y = 0; y < found->height; y++)
+            for (int x = 0; x < found->width; x++)
+                vn_image_row(found, y)[x] = vn_image_row(found, y)[x] ? 255 : 0;
+    }
+    vn_image_free(&seed);
+    vn_image_free(&inv);
+    return ret < 0 ? ret : grown;
 }
 
 int64_t vni_mask_complete(VnContext *ctx, VnImage *held, const VnImage *prop)

@@ -19,6 +19,19 @@
 int64_t vni_mask_grow(VnContext *ctx, const char *input, int64_t n_frames, VnImage *held);
 
 /*
+ * Grow found (0/255, VN_U8, 1 channel, the size of input's frames), the overlay detector's
+ * footprint of a static overlay of input, to the parts it missed by the overlay model
+ * (vni_overlay_grow_seed, over a window as vni_mask_grow's, its specks cleared first): from found
+ * itself, then, where that grows nothing, from found taken 2 px in trusting its drop (the
+ * detector's outline may lie a pixel or two out, so that the pixels just inside it are picture).
+ * Of what is grown only the parts near found are added, as vni_mask_complete takes them (a piece
+ * of the scene that the cut took further off is left). found stays 0/255; nothing changes where
+ * neither grows (an opaque overlay, a footprint that does not dim the picture's change). Returns
+ * the pixels added or a negative error (not recorded).
+ */
+int64_t vni_mask_grow_found(VnContext *ctx, const char *input, int64_t n_frames, VnImage *found);
+
+/*
  * Complete held with prop (non-zero = proposed by the overlay detector, same size), for where
  * vni_mask_grow grew nothing: the connected parts (8-connected) of prop of 32 px or more that come
  * within reach of held and lie within three times the reach for three quarters of their area at

@@ -15,6 +15,7 @@
 #include "core/select.h"
 #include "inpaint/overlay.h"
 #include "inpaint/overlay_region.h"
+#include "pipeline/mask_complete.h"
 
 #define EDGE_FRAMES 31  /* frames whose crops give the temporal median for the edge refinement */
 #define EDGE_BYTES (64 << 20) /* ... fewer (5 at least) where their crops would take more */
@@ -232,6 +233,13 @@ int64_t vn_overlay_detect_file(VnContext *ctx, const char *input, const VnOverla
             uint8_t o = vn_image_row(opaque, y)[x];
             *v = o == 255 || (*v && (was || (vn_image_row(near, y)[x] && !o))) ? 255 : 0;
         }
+    /* the parts the detector missed (a ring over a still stretch of picture, letters whose
+     * edges the picture's own break) by the overlay model grown from what it found: their
+     * picture's change is dimmed by the same 1 − α */
+    if ((ret = vni_mask_grow_found(ctx, input, n_frames, *mask)) < 0) {
+        ret = vni_error(ctx, (int)ret, "%s: %s", input, vn_strerror((int)ret));
+        goto fail;
+    }
     /* last, the edge where the picture puts it: the footprint was found at the working
      * resolution, and α says nothing where the picture never moved */
     ret = refine_edge(ctx, input, &p2, *mask);

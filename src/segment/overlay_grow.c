@@ -363,9 +363,9 @@ static int click_part_fits(Grow *g, int32_t *lab, int32_t *px)
 
 /* Add to held the pieces of the cut that pass; of a piece touching the click that does not (the
  * cut ran on past the click's part into a patch of still picture), the pixels within BAND px of
- * the click: the outline of the clicked part that its segmentation left. Returns the pixels
- * added. */
-static int64_t keep_pieces(Grow *g, int32_t *lab, int32_t *px)
+ * the click: the outline of the clicked part that its segmentation left (not when held is a seed
+ * the detector found). Returns the pixels added. */
+static int64_t keep_pieces(Grow *g, int32_t *lab, int32_t *px, int seed)
 {
     int64_t added = 0;
     int32_t id = 0;
@@ -376,14 +376,19 @@ static int64_t keep_pieces(Grow *g, int32_t *lab, int32_t *px)
             continue;
         int64_t n = flood(g, lab, px, i, ++id, &touch);
         int whole = (touch && n < TOUCH_PIECE) || (n >= MIN_PIECE && piece_fits(g, lab, id, px, n));
-        for (int64_t k = 0; k < n && (whole || touch); k++)
+        for (int64_t k = 0; k < n && (whole || (touch && !seed)); k++)
             if (whole || near_set(g, g->exc, px[k] % g->w, px[k] / g->w, BAND))
                 g->held[px[k]] = 1, added++;
     }
     return added;
 }
 
-int64_t vni_overlay_grow(const uint8_t *stack, int w, int h, int n, uint8_t *held)
+/* How a seed is grown: a click (0); a footprint the detector found (SEED: pieces whole or not at
+ * all, no band of the ones touching it: round a footprint that is the picture in the logo's
+ * holes); with TRUST too, the ratio from its drop where its own edge does not tell it. */
+enum { SEED = 1, TRUST = 2 };
+
+static int64_t grow_held(const uint8_t *stack, int w, int h, int n, uint8_t *held, int mode)
 {
     Grow g = {stack, w, h, n, (size_t)w * (size_t)h, held, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0};
     int32_t *lab = NULL, *px = NULL;
@@ -402,9 +407,14 @@ int64_t vni_overlay_grow(const uint8_t *stack, int w, int h, int n, uint8_t *hel
     if (!drop(&g))
         goto done;
     int fits = click_fits(&g, lab, px);
-    if ((ret = cut(&g)) < 0 || (!fits && !click_part_fits(&g, lab, px)))
+    if ((ret = cut(&g)) < 0)
         goto done;
-    ret = keep_pieces(&g, lab, px);
+    if (!fits && !click_part_fits(&g, lab, px)) {
+        if (!(mode & TRUST))
+            goto done;
+        g.gain = expf(g.c);
+    }
+    ret = keep_pieces(&g, lab, px, mode & SEED);
 done:
     vni_free(g.exc);
     vni_free(g.fg);
@@ -417,4 +427,14 @@ done:
     vni_free(lab);
     vni_free(px);
     return ret;
+}
+
+int64_t vni_overlay_grow(const uint8_t *stack, int w, int h, int n, uint8_t *held)
+{
+    return grow_held(stack, w, h, n, held, 0);
+}
+
+int64_t vni_overlay_grow_seed(const uint8_t *stack, int w, int h, int n, uint8_t *held, int trust)
+{
+    return grow_held(stack, w, h, n, held, SEED | (trust ? TRUST : 0));
 }

@@ -18,4 +18,18 @@
  */
 int64_t vni_overlay_grow(const uint8_t *stack, int w, int h, int n, uint8_t *held);
 
+/*
+ * As vni_overlay_grow, for a seed that other evidence already holds to be overlay (the overlay
+ * detector's footprint, which may miss parts): the pieces of the cut are added whole or not at
+ * all (a click's outline is also refined by the pixels of a piece touching it within 4 px of
+ * it; round a footprint those are the picture in the logo's holes). With trust set, where the
+ * seed's own edge does not tell the ratio of the picture's deviations inside to outside (its
+ * outline a pixel or two off, so that the pixels taken as inside are picture; or a picture that
+ * does not change alike a few pixels apart across it), the ratio is taken from the seed's drop
+ * of the log deviation, 1 − α = exp(c), and the pieces are kept by their own edges against it.
+ * The seed must dim the picture's change (opacity 0.1 to 0.9 by its drop) either way. Same
+ * arguments and returns as vni_overlay_grow.
+ */
+int64_t vni_overlay_grow_seed(const uint8_t *stack, int w, int h, int n, uint8_t *held, int trust);
+
 #endif

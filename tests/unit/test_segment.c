@@ -1407,6 +1407,41 @@ static void test_overlay_grow_none(void **state)
     free(st);
 }
 
+/* Part A with 2 px of picture round it: the outline a detector may give. */
+static int part_a_loose(int x, int y) { return x >= 18 && x < 46 && y >= 18 && y < 46; }
+
+/* The detector's footprint of part A, 2 px too large, as the seed: its pixels just inside are
+ * picture, so its own edge tells no ratio and vni_overlay_grow grows nothing (nor
+ * vni_overlay_grow_seed untrusting); trusted, the ratio comes from its drop and B and C are found
+ * whole, S not, and no band of picture round the seed is added. A seed
+ * that does not dim the picture's change still grows nothing. */
+static void test_overlay_grow_seed(void **state)
+{
+    uint8_t *st = overlay_clip(0.5, 1), *none = overlay_clip(0.0, 1), held[GW * GH];
+    int total, n;
+    (void)state;
+    for (int y = 0; y < GH; y++)
+        for (int x = 0; x < GW; x++)
+            held[y * GW + x] = part_a_loose(x, y);
+    assert_int_equal(vni_overlay_grow(st, GW, GH, GN, held), 0);
+    assert_int_equal(vni_overlay_grow_seed(st, GW, GH, GN, held, 0), 0);
+    assert_true(vni_overlay_grow_seed(st, GW, GH, GN, held, 1) > 0);
+    n = count_in(held, part_b, &total);
+    assert_true(n >= 0.9 * total);
+    n = count_in(held, part_c, &total);
+    assert_true(n >= 0.9 * total);
+    n = count_in(held, patch_s, &total);
+    assert_true(n <= 0.05 * total);
+    n = count_in(held, off_overlay, &total);
+    assert_true(n <= 40);
+    for (int y = 0; y < GH; y++)
+        for (int x = 0; x < GW; x++)
+            held[y * GW + x] = part_a_loose(x, y);
+    assert_int_equal(vni_overlay_grow_seed(none, GW, GH, GN, held, 1), 0);
+    free(st);
+    free(none);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1424,7 +1459,7 @@ int main(void)
         cmocka_unit_test(test_straight_sides), cmocka_unit_test(test_grow_plate),
         cmocka_unit_test(test_grow_plate_at_edge), cmocka_unit_test(test_grow_plate_ragged),
         cmocka_unit_test(test_overlay_grow),  cmocka_unit_test(test_overlay_grow_none),
-        cmocka_unit_test(test_overlay_grow_small_click),
+        cmocka_unit_test(test_overlay_grow_small_click), cmocka_unit_test(test_overlay_grow_seed),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
