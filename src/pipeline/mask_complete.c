@@ -163,6 +163,8 @@ static int64_t grow(VnContext *ctx, const char *input, int64_t n_frames, VnImage
 {
     int box[4], before = extent(held);
     int64_t added = 0, more = 1;
+    if (!before) /* nothing to grow from (a footprint the detector's later passes emptied) */
+        return 0;
     for (int pass = 0; pass < GROW_PASSES && more > 0 && (pass == 0 || extent(held) > 2 * before); pass++) {
         before = extent(held);
         grow_window(held, box);
