@@ -26,8 +26,12 @@
  * side in which the other moved the same way by a fraction of it is the consistency of α there;
  * a region whose edges are consistent is taken where the picture round it changes too little
  * for the ring test (overlay_region.c).
+ * Where the scene's own edges persist everywhere (leaves that wobble in place), they close with a
+ * logo's into one region too large to be taken; there a light overlay is found by its pixels,
+ * quieter and lighter than the picture round them (overlay_lift.c).
  */
 #include "inpaint/overlay.h"
+#include "inpaint/overlay_lift.h"
 #include "inpaint/overlay_quiet.h"
 #include "inpaint/overlay_region.h"
 
@@ -559,8 +563,8 @@ int64_t vni_overlay_detect_propose(VniOverlayDetect *d, VnImage *mask)
     const int w = d->w, h = d->h;
     const size_t n = (size_t)w * h;
     float *m = NULL, *off = NULL, *changed = NULL;
-    uint8_t *t = NULL, *e = NULL, *cst;
-    int64_t kept = 0;
+    uint8_t *t = NULL, *e = NULL, *cst, *lift = NULL;
+    int64_t kept = 0, lifted = 0;
     if (!mask || mask->type != VN_U8 || mask->channels != 1 || mask->width != d->fw ||
         mask->height != d->fh)
         return -EINVAL;
@@ -572,7 +576,8 @@ int64_t vni_overlay_detect_propose(VniOverlayDetect *d, VnImage *mask)
     m = vni_calloc_array(n, 5 * sizeof(float));
     off = vni_malloc_array(VNI_MAX(KEEP, 4200), sizeof(float));
     t = vni_malloc_array(n, (size_t)d->n_kept + 5);
-    if (!m || !off || !t) {
+    lift = vni_malloc_array(n, 1);
+    if (!m || !off || !t || !lift) {
         kept = -ENOMEM;
         goto fail;
     }
@@ -588,6 +593,13 @@ int64_t vni_overlay_detect_propose(VniOverlayDetect *d, VnImage *mask)
             e[(size_t)y * w + x] = persistent(d, (size_t)y * w + x, t);
             m[4 * n + (size_t)y * w + x] = alpha_consistency(d, m, off, (size_t)y * w + x);
         }
+    /* the light overlays that damp the picture's change, found by their pixels (overlay_lift.c):
+     * where the scene's own persistent edges close with an overlay's into a region too large,
+     * the region step finds nothing */
+    if ((lifted = vni_overlay_lift(m, m + 2 * n, e, w, h, lift)) < 0) {
+        kept = lifted;
+        goto fail;
+    }
     /* with the weak edges joined; if that finds nothing (they joined a logo to the scene's
      * edges round it), with the edges alone; then completed with the consistent edges (the
      * per-frame tests are over, their first planes are free) */
@@ -609,6 +621,10 @@ int64_t vni_overlay_detect_propose(VniOverlayDetect *d, VnImage *mask)
             kept += e[n + p] && !e[3 * n + p];
             e[n + p] |= e[3 * n + p];
         }
+    for (size_t p = 0; kept >= 0 && lifted > 0 && p < n; p++) {
+        kept += e[n + p] == 0 && lift[p];
+        e[n + p] |= lift[p];
+    }
     if (kept <= 0)
         goto fail;
     for (size_t p = 0; p < n; p++)
@@ -618,5 +634,6 @@ fail:
     vni_free(m);
     vni_free(off);
     vni_free(t);
+    vni_free(lift);
     return kept;
 }

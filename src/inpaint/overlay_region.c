@@ -42,9 +42,8 @@
 #define EDGE_GAP 8         /* a component this near the frame border is dropped (logos keep
                               a margin; an arm or a letterbox edge leaving the frame does not) */
 
-/* Binary dilation (grow = 1) or erosion (grow = 0; outside the frame counts as unset) of src by
- * a disk of radius r into dst. */
-static void morph(const uint8_t *src, uint8_t *dst, int w, int h, int r, int grow)
+/* Dilation or erosion by a disk (overlay_region.h). */
+void vni_overlay_morph(const uint8_t *src, uint8_t *dst, int w, int h, int r, int grow)
 {
     for (int y = 0; y < h; y++)
         for (int x = 0; x < w; x++) {
@@ -90,8 +89,8 @@ int64_t vni_overlay_flood(uint8_t *m, int w, int h, size_t seed, uint8_t val, ui
     return area;
 }
 
-/* Fill the holes of m (0/1): what the frame border does not reach becomes 1. */
-static void fill_holes(uint8_t *m, int w, int h, int32_t *stack)
+/* Hole filling (overlay_region.h): flood the background from the frame border. */
+void vni_overlay_fill_holes(uint8_t *m, int w, int h, int32_t *stack)
 {
     int box[4];
     for (int y = 0; y < h; y++)
@@ -297,7 +296,7 @@ static int64_t extend(const uint8_t *edges, const uint8_t *cst, const uint8_t *c
     }
     /* edges only, thickened: filling their outline would take in the static background
      * between the strokes, which no α estimate can tell from an opaque overlay */
-    morph(a, b, w, h, GROW_R, 1);
+    vni_overlay_morph(a, b, w, h, GROW_R, 1);
     for (size_t p = 0; p < n; p++)
         a[p] = b[p];
     for (size_t p = 0; p < n; p++)
@@ -421,9 +420,9 @@ int64_t vni_overlay_region(const uint8_t *edges, const float *changed, const flo
     }
     for (size_t p = 0; p < n; p++)
         tmp[n + p] = edges[p] == VNI_OVL_EDGE;
-    morph(tmp + n, tmp, w, h, CLOSE_R, 1);
-    morph(tmp, out, w, h, CLOSE_R, 0);
-    fill_holes(out, w, h, stack);
+    vni_overlay_morph(tmp + n, tmp, w, h, CLOSE_R, 1);
+    vni_overlay_morph(tmp, out, w, h, CLOSE_R, 0);
+    vni_overlay_fill_holes(out, w, h, stack);
     kept = classify(out, edges, changed, cons, cst, w, h, stack, &f, tmp, tmp + n, vals);
     cut = tmp + 2 * n;
     for (size_t p = 0; p < n; p++)
@@ -433,8 +432,8 @@ int64_t vni_overlay_region(const uint8_t *edges, const float *changed, const flo
      * cuts off */
     for (size_t p = 0; p < n; p++)
         tmp[p] = out[p] == 5;
-    morph(tmp, tmp + n, w, h, OPEN_R, 0);
-    morph(tmp + n, tmp, w, h, OPEN_R, 1);
+    vni_overlay_morph(tmp, tmp + n, w, h, OPEN_R, 0);
+    vni_overlay_morph(tmp + n, tmp, w, h, OPEN_R, 1);
     kept = 0;
     for (size_t p = 0; p < n; p++) {
         out[p] = tmp[p];

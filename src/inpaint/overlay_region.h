@@ -82,6 +82,13 @@ int64_t vni_overlay_pass_through(uint8_t *out, const uint8_t *region, const uint
  */
 int64_t vni_overlay_refine_edge(uint8_t *mask, const float *med, int w, int h, int reach);
 
+/* Binary dilation (grow = 1) or erosion (grow = 0; outside the frame counts as unset) of src
+ * (0/1, w x h) by a disk of radius r into dst. */
+void vni_overlay_morph(const uint8_t *src, uint8_t *dst, int w, int h, int r, int grow);
+
+/* Fill the holes of m (0/1, w x h): what the frame border does not reach becomes 1. stack: w*h. */
+void vni_overlay_fill_holes(uint8_t *m, int w, int h, int32_t *stack);
+
 /* Flood-fill label `lab` from seed over pixels equal to `val` (8-connected with diag = 1, else
  * 4-connected); returns the area and the bounding box x0, y0, x1, y1. stack: w*h. */
 int64_t vni_overlay_flood(uint8_t *m, int w, int h, size_t seed, uint8_t val, uint8_t lab,
