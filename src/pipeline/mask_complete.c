@@ -33,6 +33,7 @@
 #define SPECK_SHARE 16   /* a part of the click under MIN_PART px and 1/16 of its largest: a speck */
 #define GROW_PASSES 2    /* passes, the second over the window round what the first grew */
 #define SEED_IN 2        /* px: a detector's footprint taken this far in as the seed of the model */
+#define OPAQUE_SHARE 0.5 /* a footprint this much constant over time is not grown: its picture is hidden */
 
 /* The set pixels of held in box (x0, y0, x1, y1, inclusive) grown by 2 px. */
 static int64_t held_in(const VnImage *held, const int box[4])
@@ -101,50 +102,98 @@ static void grow_window(const VnImage *held, int box[4])
     }
 }
 
-/* Read k frames evenly spaced over the n_frames of input, the window box of each, into stack
- * (k * w * h * 3 bytes). Returns the frames read or a negative error. */
+/* The frames the grow passes read, kept between them: k frames evenly spaced over the video, the
+ * window box of each (RGB, frame after frame); n < 0 until read. A pass whose window lies inside
+ * crops it, so that the video is decoded once for all the passes that fit (each pass decoding it
+ * again took as long as the detector's own pass). */
+typedef struct Stack {
+    int box[4], n;
+    uint8_t *rgb;
+} Stack;
+
+/* Read k frames evenly spaced over the n_frames of input, the window box of each, into st (its
+ * last frames freed). Returns the frames read or a negative error. */
 static int read_stack(VnContext *ctx, const char *input, int64_t n_frames, int k, const int box[4],
-                      uint8_t *stack)
+                      Stack *st)
 {
     VnVideoReader *r = NULL;
     VnFrame *f = NULL;
     int w = box[2] - box[0] + 1, h = box[3] - box[1] + 1, taken = 0, ret;
+    vni_free(st->rgb);
+    st->n = -1;
+    if (!(st->rgb = vni_malloc_array((size_t)k * (size_t)w * (size_t)h, 3)))
+        return -ENOMEM;
     if ((ret = vn_video_open(ctx, &r, input)) < 0)
         return ret;
     for (int64_t i = 0; taken < k && (ret = vn_video_read(r, &f)) > 0; i++) {
         const VnImage *rgb = vn_frame_rgb(f);
         if (i == taken * (n_frames - 1) / VNI_MAX(k - 1, 1) && rgb->width > box[2] && rgb->height > box[3]) {
             for (int y = 0; y < h; y++)
-                memcpy(stack + (((size_t)taken * h + y) * w) * 3, vn_image_row(rgb, box[1] + y) + 3 * box[0],
+                memcpy(st->rgb + (((size_t)taken * h + y) * w) * 3, vn_image_row(rgb, box[1] + y) + 3 * box[0],
                        (size_t)w * 3);
             taken++;
         }
         vn_frame_free(&f);
     }
     vn_video_close(&r);
+    memcpy(st->box, box, sizeof(st->box));
+    st->n = ret < 0 ? -1 : taken;
     return ret < 0 ? ret : taken;
 }
 
-/* Grow held by the overlay model over the window box round it: a click (found 0), or a footprint
- * the detector found (vni_overlay_grow_seed; trusting its drop when found is 2); returns the
- * pixels added. */
-static int64_t grow_once(VnContext *ctx, const char *input, int64_t n_frames, VnImage *held, const int box[4],
-                         int found)
+/* Whether box lies inside the window of st's frames. */
+static int inside(const Stack *st, const int box[4])
 {
-    int k = (int)VNI_MIN(GROW_FRAMES, n_frames), w = box[2] - box[0] + 1, h = box[3] - box[1] + 1;
-    uint8_t *stack = vni_malloc_array((size_t)k * (size_t)w * (size_t)h, 3), *win = vni_malloc_array((size_t)w * h, 1);
-    int64_t ret = stack && win ? read_stack(ctx, input, n_frames, k, box, stack) : -ENOMEM;
+    return st->n >= 0 && box[0] >= st->box[0] && box[1] >= st->box[1] && box[2] <= st->box[2] &&
+           box[3] <= st->box[3];
+}
+
+/* The frames of window box (w * h * 3 bytes each, frame after frame): st's own where its window
+ * is box, else cropped from it into *crop (read first where box is not inside it). Returns the
+ * frame count or a negative error. */
+static int window_frames(VnContext *ctx, const char *input, int64_t n_frames, const int box[4], Stack *st,
+                         const uint8_t **frames, uint8_t **crop)
+{
+    int w = box[2] - box[0] + 1, h = box[3] - box[1] + 1, sw, sh, ret;
+    if (!inside(st, box) && (ret = read_stack(ctx, input, n_frames, (int)VNI_MIN(GROW_FRAMES, n_frames), box, st)) < 0)
+        return ret;
+    *frames = st->rgb;
+    if (!memcmp(box, st->box, sizeof(st->box)))
+        return st->n;
+    sw = st->box[2] - st->box[0] + 1;
+    sh = st->box[3] - st->box[1] + 1;
+    if (!(*crop = vni_malloc_array((size_t)VNI_MAX(st->n, 1) * (size_t)w * (size_t)h, 3)))
+        return -ENOMEM;
+    for (int t = 0; t < st->n; t++)
+        for (int y = 0; y < h; y++)
+            memcpy(*crop + (((size_t)t * h + y) * w) * 3,
+                   st->rgb + (((size_t)t * sh + box[1] - st->box[1] + y) * sw + box[0] - st->box[0]) * 3,
+                   (size_t)w * 3);
+    *frames = *crop;
+    return st->n;
+}
+
+/* Grow held by the overlay model over the window box round it (its frames from st): a click
+ * (found 0), or a footprint the detector found (vni_overlay_grow_seed; trusting its drop when
+ * found is 2); returns the pixels added. */
+static int64_t grow_once(VnContext *ctx, const char *input, int64_t n_frames, VnImage *held, const int box[4],
+                         int found, Stack *st)
+{
+    int w = box[2] - box[0] + 1, h = box[3] - box[1] + 1;
+    const uint8_t *frames = NULL;
+    uint8_t *crop = NULL, *win = vni_malloc_array((size_t)w * h, 1);
+    int64_t ret = win ? window_frames(ctx, input, n_frames, box, st, &frames, &crop) : -ENOMEM;
     if (ret >= 0) {
         for (int y = 0; y < h; y++)
             for (int x = 0; x < w; x++)
                 win[(size_t)y * w + x] = vn_image_row(held, box[1] + y)[box[0] + x] != 0;
-        ret = ret < 8 ? 0 : found ? vni_overlay_grow_seed(stack, w, h, (int)ret, win, found == 2)
-                                  : vni_overlay_grow(stack, w, h, (int)ret, win);
+        ret = ret < 8 ? 0 : found ? vni_overlay_grow_seed(frames, w, h, (int)ret, win, found == 2)
+                                  : vni_overlay_grow(frames, w, h, (int)ret, win);
     }
     for (int y = 0; ret > 0 && y < h; y++)
         for (int x = 0; x < w; x++)
             vn_image_row(held, box[1] + y)[box[0] + x] |= win[(size_t)y * w + x];
-    vni_free(stack);
+    vni_free(crop);
     vni_free(win);
     return ret;
 }
@@ -159,7 +208,7 @@ static int extent(const VnImage *held)
 /* Grow held by the overlay model, once more over a larger window when the first pass grew it to
  * more than twice its extent (a click that took a small patch of one part: the first pass finds
  * that part, the next the others); returns the pixels added. */
-static int64_t grow(VnContext *ctx, const char *input, int64_t n_frames, VnImage *held, int found)
+static int64_t grow(VnContext *ctx, const char *input, int64_t n_frames, VnImage *held, int found, Stack *st)
 {
     int box[4], before = extent(held);
     int64_t added = 0, more = 1;
@@ -168,7 +217,7 @@ static int64_t grow(VnContext *ctx, const char *input, int64_t n_frames, VnImage
     for (int pass = 0; pass < GROW_PASSES && more > 0 && (pass == 0 || extent(held) > 2 * before); pass++) {
         before = extent(held);
         grow_window(held, box);
-        if ((more = grow_once(ctx, input, n_frames, held, box, found)) < 0)
+        if ((more = grow_once(ctx, input, n_frames, held, box, found, st)) < 0)
             return more;
         added += more;
     }
@@ -206,24 +255,26 @@ static void drop_specks(VnImage *held, uint8_t *part, int32_t *stack)
     }
 }
 
-/* Clear held's specks and grow it (grow; from a seed the detector found when `found`). */
-static int64_t grow_clean(VnContext *ctx, const char *input, int64_t n_frames, VnImage *held, int found)
+/* Clear held's specks (drop_specks). Returns 0 or -ENOMEM. */
+static int clean(VnImage *held)
 {
     int32_t *stack = vni_malloc_array((size_t)held->width * (size_t)held->height, sizeof(int32_t));
     uint8_t *part = vni_malloc_array((size_t)held->width * (size_t)held->height, 1);
-    int64_t grown = -ENOMEM;
-    if (stack && part) {
+    if (stack && part)
         drop_specks(held, part, stack);
-        grown = grow(ctx, input, n_frames, held, found);
-    }
     vni_free(stack);
     vni_free(part);
-    return grown;
+    return stack && part ? 0 : -ENOMEM;
 }
 
 int64_t vni_mask_grow(VnContext *ctx, const char *input, int64_t n_frames, VnImage *held)
 {
-    return grow_clean(ctx, input, n_frames, held, 0);
+    Stack st = {{0, 0, 0, 0}, -1, NULL};
+    int64_t grown = clean(held);
+    if (grown >= 0)
+        grown = grow(ctx, input, n_frames, held, 0, &st);
+    vni_free(st.rgb);
+    return grown;
 }
 
 /* seed = held less the pixels within r of its outside (0/255); inv: scratch of held's size. */
@@ -241,17 +292,57 @@ static int erode(VnContext *ctx, VnImage *seed, const VnImage *held, VnImage *in
     return 0;
 }
 
-int64_t vni_mask_grow_found(VnContext *ctx, const char *input, int64_t n_frames, VnImage *found)
+/* Share of found's pixels that opaque (NULL: none) holds constant over time. */
+static double opaque_share(const VnImage *found, const VnImage *opaque)
 {
-    VnImage *seed = NULL, *inv = NULL;
+    int64_t n = 0, on = 0;
+    for (int y = 0; opaque && y < found->height; y++)
+        for (int x = 0; x < found->width; x++)
+            if (vn_image_row(found, y)[x]) {
+                n++;
+                on += vn_image_row(opaque, y)[x] == 255;
+            }
+    return n ? (double)on / (double)n : 0.0;
+}
+
+/* Read into st the frames of the window that holds the first passes' windows round seed and
+ * inner (either may be empty), so that both crop it. Returns 0 or a negative error. */
+static int read_first(VnContext *ctx, const char *input, int64_t n_frames, const VnImage *seed,
+                      const VnImage *inner, Stack *st)
+{
+    int box[4] = {seed->width, seed->height, -1, -1}, b[4];
+    const VnImage *m[2] = {seed, inner};
+    for (int i = 0; i < 2; i++)
+        if (extent(m[i])) {
+            grow_window(m[i], b);
+            box[0] = VNI_MIN(box[0], b[0]), box[1] = VNI_MIN(box[1], b[1]);
+            box[2] = VNI_MAX(box[2], b[2]), box[3] = VNI_MAX(box[3], b[3]);
+        }
+    if (box[2] < 0)
+        return 0;
+    int ret = read_stack(ctx, input, n_frames, (int)VNI_MIN(GROW_FRAMES, n_frames), box, st);
+    return ret < 0 ? ret : 0;
+}
+
+int64_t vni_mask_grow_found(VnContext *ctx, const char *input, int64_t n_frames, VnImage *found,
+                            const VnImage *opaque)
+{
+    VnImage *seed = NULL, *inner = NULL, *inv = NULL;
+    Stack st = {{0, 0, 0, 0}, -1, NULL};
     int64_t grown = 0;
-    int ret = vn_image_alloc(&seed, found->width, found->height, 1, VN_U8);
-    if (ret >= 0 && (ret = vn_image_alloc(&inv, found->width, found->height, 1, VN_U8)) >= 0 &&
-        (ret = vn_image_copy(seed, found)) >= 0 &&
-        (grown = grow_clean(ctx, input, n_frames, seed, 1)) == 0 &&
-        (ret = erode(ctx, seed, found, inv, SEED_IN)) >= 0 &&
-        vni_mask_bbox(seed, &(int){0}, &(int){0}, &(int){0}, &(int){0}) > 0)
-        grown = grow_clean(ctx, input, n_frames, seed, 2);
+    double share = opaque_share(found, opaque);
+    int ret = share >= OPAQUE_SHARE ? 1 : vn_image_alloc(&seed, found->width, found->height, 1, VN_U8);
+    vni_log(ctx, VN_LOG_DEBUG, "%s: footprint %.2f opaque%s", input, share, ret > 0 ? ": not grown" : "");
+    if (ret == 0 && (ret = vn_image_alloc(&inner, found->width, found->height, 1, VN_U8)) >= 0 &&
+        (ret = vn_image_alloc(&inv, found->width, found->height, 1, VN_U8)) >= 0 &&
+        (ret = vn_image_copy(seed, found)) >= 0 && (ret = clean(seed)) >= 0 &&
+        (ret = erode(ctx, inner, found, inv, SEED_IN)) >= 0 && (ret = clean(inner)) >= 0 &&
+        (ret = read_first(ctx, input, n_frames, seed, inner, &st)) >= 0 &&
+        (grown = grow(ctx, input, n_frames, seed, 1, &st)) == 0) {
+        VnImage *t = seed;
+        seed = inner, inner = t;
+        grown = grow(ctx, input, n_frames, seed, 2, &st);
+    }
     if (ret >= 0 && grown > 0) {
         /* what was grown, taken only near what was found (vni_mask_complete) */
         for (int y = 0; y < found->height; y++)
@@ -262,7 +353,9 @@ int64_t vni_mask_grow_found(VnContext *ctx, const char *input, int64_t n_frames,
             for (int x = 0; x < found->width; x++)
                 vn_image_row(found, y)[x] = vn_image_row(found, y)[x] ? 255 : 0;
     }
+    vni_free(st.rgb);
     vn_image_free(&seed);
+    vn_image_free(&inner);
     vn_image_free(&inv);
     return ret < 0 ? ret : grown;
 }

@@ -26,10 +26,14 @@ int64_t vni_mask_grow(VnContext *ctx, const char *input, int64_t n_frames, VnIma
  * detector's outline may lie a pixel or two out, so that the pixels just inside it are picture).
  * Of what is grown only the parts near found are added, as vni_mask_complete takes them (a piece
  * of the scene that the cut took further off is left). found stays 0/255; nothing changes where
- * neither grows (an opaque overlay, a footprint that does not dim the picture's change). Returns
- * the pixels added or a negative error (not recorded).
+ * neither grows (an opaque overlay, a footprint that does not dim the picture's change). Where
+ * half of found or more is set (255) in opaque (the detector's parts constant over time; NULL:
+ * none), the video is not read: under such a footprint the picture is hidden or never moved, and
+ * the model grows nothing. The frames are read once for both seeds' windows. Returns the pixels
+ * added or a negative error (not recorded).
  */
-int64_t vni_mask_grow_found(VnContext *ctx, const char *input, int64_t n_frames, VnImage *found);
+int64_t vni_mask_grow_found(VnContext *ctx, const char *input, int64_t n_frames, VnImage *found,
+                            const VnImage *opaque);
 
 /*
  * Complete held with prop (non-zero = proposed by the overlay detector, same size), for where

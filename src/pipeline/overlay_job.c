@@ -236,7 +236,7 @@ int64_t vn_overlay_detect_file(VnContext *ctx, const char *input, const VnOverla
     /* the parts the detector missed (a ring over a still stretch of picture, letters whose
      * edges the picture's own break) by the overlay model grown from what it found: their
      * picture's change is dimmed by the same 1 − α */
-    if ((ret = vni_mask_grow_found(ctx, input, n_frames, *mask)) < 0) {
+    if ((ret = vni_mask_grow_found(ctx, input, n_frames, *mask, opaque)) < 0) {
         ret = vni_error(ctx, (int)ret, "%s: %s", input, vn_strerror((int)ret));
         goto fail;
     }

@@ -193,6 +193,37 @@ static void bad_updates(void **state)
     vn_image_free(&small);
 }
 
+/* A footprint the detector holds constant over time for half or more (an opaque logo: the
+ * picture under it is hidden) is not grown and the video is not read: the model grows nothing
+ * there, and reading the video for it took a third of detect-overlay's time on an opaque logo.
+ * An input that cannot be opened shows whether it was read. */
+static void grow_found_opaque(void **state)
+{
+    VnImage *m = NULL, *opaque = NULL;
+    (void)state;
+    assert_int_equal(vn_image_alloc(&m, W, H, 1, VN_U8), 0);
+    assert_int_equal(vn_image_alloc(&opaque, W, H, 1, VN_U8), 0);
+    for (int y = 0; y < H; y++) {
+        memset(vn_image_row(m, y), 0, W);
+        memset(vn_image_row(opaque, y), 0, W);
+    }
+    for (int y = 40; y < 60; y++) {
+        memset(vn_image_row(m, y) + 50, 255, 30);
+        memset(vn_image_row(opaque, y) + 50, 255, 16); /* 16 of 30 columns: over half */
+    }
+    assert_int_equal(vni_mask_grow_found(ctx, at("no-such-video"), N, m, opaque), 0);
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++)
+            assert_int_equal(vn_image_row(m, y)[x], y >= 40 && y < 60 && x >= 50 && x < 80 ? 255 : 0);
+    /* under half constant, or none known: the video is read (and cannot be) */
+    for (int y = 40; y < 60; y++)
+        vn_image_row(opaque, y)[64] = vn_image_row(opaque, y)[65] = 0; /* 14 of 30 */
+    assert_true(vni_mask_grow_found(ctx, at("no-such-video"), N, m, opaque) < 0);
+    assert_true(vni_mask_grow_found(ctx, at("no-such-video"), N, m, NULL) < 0);
+    vn_image_free(&m);
+    vn_image_free(&opaque);
+}
+
 /* Malformed or inconsistent records are refused with one message; a valid one is read. */
 /* The overlay detector grows its footprint by the overlay model (vni_mask_grow_found); a footprint
  * its later passes emptied grows nothing and is no error (it once took the empty mask's box as
@@ -205,7 +236,7 @@ static void grow_found_empty(void **state)
     assert_int_equal(vn_image_alloc(&m, W, H, 1, VN_U8), 0);
     for (int y = 0; y < H; y++)
         memset(vn_image_row(m, y), 0, W);
-    assert_int_equal(vni_mask_grow_found(ctx, at("frames"), N, m), 0);
+    assert_int_equal(vni_mask_grow_found(ctx, at("frames"), N, m, NULL), 0);
     assert_int_equal(vni_mask_grow(ctx, at("frames"), N, m), 0);
     for (int y = 0; y < H; y++)
         for (int x = 0; x < W; x++)
@@ -328,6 +359,7 @@ int main(void)
         cmocka_unit_test(edit_in_memory),
         cmocka_unit_test(bad_records),
         cmocka_unit_test(grow_found_empty),
+        cmocka_unit_test(grow_found_opaque),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
