@@ -423,10 +423,12 @@ static int holds_click(const VnSegmenter *s, const uint8_t *lab)
  * (group.c) and the GrabCut labelling, the one whose boundary contrasts better; a GrabCut
  * labelling that runs off the frame beyond the object is scene (sky, a wall round the logo),
  * and the grouping, which keeps inside the frame, replaces it whenever it found anything.
- * Either is larger than the clicked part only if it holds it: on a semi-transparent logo the
- * clicked ring's colours are blends of the picture's, the surroundings explain them, and
- * both may keep nothing of the ring but the disk held round the click, with something else
- * of the scene that stands out sharply (a pen beside the logo); such a labelling is dropped. */
+ * The one chosen is larger than the clicked part only if it holds it: on a semi-transparent
+ * logo the clicked ring's colours are blends of the picture's, the surroundings explain them,
+ * and both may keep nothing of the ring but the disk held round the click, with something
+ * else of the scene that stands out sharply (a pen beside the logo); there is then no larger
+ * candidate (nor, when the grouping was chosen over it, the GrabCut labelling that ran off
+ * the frame: it is still scene). */
 static int solve_larger(VnSegmenter *s, const VniSegPrompts *p, Cand *c)
 {
     const size_t n = (size_t)s->f.w * s->f.h;
@@ -435,15 +437,13 @@ static int solve_larger(VnSegmenter *s, const VniSegPrompts *p, Cand *c)
     if ((ret = solve_grabcut_larger(s, p, c, s->lab[VN_SEGMENT_LARGER])) < 0 ||
         (ret = vni_seg_group(s, p, &g.fg, &g.bg, &g.score, s->lab[3])) < 0)
         return ret;
-    if (!holds_click(s, s->lab[VN_SEGMENT_LARGER])) {
-        c->score = 0;
-        memset(s->lab[VN_SEGMENT_LARGER], 0, n);
-    }
-    if (!holds_click(s, s->lab[3]))
-        g.score = 0;
     if (g.score > c->score || (g.score > 0 && runs_off_frame(s, s->lab[VN_SEGMENT_LARGER]))) {
         *c = g;
         memcpy(s->lab[VN_SEGMENT_LARGER], s->lab[3], n);
+    }
+    if (!holds_click(s, s->lab[VN_SEGMENT_LARGER])) {
+        c->score = 0;
+        memset(s->lab[VN_SEGMENT_LARGER], 0, n);
     }
     return 0;
 }
