@@ -18,6 +18,9 @@
 #define LEAD_HOLDS_ONE 0.75
 #define LEAD_HOLDS 0.9
 
+/* A larger candidate holds at least this share of the clicked part (holds_click). */
+#define LARGER_HOLDS_CLICK 0.5
+
 /* Weight of colour steps in geodesic distances, in units of the frame's mean neighbour step. */
 #define GEO_GAMMA 1.0f
 
@@ -401,10 +404,31 @@ static int runs_off_frame(const VnSegmenter *s, const uint8_t *lab)
     return 0;
 }
 
+/* Whether working labels hold LARGER_HOLDS_CLICK of the clicked part: the object candidate's
+ * pixels in the first colour sample round the click (sample.c). */
+static int holds_click(const VnSegmenter *s, const uint8_t *lab)
+{
+    const uint8_t *obj = s->lab[VN_SEGMENT_OBJECT];
+    const int n = s->f.w * s->f.h;
+    int64_t part = 0, in = 0;
+    for (int i = 0; i < n; i++)
+        if (obj[i] && s->sample[i]) {
+            part++;
+            in += lab[i] != 0;
+        }
+    return in >= LARGER_HOLDS_CLICK * (double)part;
+}
+
 /* The larger candidate, for objects of several parts: of the grouping of a logo's parts
  * (group.c) and the GrabCut labelling, the one whose boundary contrasts better; a GrabCut
  * labelling that runs off the frame beyond the object is scene (sky, a wall round the logo),
- * and the grouping, which keeps inside the frame, replaces it whenever it found anything. */
+ * and the grouping, which keeps inside the frame, replaces it whenever it found anything.
+ * The one chosen is larger than the clicked part only if it holds it: on a semi-transparent
+ * logo the clicked ring's colours are blends of the picture's, the surroundings explain them,
+ * and both may keep nothing of the ring but the disk held round the click, with something
+ * else of the scene that stands out sharply (a pen beside the logo); there is then no larger
+ * candidate (nor, when the grouping was chosen over it, the GrabCut labelling that ran off
+ * the frame: it is still scene). */
 static int solve_larger(VnSegmenter *s, const VniSegPrompts *p, Cand *c)
 {
     const size_t n = (size_t)s->f.w * s->f.h;
@@ -416,6 +440,10 @@ static int solve_larger(VnSegmenter *s, const VniSegPrompts *p, Cand *c)
     if (g.score > c->score || (g.score > 0 && runs_off_frame(s, s->lab[VN_SEGMENT_LARGER]))) {
         *c = g;
         memcpy(s->lab[VN_SEGMENT_LARGER], s->lab[3], n);
+    }
+    if (!holds_click(s, s->lab[VN_SEGMENT_LARGER])) {
+        c->score = 0;
+        memset(s->lab[VN_SEGMENT_LARGER], 0, n);
     }
     return 0;
 }

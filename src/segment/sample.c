@@ -6,8 +6,9 @@
  * what lies beside it (sky), and the object model starts with the background's colours.
  *
  * The sample is the part of that disk that also lies within the part's radius of the click when
- * steps count in units of the click's own contrast: the mean step round the click, kept between
- * SAMPLE_FLOOR and 1 times the frame's mean step. A step up to SAMPLE_FREE such units costs only
+ * steps count in units of the click's own contrast: the median step round the click (a mean
+ * took the sides of a thin ring a few pixels away for its contrast), kept between SAMPLE_FLOOR
+ * and 1 times the frame's mean step. A step up to SAMPLE_FREE such units costs only
  * its length, so that a smooth gradient (a shaded fish) stays in the sample while an edge (many
  * units at once) ends it. A click on texture keeps the plain disk. */
 #include "segment/session.h"
@@ -22,25 +23,30 @@
 /* Half-size, in working pixels, of the square round the click whose steps set its contrast. */
 #define SAMPLE_LOCAL_HALF 2
 
-/* Mean colour step between neighbours (east, south) in the square round working pixel i. */
+/* Median colour step between neighbours (east, south) in the square round working pixel i: the
+ * contrast of the clicked region itself, which an edge of it within the square (a thin ring's
+ * sides) does not raise. */
 static float local_step(const VniSegFeatures *f, int i)
 {
     const int cx = i % f->w, cy = i / f->w, r = SAMPLE_LOCAL_HALF;
-    double sum = 0;
+    float v[2 * (2 * SAMPLE_LOCAL_HALF + 1) * (2 * SAMPLE_LOCAL_HALF + 1)];
     int cnt = 0;
     for (int y = VNI_MAX(cy - r, 0); y <= VNI_MIN(cy + r, f->h - 1); y++)
         for (int x = VNI_MAX(cx - r, 0); x <= VNI_MIN(cx + r, f->w - 1); x++) {
             const int j = y * f->w + x;
-            if (x + 1 < f->w) {
-                sum += f->diff[VNI_DIR_E][j];
-                cnt++;
-            }
-            if (y + 1 < f->h) {
-                sum += f->diff[VNI_DIR_S][j];
-                cnt++;
-            }
+            if (x + 1 < f->w)
+                v[cnt++] = f->diff[VNI_DIR_E][j];
+            if (y + 1 < f->h)
+                v[cnt++] = f->diff[VNI_DIR_S][j];
         }
-    return cnt ? (float)(sum / cnt) : 0.0f;
+    /* insertion sort: at most 50 values */
+    for (int a = 1; a < cnt; a++)
+        for (int b = a; b > 0 && v[b] < v[b - 1]; b--) {
+            const float t = v[b];
+            v[b] = v[b - 1];
+            v[b - 1] = t;
+        }
+    return cnt ? 0.5f * (v[(cnt - 1) / 2] + v[cnt / 2]) : 0.0f;
 }
 
 void vni_seg_first_sample(VnSegmenter *s, const VniSegPrompts *p, uint8_t *out)
