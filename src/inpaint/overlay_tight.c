@@ -10,8 +10,9 @@
  *
  * Last, at the frame's resolution, the edge is moved to where the temporal median's colours put
  * it (vni_overlay_refine_edge): each pixel near the edge goes to the side, footprint or picture,
- * whose mean colour in its window is clearly nearer to its own. A footprint found at the working
- * resolution misses or adds a band along the edge, and over a still picture α cannot tell.
+ * whose colour in its window (the mean; to leave the footprint, the median too) is clearly nearer
+ * to its own. A footprint found at the working resolution misses or adds a band along the edge,
+ * and over a still picture α cannot tell.
  */
 #include "inpaint/overlay_region.h"
 
@@ -19,6 +20,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "core/select.h"
 #include "inpaint/multigrid.h"
 
 #define SPREAD_RATIO 1.1f  /* a pixel of an overlay varies at most this share of the picture ... */
@@ -142,31 +144,79 @@ static void movable(const uint8_t *mask, int w, int h, int reach, uint8_t *mv, u
         }
 }
 
+/* The colours of the two sides in the window round (x, y), footprint into f and picture into b:
+ * their means (integral images s), or the median of each channel (median = 1). Returns 0 when a
+ * side has no pixel there. */
+static int side_colours(const uint8_t *mask, const float *med, int w, int h, const double *s,
+                        int x, int y, int median, double f[3], double b[3])
+{
+    enum { WIN = (2 * EDGE_WIN + 1) * (2 * EDGE_WIN + 1) };
+    const size_t plane = ((size_t)w + 1) * ((size_t)h + 1);
+    float vf[3][WIN], vb[3][WIN];
+    int nf = 0, nb = 0;
+    if (!median) {
+        double cf = box_sum(s, w, h, x, y, EDGE_WIN), cb = box_sum(s + 4 * plane, w, h, x, y, EDGE_WIN);
+        if (cf < 0.5 || cb < 0.5)
+            return 0;
+        for (int c = 0; c < 3; c++) {
+            f[c] = box_sum(s + (1 + c) * plane, w, h, x, y, EDGE_WIN) / cf;
+            b[c] = box_sum(s + (5 + c) * plane, w, h, x, y, EDGE_WIN) / cb;
+        }
+        return 1;
+    }
+    for (int yy = VNI_MAX(y - EDGE_WIN, 0); yy <= VNI_MIN(y + EDGE_WIN, h - 1); yy++)
+        for (int xx = VNI_MAX(x - EDGE_WIN, 0); xx <= VNI_MIN(x + EDGE_WIN, w - 1); xx++) {
+            size_t q = (size_t)yy * w + xx;
+            float(*v)[WIN] = mask[q] ? vf : vb;
+            int *k = mask[q] ? &nf : &nb;
+            for (int c = 0; c < 3; c++)
+                v[c][*k] = med[3 * q + c];
+            (*k)++;
+        }
+    if (!nf || !nb)
+        return 0;
+    for (int c = 0; c < 3; c++) {
+        f[c] = vni_select_f32(vf[c], nf, nf / 2);
+        b[c] = vni_select_f32(vb[c], nb, nb / 2);
+    }
+    return 1;
+}
+
+/* Whether the pixel (x, y) of mask belongs to the other side: its colour clearly nearer that
+ * side's (EDGE_MARGIN), the sides' colours by side_colours. */
+static int moves(const uint8_t *mask, const float *med, int w, int h, const double *s, int x,
+                 int y, int median)
+{
+    const size_t p = (size_t)y * w + x;
+    double f[3], b[3], dF = 0.0, dB = 0.0;
+    if (!side_colours(mask, med, w, h, s, x, y, median, f, b))
+        return 0;
+    for (int c = 0; c < 3; c++) {
+        dF += fabs(med[3 * p + c] - f[c]);
+        dB += fabs(med[3 * p + c] - b[c]);
+    }
+    return mask[p] ? dB < EDGE_MARGIN * dF : dF < EDGE_MARGIN * dB;
+}
+
 /* One half-round of the edge refinement, mask into next: footprint pixels leave it (grow = 0) or
- * pixels of the picture join it (grow = 1). Returns the number of pixels changed. */
+ * pixels of the picture join it (grow = 1). Returns the number of pixels changed. The footprint
+ * that comes here holds picture (pass 2's ring of α over a still picture, a band of wall taken
+ * with thin letters at the working resolution) that pulls its mean towards the picture's, so
+ * that it keeps itself; where it is a minority of a window the footprint's median is still the
+ * overlay's colour: a pixel leaves when it is clearly nearer the picture by the sides' means or by
+ * their medians. A pixel joins by the means alone: where the footprint missed much of a ring,
+ * the picture side's median is the ring's own colour. */
 static int64_t refine_round(const uint8_t *mask, const uint8_t *mv, const float *med, int w,
                             int h, const double *s, int grow, uint8_t *next)
 {
-    const size_t plane = ((size_t)w + 1) * ((size_t)h + 1);
     int64_t changed = 0;
     for (int y = 0; y < h; y++)
         for (int x = 0; x < w; x++) {
             size_t p = (size_t)y * w + x;
-            double nf, nb, dF = 0.0, dB = 0.0;
             next[p] = mask[p];
             if (!mv[p] || mask[p] == grow)
                 continue;
-            nf = box_sum(s, w, h, x, y, EDGE_WIN);
-            nb = box_sum(s + 4 * plane, w, h, x, y, EDGE_WIN);
-            if (nf < 0.5 || nb < 0.5)
-                continue;
-            for (int c = 0; c < 3; c++) {
-                double f = box_sum(s + (1 + c) * plane, w, h, x, y, EDGE_WIN) / nf;
-                double b = box_sum(s + (5 + c) * plane, w, h, x, y, EDGE_WIN) / nb;
-                dF += fabs(med[3 * p + c] - f);
-                dB += fabs(med[3 * p + c] - b);
-            }
-            if (mask[p] ? dB < EDGE_MARGIN * dF : dF < EDGE_MARGIN * dB) {
+            if (moves(mask, med, w, h, s, x, y, 0) || (!grow && moves(mask, med, w, h, s, x, y, 1))) {
                 next[p] = !mask[p];
                 changed++;
             }
