@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "core/internal.h"
+#include "core/select.h"
 #include "inpaint/overlay_region.h"
 
 #define SPREAD_FLOOR 0.5f /* grey levels added to the spread before its log (a still pixel) */
@@ -83,14 +84,7 @@ static void log_spread(const float *spread, float *ls, float *tmp, int w, int h)
             for (int dy = -1; dy <= 1; dy++)
                 for (int dx = -1; dx <= 1; dx++)
                     v[k++] = tmp[(size_t)(y + dy) * w + x + dx];
-            /* insertion sort: nine values */
-            for (int i = 1; i < 9; i++)
-                for (int j = i; j > 0 && v[j - 1] > v[j]; j--) {
-                    float t = v[j];
-                    v[j] = v[j - 1];
-                    v[j - 1] = t;
-                }
-            ls[(size_t)y * w + x] = v[4];
+            ls[(size_t)y * w + x] = vni_select_f32(v, 9, 4);
         }
 }
 

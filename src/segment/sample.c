@@ -16,6 +16,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "core/select.h"
+
 /* The unit of the sample's steps is at least this share of the frame's mean step. */
 #define SAMPLE_FLOOR 0.25f
 /* Steps up to this many units cost only their length. */
@@ -39,14 +41,10 @@ static float local_step(const VniSegFeatures *f, int i)
             if (y + 1 < f->h)
                 v[cnt++] = f->diff[VNI_DIR_S][j];
         }
-    /* insertion sort: at most 50 values */
-    for (int a = 1; a < cnt; a++)
-        for (int b = a; b > 0 && v[b] < v[b - 1]; b--) {
-            const float t = v[b];
-            v[b] = v[b - 1];
-            v[b - 1] = t;
-        }
-    return cnt ? 0.5f * (v[(cnt - 1) / 2] + v[cnt / 2]) : 0.0f;
+    if (!cnt)
+        return 0.0f;
+    const float lo = vni_select_f32(v, cnt, (cnt - 1) / 2);
+    return 0.5f * (lo + (cnt & 1 ? lo : vni_select_f32(v, cnt, cnt / 2)));
 }
 
 void vni_seg_first_sample(VnSegmenter *s, const VniSegPrompts *p, uint8_t *out)
